@@ -1,0 +1,116 @@
+"""Demo data: a small Spanish company that sells, delivers and installs heating and solar equipment.
+
+Idempotent: records that already exist are left alone, so `bench --site SITE bizlink-demo` can run
+again after an upgrade. Later features add their own documents here.
+"""
+
+import re
+import unicodedata
+
+import frappe
+from frappe.utils import add_days, today
+
+from bizlink.factories import (
+	make_customer,
+	make_delivery_note,
+	make_item,
+	make_sales_invoice,
+	make_sales_order,
+	receive_stock,
+)
+from bizlink.setup.site import ensure_erpnext_setup
+
+ITEMS = [
+	# item_code, item_name, rate, serialised
+	("BL-CALDERA-24", "Caldera de condensación 24 kW", 1850.0, 1),
+	("BL-AEROTERMIA-8", "Bomba de calor aerotermia 8 kW", 5200.0, 1),
+	("BL-PANEL-450", "Panel solar fotovoltaico 450 W", 210.0, 0),
+	("BL-INVERSOR-5", "Inversor híbrido 5 kW", 1350.0, 1),
+	("BL-SPLIT-3500", "Aire acondicionado split 3,5 kW", 780.0, 1),
+	("BL-MANT-ANUAL", "Contrato de mantenimiento anual", 180.0, 0),
+]
+
+CUSTOMERS = [
+	# name, type, city, date of birth (individuals)
+	("Hotel Mediterráneo S.A.", "Company", "Valencia", None),
+	("Clínica Dental Sonrisa S.L.", "Company", "Madrid", None),
+	("Construcciones Ebro S.L.", "Company", "Zaragoza", None),
+	("Bodegas Guadalquivir S.L.", "Company", "Sevilla", None),
+	("Colegio San Jordi", "Company", "Barcelona", None),
+	("Lucía Martínez García", "Individual", "Madrid", "1988-04-12"),
+	("Javier Fernández López", "Individual", "Valencia", "1975-09-30"),
+	("Carmen Ruiz Navarro", "Individual", "Sevilla", "1962-01-22"),
+	("Pablo Sánchez Romero", "Individual", "Barcelona", "1999-07-05"),
+	("Marta Gómez Ortega", "Individual", "Málaga", "1953-11-18"),
+	("Andrés Moreno Castillo", "Individual", "Bilbao", "1981-03-03"),
+	("Elena Jiménez Vidal", "Individual", "Alicante", "1994-12-24"),
+]
+
+# customer index, [(item_code, qty)], days ago ordered, how far the order went
+ORDERS = [
+	(0, [("BL-CALDERA-24", 2), ("BL-MANT-ANUAL", 2)], 60, "billed"),
+	(1, [("BL-SPLIT-3500", 4)], 45, "billed"),
+	(2, [("BL-PANEL-450", 20), ("BL-INVERSOR-5", 1)], 30, "delivered"),
+	(3, [("BL-AEROTERMIA-8", 1)], 21, "delivered"),
+	(4, [("BL-SPLIT-3500", 6), ("BL-MANT-ANUAL", 6)], 14, "ordered"),
+	(5, [("BL-CALDERA-24", 1)], 10, "delivered"),
+	(6, [("BL-AEROTERMIA-8", 1), ("BL-MANT-ANUAL", 1)], 7, "ordered"),
+	(7, [("BL-SPLIT-3500", 1)], 5, "billed"),
+	(8, [("BL-PANEL-450", 8), ("BL-INVERSOR-5", 1)], 3, "ordered"),
+	(9, [("BL-CALDERA-24", 1)], 1, "draft"),
+	(10, [("BL-SPLIT-3500", 2)], 0, "draft"),
+]
+
+
+def demo_email(name: str) -> str:
+	ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+	return "{}@example.com".format(".".join(re.findall(r"[a-z0-9]+", ascii_name))[:40])
+
+
+def make_demo() -> dict[str, int]:
+	"""Fill the site with the demo company's items, customers and sales orders; return what was made."""
+	ensure_erpnext_setup()
+	made = {"Item": 0, "Customer": 0, "Sales Order": 0}
+	for item_code, item_name, rate, serialised in ITEMS:
+		if not frappe.db.exists("Item", item_code):
+			make_item(item_code, item_name=item_name, rate=rate, has_serial_no=serialised)
+			if not serialised:
+				receive_stock(item_code, 500, rate=rate * 0.6)
+			made["Item"] += 1
+
+	customers = []
+	for name, customer_type, city, date_of_birth in CUSTOMERS:
+		existing = frappe.db.get_value("Customer", {"customer_name": name})
+		if not existing:
+			existing = make_customer(
+				name,
+				customer_type=customer_type,
+				city=city,
+				email=demo_email(name),
+				bizlink_date_of_birth=date_of_birth,
+			).name
+			made["Customer"] += 1
+		customers.append(existing)
+
+	rates = {item_code: rate for item_code, _, rate, _ in ITEMS}
+	for index, lines, days_ago, stage in ORDERS:
+		customer = customers[index]
+		po_no = f"DEMO-{index + 1:03d}"
+		if frappe.db.exists("Sales Order", {"customer": customer, "po_no": po_no, "docstatus": ("<", 2)}):
+			continue
+		ordered_on = add_days(today(), -days_ago)
+		order = make_sales_order(
+			customer=customer,
+			items=[{"item_code": code, "qty": qty, "rate": rates[code]} for code, qty in lines],
+			transaction_date=ordered_on,
+			po_no=po_no,
+			submit=stage != "draft",
+		)
+		if stage in ("delivered", "billed"):
+			make_delivery_note(order.name, posting_date=add_days(ordered_on, min(days_ago, 7)))
+		if stage == "billed":
+			make_sales_invoice(order.name, posting_date=add_days(ordered_on, min(days_ago, 10)))
+		made["Sales Order"] += 1
+
+	frappe.db.commit()  # nosemgrep: a command-line data load
+	return made

@@ -1,0 +1,69 @@
+"""Connect pytest to a real Frappe site on a real bench.
+
+The site is named by `--site` or the BIZLINK_SITE environment variable (default `bizlink.test`);
+the bench is the one whose Python runs pytest. Each test runs in its own transaction, rolled back
+after it, as Administrator unless it says otherwise.
+"""
+
+import os
+from pathlib import Path
+
+import frappe
+import pytest
+
+
+def pytest_addoption(parser):
+	parser.addoption(
+		"--site",
+		default=os.environ.get("BIZLINK_SITE", "bizlink.test"),
+		help="Frappe site to test against (default: $BIZLINK_SITE or bizlink.test)",
+	)
+
+
+def get_sites_path() -> str:
+	# <bench>/apps/frappe/frappe/__init__.py -> <bench>/sites
+	return str(Path(frappe.__file__).resolve().parents[3] / "sites")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def site(request):
+	site = request.config.getoption("--site")
+	sites_path = get_sites_path()
+	if not os.path.isdir(os.path.join(sites_path, site)):
+		pytest.exit(f"Site {site} does not exist in {sites_path}", returncode=2)
+
+	cwd = os.getcwd()
+	os.chdir(sites_path)  # Frappe writes its logs relative to the sites folder, as under bench
+	frappe.init(site=site, sites_path=sites_path)
+	frappe.connect()
+	if "bizlink" not in frappe.get_installed_apps():
+		pytest.exit(f"BizLink is not installed on {site}", returncode=2)
+	frappe.flags.in_test = True
+	frappe.set_user("Administrator")
+
+	from bizlink.setup.site import ensure_erpnext_setup
+
+	ensure_erpnext_setup()
+	frappe.db.commit()
+	yield site
+	frappe.db.rollback()
+	frappe.destroy()
+	os.chdir(cwd)
+
+
+@pytest.fixture(autouse=True)
+def rollback(site):
+	"""A clean transaction for each test, rolled back afterwards: the database is left as found."""
+	frappe.db.rollback()
+	frappe.set_user("Administrator")
+	yield
+	frappe.db.rollback()
+	frappe.set_user("Administrator")
+	frappe.local.message_log = []
+
+
+@pytest.fixture
+def company():
+	from bizlink.setup.site import get_default_company
+
+	return get_default_company()

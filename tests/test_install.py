@@ -1,0 +1,35 @@
+"""BizLink is installed on the site the way an administrator expects."""
+
+import frappe
+
+from bizlink.setup.custom_fields import get_custom_fields
+
+
+def test_app_is_installed_after_erpnext():
+	apps = frappe.get_installed_apps()
+	assert "erpnext" in apps
+	assert apps.index("bizlink") > apps.index("erpnext")
+
+
+def test_bizlink_module_is_registered():
+	assert frappe.db.get_value("Module Def", "BizLink", "app_name") == "bizlink"
+
+
+def test_custom_fields_present_on_erpnext_doctypes():
+	for doctype, fields in get_custom_fields().items():
+		meta = frappe.get_meta(doctype)
+		for field in fields:
+			assert field["fieldname"].startswith("bizlink_")
+			assert meta.has_field(field["fieldname"]), f"{doctype}.{field['fieldname']} missing"
+			if field["fieldtype"] not in ("Section Break", "Column Break"):
+				assert frappe.db.has_column(doctype, field["fieldname"])
+
+
+def test_hooks_are_loaded():
+	hooks = frappe.get_hooks("doc_events")
+	assert "bizlink.overrides.customer.validate" in hooks["Customer"]["validate"]
+
+
+def test_erpnext_setup_is_complete(company):
+	assert frappe.is_setup_complete()
+	assert frappe.db.exists("Company", company)
