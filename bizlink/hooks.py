@@ -14,6 +14,7 @@ export_python_type_annotations = True
 
 after_install = "bizlink.install.after_install"
 before_uninstall = "bizlink.install.before_uninstall"
+after_migrate = "bizlink.install.after_migrate"
 
 # Document Events
 # ---------------

@@ -33,3 +33,13 @@ def test_hooks_are_loaded():
 def test_erpnext_setup_is_complete(company):
 	assert frappe.is_setup_complete()
 	assert frappe.db.exists("Company", company)
+
+
+def test_migrate_restores_a_missing_custom_field():
+	from bizlink.install import after_migrate
+
+	frappe.db.delete("Custom Field", {"dt": "Customer", "fieldname": "bizlink_age_band"})
+	frappe.clear_cache(doctype="Customer")
+	assert not frappe.get_meta("Customer").has_field("bizlink_age_band")
+	after_migrate()
+	assert frappe.get_meta("Customer").has_field("bizlink_age_band")

@@ -10,17 +10,10 @@ def get_custom_fields() -> dict[str, list[dict]]:
 	return {
 		"Customer": [
 			{
-				"fieldname": "bizlink_section",
-				"fieldtype": "Section Break",
-				"label": "BizLink",
-				"insert_after": "customer_details",
-				"collapsible": 1,
-			},
-			{
 				"fieldname": "bizlink_date_of_birth",
 				"fieldtype": "Date",
 				"label": "Date of Birth",
-				"insert_after": "bizlink_section",
+				"insert_after": "gender",
 				"depends_on": "eval:doc.customer_type == 'Individual'",
 				"description": "Individuals only. The age band is derived from it.",
 			},
