@@ -5,3 +5,31 @@ import frappe
 
 class InvalidDateOfBirthError(frappe.ValidationError):
 	pass
+
+
+class DisabledCustomerError(frappe.ValidationError):
+	pass
+
+
+class InvalidPartyTypeError(frappe.ValidationError):
+	pass
+
+
+class InvalidDurationError(frappe.ValidationError):
+	pass
+
+
+class FutureOutcomeError(frappe.ValidationError):
+	pass
+
+
+class InvalidNextActionDateError(frappe.ValidationError):
+	pass
+
+
+class ContactNotOfCustomerError(frappe.ValidationError):
+	pass
+
+
+class ReferenceCustomerMismatchError(frappe.ValidationError):
+	pass

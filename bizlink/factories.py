@@ -214,3 +214,76 @@ def make_sales_invoice(sales_order: str, submit: bool = True, posting_date: str 
 	if submit:
 		invoice.submit()
 	return invoice
+
+
+def make_user(email: str | None = None, roles: list[str] | tuple = (), **fields):
+	"""A desk user with `roles` (and no others)."""
+	email = email or f"user-{random_string(8).lower()}@example.com"
+	if frappe.db.exists("User", email):
+		user = frappe.get_doc("User", email)
+	else:
+		user = frappe.get_doc(
+			{
+				"doctype": "User",
+				"email": email,
+				"first_name": fields.pop("first_name", email.split("@")[0]),
+				"send_welcome_email": 0,
+				"user_type": "System User",
+				**fields,
+			}
+		).insert(ignore_permissions=True)
+	user.set("roles", [])
+	user.add_roles(*roles)
+	return user
+
+
+def make_sales_person(name: str | None = None, user: str | None = None):
+	"""A Sales Person; with `user`, linked to it through an Employee, as ERPNext does."""
+	name = name or f"Sales Person {random_string(6)}"
+	employee = None
+	if user:
+		first_name = frappe.db.get_value("User", user, "first_name") or name
+		employee = (
+			frappe.get_doc(
+				{
+					"doctype": "Employee",
+					"first_name": first_name,
+					"gender": frappe.db.get_value("Gender", {}, "name"),
+					"date_of_birth": "1985-05-05",
+					"date_of_joining": "2020-01-01",
+					"company": get_default_company(),
+					"user_id": user,
+					"status": "Active",
+				}
+			)
+			.insert(ignore_permissions=True)
+			.name
+		)
+	return frappe.get_doc(
+		{
+			"doctype": "Sales Person",
+			"sales_person_name": name,
+			"parent_sales_person": frappe.db.get_value("Sales Person", {"is_group": 1}, "name"),
+			"employee": employee,
+			"enabled": 1,
+		}
+	).insert(ignore_permissions=True)
+
+
+def get_outcome(category: str) -> str:
+	"""A Sales Interaction Outcome of `category` (Positive, Neutral, Negative, Won, Lost)."""
+	return frappe.db.get_value("Sales Interaction Outcome", {"category": category}, "name", order_by="name")
+
+
+def make_interaction(customer: str | None = None, **fields):
+	"""A Sales Interaction, inserted with the current user's permissions unless told otherwise."""
+	ignore_permissions = fields.pop("ignore_permissions", False)
+	return frappe.get_doc(
+		{
+			"doctype": "Sales Interaction",
+			"customer": customer or make_customer(city=None).name,
+			"interaction_type": "Call",
+			"subject": "Call about the offer",
+			**fields,
+		}
+	).insert(ignore_permissions=ignore_permissions)

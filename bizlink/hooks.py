@@ -16,6 +16,24 @@ after_install = "bizlink.install.after_install"
 before_uninstall = "bizlink.install.before_uninstall"
 after_migrate = "bizlink.install.after_migrate"
 
+# Desk
+# ----
+
+doctype_js = {
+	"Customer": ["public/js/log_interaction.js", "public/js/customer.js"],
+	"Contact": ["public/js/log_interaction.js", "public/js/contact.js"],
+	"Opportunity": ["public/js/log_interaction.js", "public/js/opportunity.js"],
+	"Quotation": ["public/js/log_interaction.js", "public/js/quotation.js"],
+	"Sales Order": ["public/js/log_interaction.js", "public/js/sales_order.js"],
+}
+
+override_doctype_dashboards = {
+	"Customer": "bizlink.overrides.dashboard.get_customer_dashboard",
+	"Sales Order": "bizlink.overrides.dashboard.get_sales_order_dashboard",
+	"Opportunity": "bizlink.overrides.dashboard.get_opportunity_dashboard",
+	"Quotation": "bizlink.overrides.dashboard.get_quotation_dashboard",
+}
+
 # Document Events
 # ---------------
 
@@ -23,12 +41,18 @@ doc_events = {
 	"Customer": {
 		"validate": "bizlink.overrides.customer.validate",
 	},
+	"ToDo": {
+		"on_update": "bizlink.bizlink.doctype.sales_interaction.follow_up.on_todo_update",
+	},
 }
 
 # Scheduled Tasks
 # ---------------
 
 scheduler_events = {
+	"daily": [
+		"bizlink.bizlink.doctype.sales_interaction.follow_up.send_overdue_digest",
+	],
 	"daily_long": [
 		"bizlink.overrides.customer.refresh_age_bands",
 	],

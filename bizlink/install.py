@@ -1,12 +1,35 @@
 import click
 import frappe
+from frappe import _lt
 
 from bizlink.setup.custom_fields import delete_custom_fields, get_custom_fields, setup_custom_fields
+
+DEFAULT_OUTCOMES = (
+	# outcome, category; named in the site's language when BizLink is installed
+	(_lt("Interested"), "Positive"),
+	(_lt("Quote requested"), "Positive"),
+	(_lt("Follow-up needed"), "Neutral"),
+	(_lt("No answer"), "Neutral"),
+	(_lt("Not interested"), "Negative"),
+	(_lt("Order won"), "Won"),
+	(_lt("Lost on price"), "Lost"),
+	(_lt("Lost to competitor"), "Lost"),
+)
 
 
 def after_install() -> None:
 	setup_custom_fields()
+	make_default_outcomes()
 	click.secho("Thank you for installing BizLink!", fg="green")
+
+
+def make_default_outcomes() -> None:
+	for outcome, category in DEFAULT_OUTCOMES:
+		outcome = str(outcome)
+		if not frappe.db.exists("Sales Interaction Outcome", outcome):
+			frappe.get_doc(
+				{"doctype": "Sales Interaction Outcome", "outcome_name": outcome, "category": category}
+			).insert(ignore_permissions=True)
 
 
 def after_migrate() -> None:

@@ -5,7 +5,8 @@ from datetime import date
 
 import frappe
 from frappe import _
-from frappe.query_builder.functions import Extract
+from frappe.query_builder import Case
+from frappe.query_builder.functions import Count, Extract, Max, Min, Now
 from frappe.utils import getdate, today
 
 from bizlink.exceptions import InvalidDateOfBirthError
@@ -69,3 +70,39 @@ def refresh_age_bands() -> None:
 		band = get_age_band(row.bizlink_date_of_birth, on)
 		if band != row.bizlink_age_band:
 			frappe.db.set_value("Customer", row.name, "bizlink_age_band", band, update_modified=False)
+
+
+def update_interaction_summary(customer: str | None) -> None:
+	"""Recompute the customer's interaction count, last interaction and next follow-up.
+
+	Reads only this customer's interactions, through the (customer, interaction_date) index.
+	"""
+	if not customer:
+		return
+	interaction = frappe.qb.DocType("Sales Interaction")
+	count, last = (
+		frappe.qb.from_(interaction)
+		.select(
+			Count(interaction.name),
+			Max(Case().when(interaction.interaction_date <= Now(), interaction.interaction_date)),
+		)
+		.where(interaction.customer == customer)
+		.run()[0]
+	)
+	next_follow_up = (
+		frappe.qb.from_(interaction)
+		.select(Min(interaction.next_action_date))
+		.where(interaction.customer == customer)
+		.where(interaction.follow_up_status == "Open")
+		.run()[0][0]
+	)
+	frappe.db.set_value(
+		"Customer",
+		customer,
+		{
+			"bizlink_interaction_count": count,
+			"bizlink_last_interaction": last,
+			"bizlink_next_follow_up": next_follow_up,
+		},
+		update_modified=False,
+	)

@@ -28,6 +28,32 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"search_index": 1,
 				"depends_on": "eval:doc.customer_type == 'Individual'",
 			},
+			{
+				"fieldname": "bizlink_interaction_count",
+				"fieldtype": "Int",
+				"label": "Sales Interactions",
+				"insert_after": "account_manager",
+				"read_only": 1,
+				"no_copy": 1,
+			},
+			{
+				"fieldname": "bizlink_last_interaction",
+				"fieldtype": "Datetime",
+				"label": "Last Interaction",
+				"insert_after": "bizlink_interaction_count",
+				"read_only": 1,
+				"no_copy": 1,
+			},
+			{
+				"fieldname": "bizlink_next_follow_up",
+				"fieldtype": "Date",
+				"label": "Next Follow-up",
+				"insert_after": "bizlink_last_interaction",
+				"read_only": 1,
+				"no_copy": 1,
+				"in_standard_filter": 1,
+				"search_index": 1,
+			},
 		],
 	}
 

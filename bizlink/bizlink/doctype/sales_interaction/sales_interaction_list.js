@@ -1,0 +1,23 @@
+frappe.listview_settings["Sales Interaction"] = {
+	add_fields: ["outcome", "outcome_category", "follow_up_status", "next_action_date"],
+	get_indicator(doc) {
+		const colors = { Won: "green", Positive: "blue", Neutral: "orange", Negative: "red", Lost: "gray" };
+		if (doc.outcome) {
+			return [__(doc.outcome), colors[doc.outcome_category] || "gray", `outcome,=,${doc.outcome}`];
+		}
+		if (doc.follow_up_status === "Open" && doc.next_action_date < frappe.datetime.get_today()) {
+			return [__("Follow-up Overdue"), "red", "follow_up_status,=,Open"];
+		}
+		return [__("No Outcome"), "gray", "outcome,is,not set"];
+	},
+	onload(listview) {
+		listview.page.add_inner_button(__("Overdue Follow-ups"), () => {
+			listview.filter_area.clear(false).then(() =>
+				listview.filter_area.add([
+					["Sales Interaction", "follow_up_status", "=", "Open"],
+					["Sales Interaction", "next_action_date", "<", frappe.datetime.get_today()],
+				])
+			);
+		});
+	},
+};
