@@ -4,18 +4,22 @@ Idempotent: records that already exist are left alone, so `bench --site SITE biz
 again after an upgrade. Later features add their own documents here.
 """
 
+import random
 import re
 import unicodedata
 
 import frappe
-from frappe.utils import add_days, today
+from frappe.utils import add_days, add_to_date, get_datetime, now_datetime, today
 
 from bizlink.factories import (
+	get_outcome,
 	make_customer,
 	make_delivery_note,
+	make_interaction,
 	make_item,
 	make_sales_invoice,
 	make_sales_order,
+	make_sales_person,
 	receive_stock,
 )
 from bizlink.setup.site import ensure_erpnext_setup
@@ -46,6 +50,29 @@ CUSTOMERS = [
 	("Elena Jiménez Vidal", "Individual", "Alicante", "1994-12-24"),
 ]
 
+TERRITORIES = {
+	"Madrid": "Centro",
+	"Valencia": "Levante",
+	"Alicante": "Levante",
+	"Sevilla": "Andalucía",
+	"Málaga": "Andalucía",
+	"Barcelona": "Cataluña",
+	"Zaragoza": "Norte",
+	"Bilbao": "Norte",
+}
+
+SALES_PEOPLE = ("Laura Pérez", "Miguel Torres", "Sofía Navarro")
+
+SUBJECTS = {
+	"Call": "Llamada de seguimiento",
+	"Visit": "Visita a las instalaciones",
+	"Meeting": "Reunión para revisar la propuesta",
+	"Email": "Envío de documentación técnica",
+	"Video call": "Videollamada con el equipo técnico",
+	"Chat": "Consulta por chat",
+	"Demo": "Demostración del equipo",
+}
+
 # customer index, [(item_code, qty)], days ago ordered, how far the order went
 ORDERS = [
 	(0, [("BL-CALDERA-24", 2), ("BL-MANT-ANUAL", 2)], 60, "billed"),
@@ -67,10 +94,19 @@ def demo_email(name: str) -> str:
 	return "{}@example.com".format(".".join(re.findall(r"[a-z0-9]+", ascii_name))[:40])
 
 
+def ensure_tree_record(doctype: str, name: str, parent: str, name_field: str) -> str:
+	if not frappe.db.exists(doctype, name):
+		parent_field = "parent_" + frappe.scrub(doctype)
+		frappe.get_doc({"doctype": doctype, name_field: name, parent_field: parent, "is_group": 0}).insert(
+			ignore_permissions=True
+		)
+	return name
+
+
 def make_demo() -> dict[str, int]:
-	"""Fill the site with the demo company's items, customers and sales orders; return what was made."""
+	"""Fill the site with the demo company's items, customers, orders and interactions; return what was made."""
 	ensure_erpnext_setup()
-	made = {"Item": 0, "Customer": 0, "Sales Order": 0}
+	made = {"Item": 0, "Customer": 0, "Sales Order": 0, "Sales Interaction": 0}
 	for item_code, item_name, rate, serialised in ITEMS:
 		if not frappe.db.exists("Item", item_code):
 			make_item(item_code, item_name=item_name, rate=rate, has_serial_no=serialised)
@@ -80,6 +116,12 @@ def make_demo() -> dict[str, int]:
 
 	customers = []
 	for name, customer_type, city, date_of_birth in CUSTOMERS:
+		segment = {
+			"customer_group": "Commercial" if customer_type == "Company" else "Individual",
+			"territory": ensure_tree_record(
+				"Territory", TERRITORIES[city], "All Territories", "territory_name"
+			),
+		}
 		existing = frappe.db.get_value("Customer", {"customer_name": name})
 		if not existing:
 			existing = make_customer(
@@ -88,8 +130,11 @@ def make_demo() -> dict[str, int]:
 				city=city,
 				email=demo_email(name),
 				bizlink_date_of_birth=date_of_birth,
+				**segment,
 			).name
 			made["Customer"] += 1
+		else:
+			frappe.db.set_value("Customer", existing, segment, update_modified=False)
 		customers.append(existing)
 
 	rates = {item_code: rate for item_code, _, rate, _ in ITEMS}
@@ -112,5 +157,77 @@ def make_demo() -> dict[str, int]:
 			make_sales_invoice(order.name, posting_date=add_days(ordered_on, min(days_ago, 10)))
 		made["Sales Order"] += 1
 
+	made["Sales Interaction"] = make_demo_interactions(customers)
 	frappe.db.commit()  # nosemgrep: a command-line data load
+	return made
+
+
+def make_demo_interactions(customers: list[str]) -> int:
+	"""Interactions of every type and outcome over the last six months, leading up to the orders."""
+	rng = random.Random(20261126)
+	people = [
+		frappe.db.get_value("Sales Person", {"sales_person_name": name}) or make_sales_person(name).name
+		for name in SALES_PEOPLE
+	]
+	types = list(SUBJECTS)
+	made = 0
+	for index, customer in enumerate(customers):
+		if frappe.db.exists("Sales Interaction", {"customer": customer}):
+			continue
+		first_order = frappe.db.get_value(
+			"Sales Order",
+			{"customer": customer, "docstatus": 1},
+			"transaction_date",
+			order_by="transaction_date",
+		)
+		person = people[index % len(people)]
+		contact = frappe.db.get_value("Customer", customer, "customer_primary_contact")
+		if first_order:
+			# a short cycle that ended in the order: first contact, a visit or demo, then the win
+			start = add_to_date(get_datetime(first_order), days=-rng.randint(20, 75), hours=10)
+			steps = [
+				rng.choice(["Call", "Email", "Chat"]),
+				rng.choice(["Visit", "Demo", "Video call"]),
+				"Meeting",
+			]
+			outcomes = ["Neutral", "Positive", "Won"]
+			end = get_datetime(first_order)
+		else:
+			start = add_to_date(now_datetime(), days=-rng.randint(60, 170), hours=-rng.randint(1, 8))
+			steps = [rng.choice(types) for _ in range(rng.randint(2, 4))]
+			outcomes = ["Neutral", "Positive", "Negative", "Lost"][: len(steps)]
+			outcomes[-1] = rng.choice(["Lost", "Negative", "Positive"])
+			end = add_to_date(now_datetime(), days=-2)
+		span = max((end - start).days, len(steps))
+		for step, (interaction_type, category) in enumerate(zip(steps, outcomes, strict=False)):
+			when = add_to_date(start, days=span * step // len(steps), minutes=rng.randint(0, 240))
+			make_interaction(
+				customer,
+				interaction_type=interaction_type,
+				direction=rng.choice(["Outbound", "Outbound", "Inbound"]),
+				interaction_date=when,
+				duration=rng.choice([5, 10, 15, 30, 45, 60, 90]),
+				sales_person=person,
+				contact=contact,
+				subject=SUBJECTS[interaction_type],
+				notes=f"<p>{SUBJECTS[interaction_type]}. Cliente {rng.choice(['muy', 'algo', 'poco'])} interesado.</p>",
+				outcome=get_outcome(category),
+				ignore_permissions=True,
+			)
+			made += 1
+		# every third customer has a follow-up pending, some already overdue
+		if index % 3 == 0:
+			make_interaction(
+				customer,
+				interaction_type="Call",
+				interaction_date=add_to_date(now_datetime(), days=-3),
+				sales_person=person,
+				contact=contact,
+				subject="Llamada para confirmar la instalación",
+				outcome=get_outcome("Positive"),
+				next_action="Enviar presupuesto de mantenimiento",
+				next_action_date=add_days(today(), rng.choice([-2, 1, 4, 9])),
+				ignore_permissions=True,
+			)
+			made += 1
 	return made

@@ -1,0 +1,160 @@
+"""The customer file: one customer's profile, orders, interactions, follow-ups and playbook."""
+
+import erpnext
+import frappe
+from frappe import _
+from frappe.query_builder.functions import Count, Sum
+from frappe.utils import add_days, now_datetime
+
+from bizlink.playbook import get_playbook
+
+CLOSED_ORDER_STATUSES = ("Completed", "Closed", "Cancelled")
+TIMELINE_LIMIT = 50
+
+
+@frappe.whitelist()
+@frappe.read_only()
+def get_customer_file(customer: str) -> dict:
+	"""Everything BizLink knows of `customer`, in the sections the desk's Customer File page shows.
+
+	Each section is read with the caller's permissions: a section whose DocType they cannot read
+	comes back empty, with `allowed` false.
+	"""
+	check_customer(customer)
+	return {
+		"profile": get_profile(customer),
+		"totals": get_totals(customer),
+		"open_orders": section("Sales Order", get_open_orders, customer),
+		"interactions": section("Sales Interaction", get_interactions, customer),
+		"follow_ups": section("Sales Interaction", get_follow_ups, customer),
+		# Service Tickets and Installation Jobs join the file when those DocTypes exist
+		"tickets": section("Service Ticket", lambda c: [], customer),
+		"installations": section("Installation Job", lambda c: [], customer),
+	}
+
+
+@frappe.whitelist()
+@frappe.read_only()
+def get_customer_playbook(customer: str, limit: int = 10) -> dict:
+	"""Similar customers (score explained) and what worked with them."""
+	check_customer(customer)
+	frappe.has_permission("Sales Interaction", "read", throw=True)
+	return get_playbook(customer, min(int(limit), 50))
+
+
+def check_customer(customer: str) -> None:
+	if not customer or not frappe.db.exists("Customer", customer):
+		frappe.throw(
+			_("Customer {0} not found.").format(frappe.bold(customer)),
+			title=_("Not Found"),
+			exc=frappe.DoesNotExistError,
+		)
+	frappe.has_permission("Customer", "read", doc=customer, throw=True)
+
+
+def section(doctype: str, read, customer: str) -> dict:
+	allowed = bool(frappe.db.exists("DocType", doctype)) and frappe.has_permission(doctype, "read")
+	return {"allowed": allowed, "rows": read(customer) if allowed else []}
+
+
+def get_profile(customer: str) -> dict:
+	profile = frappe.db.get_value(
+		"Customer",
+		customer,
+		[
+			"name",
+			"customer_name",
+			"customer_type",
+			"customer_group",
+			"territory",
+			"disabled",
+			"image",
+			"email_id",
+			"mobile_no",
+			"customer_primary_address",
+			"bizlink_date_of_birth",
+			"bizlink_age_band",
+			"bizlink_interaction_count",
+			"bizlink_last_interaction",
+			"bizlink_next_follow_up",
+		],
+		as_dict=True,
+	)
+	profile["city"] = (
+		frappe.db.get_value("Address", profile.customer_primary_address, "city")
+		if profile.customer_primary_address
+		else None
+	)
+	return profile
+
+
+def get_totals(customer: str) -> dict:
+	order = frappe.qb.DocType("Sales Order")
+	invoice = frappe.qb.DocType("Sales Invoice")
+	interaction = frappe.qb.DocType("Sales Interaction")
+	orders = frappe.qb.from_(order).select(Count(order.name)).where(order.customer == customer)
+	revenue = frappe.qb.from_(invoice).select(Sum(invoice.base_net_total)).where(invoice.customer == customer)
+	recent = (
+		frappe.qb.from_(interaction)
+		.select(Count(interaction.name))
+		.where(interaction.customer == customer)
+		.where(interaction.interaction_date[add_days(now_datetime(), -90) : now_datetime()])
+	)
+	return {
+		"orders": orders.where(order.docstatus == 1).run()[0][0],
+		"revenue": revenue.where(invoice.docstatus == 1).run()[0][0] or 0,
+		"currency": erpnext.get_default_currency(),
+		"interactions_90_days": recent.run()[0][0],
+	}
+
+
+def get_open_orders(customer: str) -> list[dict]:
+	return frappe.get_list(
+		"Sales Order",
+		filters={"customer": customer, "docstatus": 1, "status": ("not in", CLOSED_ORDER_STATUSES)},
+		fields=[
+			"name",
+			"transaction_date",
+			"delivery_date",
+			"grand_total",
+			"currency",
+			"status",
+			"per_delivered",
+			"per_billed",
+		],
+		order_by="transaction_date desc",
+		limit_page_length=20,
+	)
+
+
+def get_interactions(customer: str) -> list[dict]:
+	return frappe.get_list(
+		"Sales Interaction",
+		filters={"customer": customer},
+		fields=[
+			"name",
+			"interaction_date",
+			"interaction_type",
+			"direction",
+			"subject",
+			"notes",
+			"outcome",
+			"outcome_category",
+			"sales_person",
+			"duration",
+			"next_action",
+			"next_action_date",
+		],
+		order_by="interaction_date desc",
+		limit_page_length=TIMELINE_LIMIT,
+	)
+
+
+def get_follow_ups(customer: str) -> list[dict]:
+	return frappe.get_list(
+		"Sales Interaction",
+		filters={"customer": customer, "follow_up_status": "Open"},
+		fields=["name", "next_action", "next_action_date", "subject", "sales_person"],
+		order_by="next_action_date asc",
+		limit_page_length=20,
+	)
