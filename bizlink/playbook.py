@@ -153,7 +153,7 @@ def explain(target: dict, row: dict) -> list[str]:
 			reasons.append(f"{label} ({row[field]}) +{WEIGHTS[field]}")
 	if row.get("shared_items"):
 		points = min(int(row["shared_items"]), MAX_ITEM_POINTS) * WEIGHTS["item"]
-		reasons.append(_("{0} items bought by both").format(int(row["shared_items"])) + f" +{points}")
+		reasons.append(_("Items bought by both: {0}").format(int(row["shared_items"])) + f" +{points}")
 	return reasons
 
 

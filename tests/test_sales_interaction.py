@@ -347,3 +347,30 @@ def test_sales_manager_can_delete(customer):
 	interaction = make_interaction(customer.name)
 	interaction.delete()
 	assert not frappe.db.exists("Sales Interaction", interaction.name)
+
+
+# Connections -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+	("doctype", "fieldname"),
+	[
+		("Customer", "customer"),
+		("Sales Order", "sales_order"),
+		("Opportunity", "opportunity"),
+		("Quotation", "quotation"),
+	],
+)
+def test_sales_interactions_in_connections(doctype, fieldname):
+	data = frappe.get_meta(doctype).get_dashboard_data()
+	assert any("Sales Interaction" in group["items"] for group in data.transactions)
+	assert (data.get("non_standard_fieldnames") or {}).get("Sales Interaction", data.fieldname) == fieldname
+
+
+def test_customer_connection_counts_interactions(customer):
+	from frappe.desk.notifications import get_open_count
+
+	make_interaction(customer.name)
+	make_interaction(customer.name)
+	counts = get_open_count("Customer", customer.name)["count"]["external_links_found"]
+	assert {"doctype": "Sales Interaction", "open_count": 0, "count": 2} in counts
