@@ -33,3 +33,39 @@ class ContactNotOfCustomerError(frappe.ValidationError):
 
 class ReferenceCustomerMismatchError(frappe.ValidationError):
 	pass
+
+
+class EndBeforeStartError(frappe.ValidationError):
+	pass
+
+
+class CrewOverlapError(frappe.ValidationError):
+	pass
+
+
+class MissingSignatureError(frappe.ValidationError):
+	pass
+
+
+class OpenChecklistError(frappe.ValidationError):
+	pass
+
+
+class InstalledQtyExceedsDeliveredError(frappe.ValidationError):
+	pass
+
+
+class SerialNotOnDeliveryError(frappe.ValidationError):
+	pass
+
+
+class OrderNotOpenError(frappe.ValidationError):
+	pass
+
+
+class InvalidStatusTransitionError(frappe.ValidationError):
+	pass
+
+
+class InstallationInProgressError(frappe.ValidationError):
+	pass

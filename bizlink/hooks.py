@@ -27,6 +27,17 @@ doctype_js = {
 	"Sales Order": ["public/js/log_interaction.js", "public/js/sales_order.js"],
 }
 
+# Permissions
+# -----------
+
+permission_query_conditions = {
+	"Installation Job": "bizlink.permissions.installation_job_query",
+}
+
+has_permission = {
+	"Installation Job": "bizlink.permissions.installation_job_has_permission",
+}
+
 override_doctype_dashboards = {
 	"Customer": "bizlink.overrides.dashboard.get_customer_dashboard",
 	"Sales Order": "bizlink.overrides.dashboard.get_sales_order_dashboard",
@@ -40,6 +51,11 @@ override_doctype_dashboards = {
 doc_events = {
 	"Customer": {
 		"validate": "bizlink.overrides.customer.validate",
+	},
+	"Sales Order": {
+		"on_submit": "bizlink.installation.on_sales_order_submit",
+		"before_cancel": "bizlink.installation.before_sales_order_cancel",
+		"on_cancel": "bizlink.installation.on_sales_order_cancel",
 	},
 	"ToDo": {
 		"on_update": "bizlink.bizlink.doctype.sales_interaction.follow_up.on_todo_update",

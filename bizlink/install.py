@@ -17,10 +17,22 @@ DEFAULT_OUTCOMES = (
 )
 
 
+ROLES = ("Installation Manager", "Installation Technician")
+
+
 def after_install() -> None:
+	make_roles()
 	setup_custom_fields()
 	make_default_outcomes()
 	click.secho("Thank you for installing BizLink!", fg="green")
+
+
+def make_roles() -> None:
+	for role in ROLES:
+		if not frappe.db.exists("Role", role):
+			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(
+				ignore_permissions=True
+			)
 
 
 def make_default_outcomes() -> None:

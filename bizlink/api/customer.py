@@ -29,7 +29,7 @@ def get_customer_file(customer: str) -> dict:
 		"follow_ups": section("Sales Interaction", get_follow_ups, customer),
 		# Service Tickets and Installation Jobs join the file when those DocTypes exist
 		"tickets": section("Service Ticket", lambda c: [], customer),
-		"installations": section("Installation Job", lambda c: [], customer),
+		"installations": section("Installation Job", get_installations, customer),
 	}
 
 
@@ -156,5 +156,15 @@ def get_follow_ups(customer: str) -> list[dict]:
 		filters={"customer": customer, "follow_up_status": "Open"},
 		fields=["name", "next_action", "next_action_date", "subject", "sales_person"],
 		order_by="next_action_date asc",
+		limit_page_length=20,
+	)
+
+
+def get_installations(customer: str) -> list[dict]:
+	return frappe.get_list(
+		"Installation Job",
+		filters={"customer": customer, "status": ("!=", "Cancelled")},
+		fields=["name", "status", "sales_order", "scheduled_start", "scheduled_end"],
+		order_by="scheduled_start desc",
 		limit_page_length=20,
 	)

@@ -18,11 +18,11 @@ def add_transactions(data: dict, label: str, items: list[str], fieldname: str | 
 
 def get_customer_dashboard(data: dict) -> dict:
 	# Customer's connections are found through each document's `customer` field
-	return add_transactions(data, _("BizLink"), ["Sales Interaction"])
+	return add_transactions(data, _("BizLink"), ["Sales Interaction", "Installation Job"])
 
 
 def get_sales_order_dashboard(data: dict) -> dict:
-	return add_transactions(data, _("BizLink"), ["Sales Interaction"], "sales_order")
+	return add_transactions(data, _("BizLink"), ["Sales Interaction", "Installation Job"], "sales_order")
 
 
 def get_opportunity_dashboard(data: dict) -> dict:

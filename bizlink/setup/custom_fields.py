@@ -55,6 +55,60 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"search_index": 1,
 			},
 		],
+		"Item": [
+			{
+				"fieldname": "bizlink_installation_section",
+				"fieldtype": "Section Break",
+				"label": "Installation",
+				"insert_after": "include_item_in_manufacturing",
+				"collapsible": 1,
+			},
+			{
+				"fieldname": "bizlink_requires_installation",
+				"fieldtype": "Check",
+				"label": "Requires Installation",
+				"insert_after": "bizlink_installation_section",
+				"description": "Submitting a Sales Order with this item creates an Installation Job.",
+			},
+			{
+				"fieldname": "bizlink_installation_hours",
+				"fieldtype": "Float",
+				"label": "Installation Hours",
+				"insert_after": "bizlink_requires_installation",
+				"depends_on": "bizlink_requires_installation",
+				"non_negative": 1,
+			},
+			{
+				"fieldname": "bizlink_checklist_template",
+				"fieldtype": "Link",
+				"label": "Installation Checklist",
+				"options": "Installation Checklist Template",
+				"insert_after": "bizlink_installation_hours",
+				"depends_on": "bizlink_requires_installation",
+			},
+		],
+		"Sales Order": [
+			{
+				"fieldname": "bizlink_installation_status",
+				"fieldtype": "Select",
+				"label": "Installation Status",
+				"options": "\nNot Applicable\nTo Install\nPartly Installed\nInstalled",
+				"insert_after": "delivery_status",
+				"read_only": 1,
+				"allow_on_submit": 1,
+				"no_copy": 1,
+				"in_standard_filter": 1,
+			},
+			{
+				"fieldname": "bizlink_per_installed",
+				"fieldtype": "Percent",
+				"label": "% Installed",
+				"insert_after": "per_delivered",
+				"read_only": 1,
+				"allow_on_submit": 1,
+				"no_copy": 1,
+			},
+		],
 	}
 
 

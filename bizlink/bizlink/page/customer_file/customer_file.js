@@ -94,7 +94,7 @@ class CustomerFile {
 				<div class="col-md-5">
 					<div class="bl-playbook">${this.card(__("Playbook"), `<div class="bl-muted">${__("Loading...")}</div>`)}</div>
 					${this.card(__("Open Service Tickets"), this.empty(__("No open tickets.")))}
-					${this.card(__("Installations"), this.empty(__("No installations.")))}
+					${this.installations_html()}
 				</div>
 			</div>
 		`);
@@ -166,6 +166,25 @@ class CustomerFile {
 					.join("")
 			: this.empty(__("No open orders."));
 		return this.card(__("Open Orders"), body);
+	}
+
+	installations_html() {
+		const rows = this.file.installations.rows;
+		const colors = { "To Schedule": "orange", Scheduled: "blue", "In Progress": "purple", "On Hold": "yellow", Completed: "green" };
+		const body = rows.length
+			? rows
+					.map(
+						(j) => `<div class="bl-row">
+							<a href="/app/installation-job/${encodeURIComponent(j.name)}">${esc(j.name)}</a>
+							<span class="indicator-pill ${colors[j.status] || "gray"}">${esc(__(j.status))}</span>
+							<div class="bl-muted">${esc(j.sales_order)}${
+								j.scheduled_start ? " · " + esc(frappe.datetime.str_to_user(j.scheduled_start)) : ""
+							}</div>
+						</div>`
+					)
+					.join("")
+			: this.empty(__("No installations."));
+		return this.card(__("Installations"), body);
 	}
 
 	timeline_html() {

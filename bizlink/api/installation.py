@@ -1,0 +1,30 @@
+"""Installation Jobs from the desk: the Sales Order's "Create Installation Job" button."""
+
+import frappe
+from frappe import _
+
+from bizlink.exceptions import OrderNotOpenError
+from bizlink.installation import create_installation_job, get_active_job
+
+
+@frappe.whitelist(methods=["POST"])
+def make_installation_job(sales_order: str) -> str:
+	"""The order's open Installation Job, created if it has none; returns its name."""
+	frappe.has_permission("Installation Job", "create", throw=True)
+	order = frappe.get_doc("Sales Order", sales_order)
+	order.check_permission("read")
+	if order.docstatus != 1 or order.status in ("Closed", "Cancelled"):
+		frappe.throw(
+			_("Sales Order {0} is not open: submit it (or reopen it) first.").format(
+				frappe.bold(sales_order)
+			),
+			title=_("Order Not Open"),
+			exc=OrderNotOpenError,
+		)
+	name = get_active_job(sales_order) or create_installation_job(order)
+	if not name:
+		frappe.throw(
+			_("No item of Sales Order {0} requires installation.").format(frappe.bold(sales_order)),
+			title=_("Nothing to Install"),
+		)
+	return name

@@ -1,0 +1,404 @@
+# Copyright (c) 2026, BizLink contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import add_to_date, cint, flt, get_datetime, getdate, now_datetime, today
+
+from bizlink.bizlink.status_log import log_status_change, set_status
+from bizlink.exceptions import (
+	CrewOverlapError,
+	EndBeforeStartError,
+	InstalledQtyExceedsDeliveredError,
+	InvalidStatusTransitionError,
+	MissingSignatureError,
+	OpenChecklistError,
+	OrderNotOpenError,
+	SerialNotOnDeliveryError,
+)
+from bizlink.installation import get_delivered_serial_nos, update_sales_order_installation
+
+OPEN_STATUSES = ("To Schedule", "Scheduled", "In Progress", "On Hold")
+STARTED_STATUSES = ("In Progress", "On Hold")
+DEFAULT_DURATION_HOURS = 2
+
+
+class InstallationJob(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from bizlink.bizlink.doctype.bizlink_status_log.bizlink_status_log import BizLinkStatusLog
+		from bizlink.bizlink.doctype.installation_job_checklist_item.installation_job_checklist_item import (
+			InstallationJobChecklistItem,
+		)
+		from bizlink.bizlink.doctype.installation_job_item.installation_job_item import InstallationJobItem
+		from bizlink.bizlink.doctype.installation_job_technician.installation_job_technician import (
+			InstallationJobTechnician,
+		)
+
+		actual_end: DF.Datetime | None
+		actual_start: DF.Datetime | None
+		address: DF.Link | None
+		address_display: DF.SmallText | None
+		amended_from: DF.Link | None
+		cancelled_with_order: DF.Check
+		checklist: DF.Table[InstallationJobChecklistItem]
+		checklist_template: DF.Link | None
+		company: DF.Link | None
+		contact: DF.Link | None
+		contact_email: DF.Data | None
+		contact_phone: DF.Data | None
+		crew: DF.Table[InstallationJobTechnician]
+		customer: DF.Link | None
+		customer_name: DF.Data | None
+		installation_note: DF.Link | None
+		items: DF.Table[InstallationJobItem]
+		naming_series: DF.Literal["IJ-.YYYY.-"]
+		notes: DF.TextEditor | None
+		photo: DF.AttachImage | None
+		sales_order: DF.Link
+		scheduled_end: DF.Datetime | None
+		scheduled_start: DF.Datetime | None
+		signed_by: DF.Data | None
+		signed_on: DF.Datetime | None
+		status: DF.Literal["To Schedule", "Scheduled", "In Progress", "On Hold", "Completed", "Cancelled"]
+		status_log: DF.Table[BizLinkStatusLog]
+	# end: auto-generated types
+
+	def validate(self):
+		self.validate_not_cancelled()
+		self.validate_order()
+		self.set_contact_details()
+		self.validate_schedule()
+		self.validate_crew()
+		self.set_delivery_details()
+		self.validate_items()
+		self.set_checklist()
+		if self.docstatus == 1:
+			self.validate_completion()
+		self.set_status()
+		log_status_change(self)
+
+	def on_submit(self):
+		self.make_installation_note()
+		update_sales_order_installation(self.sales_order)
+
+	def on_cancel(self):
+		self.cancel_installation_note()
+		set_status(self, "Cancelled")
+		update_sales_order_installation(self.sales_order)
+
+	# Actions on site ---------------------------------------------------------------------------
+
+	@frappe.whitelist()
+	def start(self):
+		self.check_transition(("Scheduled",), "In Progress")
+		self.actual_start = now_datetime()
+		self.status = "In Progress"
+		self.save()
+
+	@frappe.whitelist()
+	def hold(self):
+		self.check_transition(("In Progress",), "On Hold")
+		self.status = "On Hold"
+		self.save()
+
+	@frappe.whitelist()
+	def resume(self):
+		self.check_transition(("On Hold",), "In Progress")
+		self.status = "In Progress"
+		self.save()
+
+	def check_transition(self, allowed_from: tuple, to: str):
+		if self.docstatus != 0 or self.status not in allowed_from:
+			frappe.throw(
+				_("An installation job that is {0} cannot move to {1}.").format(
+					frappe.bold(_(self.status)), frappe.bold(_(to))
+				),
+				title=_("Invalid Status Change"),
+				exc=InvalidStatusTransitionError,
+			)
+
+	# Validation --------------------------------------------------------------------------------
+
+	def validate_not_cancelled(self):
+		before = self.get_doc_before_save()
+		if before and before.status == "Cancelled" and self.docstatus == 0:
+			frappe.throw(
+				_("Installation Job {0} was cancelled and cannot be changed.").format(frappe.bold(self.name)),
+				title=_("Cancelled Job"),
+				exc=InvalidStatusTransitionError,
+			)
+
+	def validate_order(self):
+		"""A job is made or scheduled only for a submitted Sales Order that is still open."""
+		if not (
+			self.is_new()
+			or self.has_value_changed("scheduled_start")
+			or self.has_value_changed("scheduled_end")
+		):
+			return
+		docstatus, status = frappe.db.get_value("Sales Order", self.sales_order, ["docstatus", "status"]) or (
+			None,
+			None,
+		)
+		if docstatus != 1 or status in ("Closed", "Cancelled"):
+			frappe.throw(
+				_("Sales Order {0} is {1}: its installation cannot be scheduled.").format(
+					frappe.bold(self.sales_order),
+					frappe.bold(_(status or "Draft") if docstatus != 2 else _("Cancelled")),
+				),
+				title=_("Order Not Open"),
+				exc=OrderNotOpenError,
+			)
+
+	def set_contact_details(self):
+		if not self.address or not self.contact:
+			order = frappe.db.get_value(
+				"Sales Order",
+				self.sales_order,
+				["shipping_address_name", "customer_address", "contact_person"],
+				as_dict=True,
+			)
+			self.address = self.address or order.shipping_address_name or order.customer_address
+			self.contact = self.contact or order.contact_person
+		if self.address and (self.is_new() or self.has_value_changed("address")):
+			from frappe.contacts.doctype.address.address import get_address_display
+
+			self.address_display = get_address_display(self.address)
+		if self.contact:
+			self.contact_phone, self.contact_email = frappe.db.get_value(
+				"Contact", self.contact, ["mobile_no", "email_id"]
+			) or (None, None)
+
+	def validate_schedule(self):
+		if self.scheduled_start and not self.scheduled_end:
+			hours = sum(
+				flt(frappe.get_cached_value("Item", row.item_code, "bizlink_installation_hours"))
+				* flt(row.qty)
+				for row in self.items
+			)
+			self.scheduled_end = add_to_date(self.scheduled_start, hours=hours or DEFAULT_DURATION_HOURS)
+		if self.scheduled_end and not self.scheduled_start:
+			self.scheduled_end = None
+		if self.scheduled_start and get_datetime(self.scheduled_end) <= get_datetime(self.scheduled_start):
+			frappe.throw(
+				_("The scheduled end {0} is not after the scheduled start {1}.").format(
+					frappe.bold(frappe.format(self.scheduled_end, "Datetime")),
+					frappe.bold(frappe.format(self.scheduled_start, "Datetime")),
+				),
+				title=_("End Before Start"),
+				exc=EndBeforeStartError,
+			)
+
+	def validate_crew(self):
+		seen = set()
+		for row in list(self.crew):
+			if row.user in seen:
+				self.remove(row)
+			seen.add(row.user)
+		if self.crew and not any(row.is_lead for row in self.crew):
+			self.crew[0].is_lead = 1
+		if self.scheduled_start and self.crew and self.docstatus == 0:
+			self.check_crew_overlap()
+
+	def check_crew_overlap(self):
+		job = frappe.qb.DocType("Installation Job")
+		crew = frappe.qb.DocType("Installation Job Technician")
+		clash = (
+			frappe.qb.from_(job)
+			.join(crew)
+			.on((crew.parent == job.name) & (crew.parenttype == "Installation Job"))
+			.select(job.name, crew.user, crew.technician_name, job.scheduled_start, job.scheduled_end)
+			.where(crew.user.isin([row.user for row in self.crew]))
+			.where(job.name != (self.name or ""))
+			.where(job.docstatus < 2)
+			.where(job.status.isin(OPEN_STATUSES))
+			.where(job.scheduled_start < self.scheduled_end)
+			.where(job.scheduled_end > self.scheduled_start)
+			.limit(1)
+			.run(as_dict=True)
+		)
+		if clash:
+			clash = clash[0]
+			frappe.throw(
+				_("{0} is already booked on Installation Job {1} from {2} to {3}.").format(
+					frappe.bold(clash.technician_name or clash.user),
+					frappe.bold(clash.name),
+					frappe.format(clash.scheduled_start, "Datetime"),
+					frappe.format(clash.scheduled_end, "Datetime"),
+				),
+				title=_("Technician Double-booked"),
+				exc=CrewOverlapError,
+			)
+
+	def set_delivery_details(self):
+		"""Link each row to the submitted Delivery Note row that delivered it, and take its serials."""
+		for row in self.items:
+			if row.dn_detail or not row.so_detail:
+				continue
+			delivered = frappe.db.get_value(
+				"Delivery Note Item",
+				{"so_detail": row.so_detail, "docstatus": 1},
+				["name", "parent", "serial_no"],
+				as_dict=True,
+				order_by="creation asc",
+			)
+			if delivered:
+				row.delivery_note, row.dn_detail = delivered.parent, delivered.name
+				if not row.serial_no and delivered.serial_no:
+					row.serial_no = delivered.serial_no
+
+	def validate_items(self):
+		for row in self.items:
+			if flt(row.installed_qty) <= 0 and not row.serial_no:
+				continue
+			if not row.dn_detail:
+				if flt(row.installed_qty) > 0:
+					self.throw_not_delivered(row, 0)
+				continue
+			delivered_qty, installed_elsewhere = frappe.db.get_value(
+				"Delivery Note Item", row.dn_detail, ["qty", "installed_qty"]
+			)
+			available = flt(delivered_qty) - flt(installed_elsewhere)
+			if flt(row.installed_qty) > available:
+				self.throw_not_delivered(row, available)
+			if row.serial_no:
+				delivered_serials = set(get_delivered_serial_nos(row.dn_detail))
+				foreign = [s for s in split_serials(row.serial_no) if s not in delivered_serials]
+				if foreign:
+					frappe.throw(
+						_("Serial No {0} is not on Delivery Note {1} for item {2}.").format(
+							frappe.bold(", ".join(foreign)),
+							frappe.bold(row.delivery_note),
+							frappe.bold(row.item_code),
+						),
+						title=_("Serial Not Delivered"),
+						exc=SerialNotOnDeliveryError,
+					)
+
+	def throw_not_delivered(self, row, available: float):
+		frappe.throw(
+			_(
+				"Row {0}: {1} units of {2} can be installed, not {3}: the rest is not delivered or already installed."
+			).format(row.idx, flt(available), frappe.bold(row.item_code), flt(row.installed_qty)),
+			title=_("More Than Delivered"),
+			exc=InstalledQtyExceedsDeliveredError,
+		)
+
+	def set_checklist(self):
+		if not self.checklist_template:
+			return
+		if self.checklist and not self.has_value_changed("checklist_template"):
+			return
+		self.set("checklist", [])
+		for check in frappe.get_doc("Installation Checklist Template", self.checklist_template).items:
+			self.append("checklist", {"description": check.description, "mandatory": check.mandatory})
+
+	def validate_completion(self):
+		before = self.get_doc_before_save()
+		if not before or before.status not in STARTED_STATUSES:
+			frappe.throw(
+				_("Start the installation before completing it."),
+				title=_("Invalid Status Change"),
+				exc=InvalidStatusTransitionError,
+			)
+		open_checks = [row.description for row in self.checklist if row.mandatory and not row.done]
+		if open_checks:
+			frappe.throw(
+				_("These mandatory checks are not done: {0}").format(frappe.bold(", ".join(open_checks))),
+				title=_("Checklist Not Complete"),
+				exc=OpenChecklistError,
+			)
+		if not self.signature or not (self.signed_by or "").strip():
+			frappe.throw(
+				_("The customer's signature and the signer's name are needed to complete the installation."),
+				title=_("Signature Missing"),
+				exc=MissingSignatureError,
+			)
+		if not any(flt(row.installed_qty) > 0 for row in self.items):
+			frappe.throw(
+				_("Enter the installed quantity of at least one item."),
+				title=_("Nothing Installed"),
+				exc=InstalledQtyExceedsDeliveredError,
+			)
+		for row in self.items:
+			if row.serial_no and frappe.get_cached_value("Item", row.item_code, "has_serial_no"):
+				serials = split_serials(row.serial_no)
+				if len(serials) != cint(row.installed_qty):
+					frappe.throw(
+						_("Row {0}: {1} serial numbers for {2} installed units of {3}.").format(
+							row.idx, len(serials), flt(row.installed_qty), frappe.bold(row.item_code)
+						),
+						title=_("Serial Numbers"),
+						exc=SerialNotOnDeliveryError,
+					)
+		self.signed_on = self.signed_on or now_datetime()
+		self.actual_end = now_datetime()
+
+	def set_status(self):
+		if self.docstatus == 1:
+			self.status = "Completed"
+		elif self.status in (*STARTED_STATUSES, "Cancelled"):
+			return
+		elif self.scheduled_start and self.crew:
+			self.status = "Scheduled"
+		else:
+			self.status = "To Schedule"
+
+	# ERPNext roll-up ---------------------------------------------------------------------------
+
+	def make_installation_note(self):
+		customer = frappe.db.get_value("Customer", self.customer, ["territory"], as_dict=True)
+		note = frappe.get_doc(
+			{
+				"doctype": "Installation Note",
+				"customer": self.customer,
+				"customer_address": self.address,
+				"contact_person": self.contact,
+				"territory": customer.territory,
+				"company": self.company,
+				"inst_date": getdate(self.actual_end or today()),
+				"remarks": _("Installation Job {0}").format(self.name),
+				"items": [
+					{
+						"item_code": row.item_code,
+						"qty": row.installed_qty,
+						"serial_no": row.serial_no,
+						"prevdoc_doctype": "Delivery Note",
+						"prevdoc_docname": row.delivery_note,
+						"prevdoc_detail_docname": row.dn_detail,
+					}
+					for row in self.items
+					if flt(row.installed_qty) > 0
+				],
+			}
+		)
+		note.flags.ignore_permissions = True
+		note.insert()
+		note.submit()
+		self.db_set("installation_note", note.name)
+
+	def cancel_installation_note(self):
+		if (
+			self.installation_note
+			and frappe.db.get_value("Installation Note", self.installation_note, "docstatus") == 1
+		):
+			note = frappe.get_doc("Installation Note", self.installation_note)
+			note.flags.ignore_permissions = True
+			note.flags.ignore_links = True
+			note.cancel()
+
+
+def split_serials(serial_no: str | None) -> list[str]:
+	return [s.strip() for s in (serial_no or "").replace(",", "\n").split("\n") if s.strip()]
+
+
+def on_doctype_update():
+	frappe.db.add_index("Installation Job", ["scheduled_start", "scheduled_end"])
