@@ -67,3 +67,22 @@ def company():
 	from bizlink.setup.site import get_default_company
 
 	return get_default_company()
+
+
+@pytest.fixture
+def outgoing_email():
+	"""A default outgoing Email Account (never connected to: mail stays in the Email Queue)."""
+	if not frappe.db.exists("Email Account", {"enable_outgoing": 1, "default_outgoing": 1}):
+		frappe.get_doc(
+			{
+				"doctype": "Email Account",
+				"email_account_name": "BizLink Test Outgoing",
+				"email_id": "bizlink-outgoing@example.com",
+				"enable_outgoing": 1,
+				"default_outgoing": 1,
+				"smtp_server": "127.0.0.1",
+				"smtp_port": 2525,
+				"no_smtp_authentication": 1,
+			}
+		).insert(ignore_permissions=True)
+	frappe.local.outgoing_email_account = {}

@@ -3,7 +3,7 @@ rolled back up into ERPNext's Installation Note, Delivery Note and Sales Order."
 
 import frappe
 import pytest
-from frappe.utils import add_to_date, get_datetime, now_datetime
+from frappe.utils import add_days, add_to_date, get_datetime, today
 
 from bizlink.exceptions import (
 	CrewOverlapError,
@@ -68,7 +68,8 @@ def technician():
 
 
 def at(hours: float):
-	return add_to_date(now_datetime().replace(minute=0, second=0, microsecond=0), days=1, hours=hours)
+	"""Tomorrow at 08:00, plus `hours`."""
+	return add_to_date(get_datetime(f"{add_days(today(), 1)} 08:00:00"), hours=hours)
 
 
 def schedule(job, start_hours: float = 0, crew: list[str] | None = None, hours: float = 3):
@@ -366,3 +367,51 @@ def test_user_without_role_sees_nothing(order):
 	frappe.set_user(make_user(roles=[]).name)
 	with pytest.raises(frappe.PermissionError):
 		frappe.get_list(JOB)
+
+
+# Reminders and the technician's day --------------------------------------------------------------
+
+
+def queued_emails_since(before: int) -> list[dict]:
+	queued = frappe.get_all(
+		"Email Queue",
+		fields=["name", "message"],
+		order_by="creation desc",
+		limit=frappe.db.count("Email Queue") - before,
+	)
+	for q in queued:
+		q["recipients"] = frappe.get_all(
+			"Email Queue Recipient", filters={"parent": q.name}, pluck="recipient"
+		)
+	return queued
+
+
+def test_crew_is_told_when_scheduled_and_crew_and_customer_reminded_the_day_before(order, outgoing_email):
+	from frappe.email.doctype.notification.notification import trigger_daily_alerts
+
+	tech = technician()
+	before = frappe.db.count("Email Queue")
+	job = schedule(job_of(order), 0, [tech])  # tomorrow
+	assert any(tech in q["recipients"] for q in queued_emails_since(before))
+
+	before = frappe.db.count("Email Queue")
+	trigger_daily_alerts()
+	reminders = queued_emails_since(before)
+	assert any(tech in q["recipients"] and job.customer_name in q["message"] for q in reminders)
+	if job.contact_email:
+		assert any(job.contact_email in q["recipients"] for q in reminders)
+
+
+def test_technician_schedule_shows_each_technicians_day(boiler):
+	from bizlink.bizlink.report.technician_schedule.technician_schedule import execute
+
+	a, b = technician(), technician()
+	first = schedule(job_of(make_sales_order(items=[{"item_code": boiler.name, "qty": 1}])), 0, [a, b])
+	second = schedule(job_of(make_sales_order(items=[{"item_code": boiler.name, "qty": 1}])), 4, [a])
+	day = str(at(0).date())
+	_, rows = execute({"date": day, "technician": a})
+	assert [row.job for row in rows] == [first.name, second.name]
+
+	frappe.set_user(b)
+	_, rows = execute({"date": day})
+	assert {(row.technician, row.job) for row in rows} == {(b, first.name)}

@@ -153,7 +153,7 @@ def test_deleting_interaction_removes_its_follow_up(customer):
 	assert not frappe.db.exists("Event", event)
 
 
-def test_overdue_follow_ups_and_daily_digest(customer):
+def test_overdue_follow_ups_and_daily_digest(customer, outgoing_email):
 	user = make_user(roles=["Sales User"])
 	person = make_sales_person(user=user.name)
 	overdue = make_interaction(
@@ -166,7 +166,6 @@ def test_overdue_follow_ups_and_daily_digest(customer):
 	make_interaction(customer.name, sales_person=person.name, next_action_date=add_days(today(), 3))
 	assert [row.name for row in get_overdue_follow_ups(user.name)] == [overdue.name]
 
-	make_outgoing_email_account()
 	before = frappe.db.count("Email Queue")
 	send_overdue_digest()
 	queued = frappe.get_all(
@@ -180,23 +179,6 @@ def test_overdue_follow_ups_and_daily_digest(customer):
 	)
 	assert user.name in recipients
 	assert any("Call back" in q.message for q in queued)
-
-
-def make_outgoing_email_account():
-	if not frappe.db.exists("Email Account", {"enable_outgoing": 1, "default_outgoing": 1}):
-		frappe.get_doc(
-			{
-				"doctype": "Email Account",
-				"email_account_name": "BizLink Test Outgoing",
-				"email_id": "bizlink-outgoing@example.com",
-				"enable_outgoing": 1,
-				"default_outgoing": 1,
-				"smtp_server": "127.0.0.1",
-				"smtp_port": 2525,
-				"no_smtp_authentication": 1,
-			}
-		).insert(ignore_permissions=True)
-	frappe.local.outgoing_email_account = {}
 
 
 def test_digest_skips_quietly_without_outgoing_email(customer):

@@ -20,19 +20,35 @@ from bizlink.factories import (
 	make_sales_invoice,
 	make_sales_order,
 	make_sales_person,
+	make_user,
 	receive_stock,
 )
 from bizlink.setup.site import ensure_erpnext_setup
 
 ITEMS = [
-	# item_code, item_name, rate, serialised
-	("BL-CALDERA-24", "Caldera de condensación 24 kW", 1850.0, 1),
-	("BL-AEROTERMIA-8", "Bomba de calor aerotermia 8 kW", 5200.0, 1),
-	("BL-PANEL-450", "Panel solar fotovoltaico 450 W", 210.0, 0),
-	("BL-INVERSOR-5", "Inversor híbrido 5 kW", 1350.0, 1),
-	("BL-SPLIT-3500", "Aire acondicionado split 3,5 kW", 780.0, 1),
-	("BL-MANT-ANUAL", "Contrato de mantenimiento anual", 180.0, 0),
+	# item_code, item_name, rate, serialised, installation hours per unit (0: no installation)
+	("BL-CALDERA-24", "Caldera de condensación 24 kW", 1850.0, 1, 4),
+	("BL-AEROTERMIA-8", "Bomba de calor aerotermia 8 kW", 5200.0, 1, 8),
+	("BL-PANEL-450", "Panel solar fotovoltaico 450 W", 210.0, 0, 0),
+	("BL-INVERSOR-5", "Inversor híbrido 5 kW", 1350.0, 1, 3),
+	("BL-SPLIT-3500", "Aire acondicionado split 3,5 kW", 780.0, 1, 2),
+	("BL-MANT-ANUAL", "Contrato de mantenimiento anual", 180.0, 0, 0),
 ]
+
+CHECKLIST = (
+	"Instalación estándar",
+	[
+		("Comprobar presión y estanqueidad", 1),
+		("Probar el equipo en funcionamiento", 1),
+		("Explicar el uso y el mantenimiento al cliente", 1),
+		("Retirar embalajes y limpiar la zona", 0),
+	],
+)
+
+TECHNICIANS = (("ana.tecnico@example.com", "Ana Ruiz"), ("jorge.tecnico@example.com", "Jorge Gil"))
+
+# a 1x1 white PNG: the demo's customer signature
+SIGNATURE = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
 
 CUSTOMERS = [
 	# name, type, city, date of birth (individuals)
@@ -106,13 +122,23 @@ def ensure_tree_record(doctype: str, name: str, parent: str, name_field: str) ->
 def make_demo() -> dict[str, int]:
 	"""Fill the site with the demo company's items, customers, orders and interactions; return what was made."""
 	ensure_erpnext_setup()
-	made = {"Item": 0, "Customer": 0, "Sales Order": 0, "Sales Interaction": 0}
-	for item_code, item_name, rate, serialised in ITEMS:
+	made = {"Item": 0, "Customer": 0, "Sales Order": 0, "Sales Interaction": 0, "Installation Job": 0}
+	template = make_checklist_template()
+	for item_code, item_name, rate, serialised, hours in ITEMS:
 		if not frappe.db.exists("Item", item_code):
 			make_item(item_code, item_name=item_name, rate=rate, has_serial_no=serialised)
 			if not serialised:
 				receive_stock(item_code, 500, rate=rate * 0.6)
 			made["Item"] += 1
+		frappe.db.set_value(
+			"Item",
+			item_code,
+			{
+				"bizlink_requires_installation": int(hours > 0),
+				"bizlink_installation_hours": hours,
+				"bizlink_checklist_template": template if hours else None,
+			},
+		)
 
 	customers = []
 	for name, customer_type, city, date_of_birth in CUSTOMERS:
@@ -137,7 +163,7 @@ def make_demo() -> dict[str, int]:
 			frappe.db.set_value("Customer", existing, segment, update_modified=False)
 		customers.append(existing)
 
-	rates = {item_code: rate for item_code, _, rate, _ in ITEMS}
+	rates = {item_code: rate for item_code, _, rate, _, _ in ITEMS}
 	for index, lines, days_ago, stage in ORDERS:
 		customer = customers[index]
 		po_no = f"DEMO-{index + 1:03d}"
@@ -158,6 +184,7 @@ def make_demo() -> dict[str, int]:
 		made["Sales Order"] += 1
 
 	made["Sales Interaction"] = make_demo_interactions(customers)
+	made["Installation Job"] = make_demo_installation_jobs(customers)
 	frappe.db.commit()  # nosemgrep: a command-line data load
 	return made
 
@@ -231,3 +258,98 @@ def make_demo_interactions(customers: list[str]) -> int:
 			)
 			made += 1
 	return made
+
+
+def make_checklist_template() -> str:
+	name, checks = CHECKLIST
+	if not frappe.db.exists("Installation Checklist Template", name):
+		frappe.get_doc(
+			{
+				"doctype": "Installation Checklist Template",
+				"template_name": name,
+				"items": [{"description": d, "mandatory": m} for d, m in checks],
+			}
+		).insert(ignore_permissions=True)
+	return name
+
+
+def make_demo_installation_jobs(customers: list[str]) -> int:
+	"""Jobs for the demo orders in every state: to schedule, scheduled, in progress, on hold,
+	completed (signed, with its Installation Note) and cancelled with its order."""
+	from bizlink.installation import create_installation_job
+
+	technicians = [
+		make_user(email, ["Installation Technician"], first_name=name).name for email, name in TECHNICIANS
+	]
+	made = 0
+	start = now_datetime().replace(hour=9, minute=0, second=0, microsecond=0)
+	delivered_states = ("In Progress", "On Hold", "Scheduled")
+	ordered_states = ("To Schedule", "Scheduled")
+	delivered_count = ordered_count = 0
+	for index, customer in enumerate(customers):
+		for order_name in frappe.get_all(
+			"Sales Order", filters={"customer": customer, "docstatus": 1}, pluck="name", order_by="creation"
+		):
+			if frappe.db.exists("Installation Job", {"sales_order": order_name}):
+				continue
+			order = frappe.get_doc("Sales Order", order_name)
+			job_name = create_installation_job(order)
+			if not job_name:
+				continue
+			made += 1
+			job = frappe.get_doc("Installation Job", job_name)
+			technician = technicians[index % len(technicians)]
+			slot = add_to_date(start, days=index + 1, hours=(index % 2) * 5)
+			if order.per_billed >= 100:
+				schedule_demo_job(job, add_to_date(start, days=-(index + 2)), technician)
+				complete_demo_job(job)
+			elif order.per_delivered >= 100:
+				state = delivered_states[delivered_count % len(delivered_states)]
+				delivered_count += 1
+				schedule_demo_job(
+					job, slot if state == "Scheduled" else add_to_date(start, days=-index), technician
+				)
+				if state in ("In Progress", "On Hold"):
+					job.start()
+				if state == "On Hold":
+					job.hold()
+			else:
+				state = ordered_states[ordered_count % len(ordered_states)]
+				ordered_count += 1
+				if state == "Scheduled":
+					schedule_demo_job(job, add_to_date(slot, days=7), technician)
+	made += make_cancelled_demo_job(customers[-1])
+	return made
+
+
+def schedule_demo_job(job, when, technician: str) -> None:
+	job.scheduled_start = when
+	job.scheduled_end = None
+	job.append("crew", {"user": technician, "is_lead": 1})
+	job.save(ignore_permissions=True)
+
+
+def complete_demo_job(job) -> None:
+	job.flags.ignore_permissions = True
+	job.start()
+	for row in job.items:
+		row.installed_qty = row.qty
+	for check in job.checklist:
+		check.done = 1
+	job.signature = SIGNATURE
+	job.signed_by = frappe.db.get_value("Customer", job.customer, "customer_name")
+	job.notes = "<p>Instalación terminada y probada con el cliente.</p>"
+	job.submit()
+
+
+def make_cancelled_demo_job(customer: str) -> int:
+	"""An order for an air-conditioning unit, cancelled by the customer before it was installed."""
+	if frappe.db.exists("Sales Order", {"customer": customer, "po_no": "DEMO-CANCELLED"}):
+		return 0
+	order = make_sales_order(
+		customer=customer,
+		items=[{"item_code": "BL-SPLIT-3500", "qty": 1, "rate": 780}],
+		po_no="DEMO-CANCELLED",
+	)
+	order.cancel()
+	return 1
