@@ -51,13 +51,26 @@ def site(request):
 	os.chdir(cwd)
 
 
+def pytest_configure(config):
+	config.addinivalue_line(
+		"markers", "commits: the test commits on purpose (DDL) and restores what it changed"
+	)
+
+
 @pytest.fixture(autouse=True)
-def rollback(site):
-	"""A clean transaction for each test, rolled back afterwards: the database is left as found."""
+def rollback(site, request):
+	"""A clean transaction for each test, rolled back afterwards: the database is left as found.
+
+	A test whose code commits would leave data behind; the check after each test fails it then.
+	"""
 	frappe.db.rollback()
 	frappe.set_user("Administrator")
+	committed = []
+	frappe.db.before_commit.add(lambda: committed.append(True))
 	yield
 	frappe.db.rollback()
+	if not request.node.get_closest_marker("commits"):
+		assert not committed, "the code under test committed: what it wrote stays in the database"
 	frappe.set_user("Administrator")
 	frappe.local.message_log = []
 
