@@ -287,3 +287,18 @@ def make_interaction(customer: str | None = None, **fields):
 			**fields,
 		}
 	).insert(ignore_permissions=ignore_permissions)
+
+
+def make_payment(sales_invoice: str, posting_date: str | None = None):
+	"""A submitted Payment Entry settling `sales_invoice` in full."""
+	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
+
+	entry = get_payment_entry("Sales Invoice", sales_invoice)
+	entry.reference_no = f"PAY-{random_string(6)}"
+	entry.reference_date = posting_date or today()
+	if posting_date:
+		ensure_fiscal_year(posting_date)
+		entry.posting_date = posting_date
+	entry.insert(ignore_permissions=True)
+	entry.submit()
+	return entry

@@ -19,6 +19,10 @@ after_migrate = "bizlink.install.after_migrate"
 # Desk
 # ----
 
+doctype_list_js = {
+	"Sales Order": "public/js/sales_order_list.js",
+}
+
 doctype_js = {
 	"Customer": ["public/js/log_interaction.js", "public/js/customer.js"],
 	"Contact": ["public/js/log_interaction.js", "public/js/contact.js"],
@@ -48,15 +52,22 @@ override_doctype_dashboards = {
 # Document Events
 # ---------------
 
+STAGE = "bizlink.fulfilment.on_document_change"  # documents that move an order between stages
+
 doc_events = {
 	"Customer": {
 		"validate": "bizlink.overrides.customer.validate",
 	},
 	"Sales Order": {
-		"on_submit": "bizlink.installation.on_sales_order_submit",
+		"on_submit": ["bizlink.installation.on_sales_order_submit", STAGE],
 		"before_cancel": "bizlink.installation.before_sales_order_cancel",
-		"on_cancel": "bizlink.installation.on_sales_order_cancel",
+		"on_cancel": ["bizlink.installation.on_sales_order_cancel", STAGE],
 	},
+	"Work Order": {"on_submit": STAGE, "on_cancel": STAGE},
+	"Stock Entry": {"on_submit": STAGE, "on_cancel": STAGE},
+	"Delivery Note": {"on_submit": STAGE, "on_cancel": STAGE},
+	"Sales Invoice": {"on_submit": STAGE, "on_cancel": STAGE},
+	"Payment Entry": {"on_submit": STAGE, "on_cancel": STAGE},
 	"ToDo": {
 		"on_update": "bizlink.bizlink.doctype.sales_interaction.follow_up.on_todo_update",
 	},

@@ -2,6 +2,7 @@ import click
 import frappe
 from frappe import _lt
 
+from bizlink.fulfilment import backfill_on_install
 from bizlink.setup.custom_fields import delete_custom_fields, get_custom_fields, setup_custom_fields
 
 DEFAULT_OUTCOMES = (
@@ -24,6 +25,7 @@ def after_install() -> None:
 	make_roles()
 	setup_custom_fields()
 	make_default_outcomes()
+	backfill_on_install()
 	click.secho("Thank you for installing BizLink!", fg="green")
 
 

@@ -21,6 +21,7 @@ frappe.ui.form.on("Sales Order", {
 				__("Create")
 			);
 		}
+		if (frm.doc.docstatus > 0 && !frm.is_new()) bizlink.render_stage_timeline(frm);
 		if (frm.doc.docstatus === 1 && frm.doc.bizlink_installation_status && frm.doc.bizlink_installation_status !== "Not Applicable") {
 			frm.dashboard.add_indicator(
 				__("Installed: {0}%", [Math.round(frm.doc.bizlink_per_installed || 0)]),
@@ -29,3 +30,34 @@ frappe.ui.form.on("Sales Order", {
 		}
 	},
 });
+
+frappe.provide("bizlink");
+
+bizlink.render_stage_timeline = function (frm) {
+	frappe.xcall("bizlink.api.fulfilment.get_stage_timeline", { sales_order: frm.doc.name }).then((rows) => {
+		if (!rows.length) return;
+		const esc = frappe.utils.escape_html;
+		const duration = (hours) =>
+			hours >= 48 ? __("{0} days", [Math.round(hours / 24)]) : __("{0} h", [Math.round(hours)]);
+		const steps = rows
+			.map(
+				(r) => `<div class="bizlink-stage ${r.left_on ? "" : "current"} ${r.is_reversal ? "reversal" : ""}">
+					<div class="bizlink-stage-name">${esc(__(r.stage))}${r.is_reversal ? " ↩" : ""}</div>
+					<div class="text-muted small">${esc(frappe.datetime.str_to_user(r.entered_on))}</div>
+					<div class="small">${esc(duration(r.duration_hours || 0))}</div>
+					${r.note ? `<div class="text-muted small">${esc(r.note)}</div>` : ""}
+				</div>`
+			)
+			.join("");
+		frm.dashboard.add_section(
+			`<style>
+				.bizlink-stages { display: flex; flex-wrap: wrap; gap: 8px; }
+				.bizlink-stage { flex: 1 1 120px; border-left: 3px solid var(--green-500); padding: 4px 8px; background: var(--subtle-fg); border-radius: 4px; }
+				.bizlink-stage.current { border-left-color: var(--blue-500); }
+				.bizlink-stage.reversal { border-left-color: var(--red-500); }
+				.bizlink-stage-name { font-weight: 600; }
+			</style><div class="bizlink-stages">${steps}</div>`,
+			__("Fulfilment")
+		);
+	});
+};

@@ -17,6 +17,7 @@ from bizlink.exceptions import (
 	OrderNotOpenError,
 	SerialNotOnDeliveryError,
 )
+from bizlink.fulfilment import refresh_stage
 from bizlink.installation import get_delivered_serial_nos, update_sales_order_installation
 
 OPEN_STATUSES = ("To Schedule", "Scheduled", "In Progress", "On Hold")
@@ -88,11 +89,13 @@ class InstallationJob(Document):
 	def on_submit(self):
 		self.make_installation_note()
 		update_sales_order_installation(self.sales_order)
+		refresh_stage(self.sales_order, self.doctype, self.name)
 
 	def on_cancel(self):
 		self.cancel_installation_note()
 		set_status(self, "Cancelled")
 		update_sales_order_installation(self.sales_order)
+		refresh_stage(self.sales_order, self.doctype, self.name)
 
 	# Actions on site ---------------------------------------------------------------------------
 

@@ -1,0 +1,5 @@
+from bizlink.fulfilment import backfill_on_install
+
+
+def execute():
+	backfill_on_install()
