@@ -77,6 +77,14 @@ def invoices_paid(sales_order: str) -> bool:
 	return bool(outstanding) and all(flt(row.outstanding_amount) <= 0 for row in outstanding)
 
 
+def next_stage_from(milestones: dict, stage: str | None) -> str | None:
+	"""The next milestone the order needs after `stage`."""
+	for name in STAGES[STAGES.index(stage) + 1 :] if stage else ():
+		if milestones.get(name) is not None:
+			return name
+	return None
+
+
 def stage_from(milestones: dict) -> str | None:
 	stage = None
 	for name in STAGES:
@@ -95,7 +103,8 @@ def refresh_stage(
 	"""Bring the order's stage and its log up to date; return the stage."""
 	# the open log row is the truth: the order's own field may have been overwritten by a stale copy
 	current = frappe.db.get_value(LOG, {"sales_order": sales_order, "left_on": ("is", "not set")}, "stage")
-	new = stage_from(get_milestones(sales_order))
+	milestones = get_milestones(sales_order)
+	new = stage_from(milestones)
 	if new == current:
 		if frappe.db.get_value("Sales Order", sales_order, "bizlink_stage") != (new or ""):
 			since = frappe.db.get_value(
@@ -123,6 +132,7 @@ def refresh_stage(
 				"doctype": LOG,
 				"sales_order": sales_order,
 				"stage": new,
+				"next_stage": next_stage_from(milestones, new),
 				"entered_on": at,
 				"reference_doctype": doctype,
 				"reference_name": name,
@@ -300,6 +310,7 @@ def backfill_order(sales_order: str) -> int:
 				"doctype": LOG,
 				"sales_order": sales_order,
 				"stage": stage,
+				"next_stage": next_stage_from(milestones, stage),
 				"entered_on": at,
 				"left_on": left,
 				"duration_hours": max(time_diff_in_hours(left, at), 0) if left else None,

@@ -234,3 +234,31 @@ def test_orders_waiting_lists_longest_waiting_first():
 	_, rows = orders_waiting_report({"min_days": 300})
 	assert rows[0].sales_order == older.name and rows[0].days_waiting >= 400
 	assert newer.name not in [row.sales_order for row in rows]
+
+
+def test_staff_of_the_next_stage_are_told(outgoing_email):
+	from bizlink.factories import make_user
+
+	installer = make_user(roles=["Installation Manager"]).name
+	item = make_item(has_serial_no=1, bizlink_requires_installation=1)
+	order = make_sales_order(items=[{"item_code": item.name, "qty": 1, "rate": 500}])
+	assert log_of(order)[-1].stage == "Ordered"
+	assert frappe.db.get_value("Order Stage Log", {"sales_order": order.name}, "next_stage") == "Delivered"
+	before = frappe.db.count("Email Queue")
+	make_delivery_note(order.name)
+	assert (
+		frappe.db.get_value(
+			"Order Stage Log", {"sales_order": order.name, "stage": "Delivered"}, "next_stage"
+		)
+		== "Installed"
+	)
+	queued = frappe.get_all(
+		"Email Queue",
+		fields=["name"],
+		order_by="creation desc",
+		limit=frappe.db.count("Email Queue") - before,
+	)
+	recipients = frappe.get_all(
+		"Email Queue Recipient", filters={"parent": ("in", [q.name for q in queued])}, pluck="recipient"
+	)
+	assert installer in recipients

@@ -185,6 +185,8 @@ def make_demo() -> dict[str, int]:
 
 	made["Sales Interaction"] = make_demo_interactions(customers)
 	made["Installation Job"] = make_demo_installation_jobs(customers)
+	pay_demo_invoices()
+	rebuild_demo_stage_history()
 	frappe.db.commit()  # nosemgrep: a command-line data load
 	return made
 
@@ -353,3 +355,30 @@ def make_cancelled_demo_job(customer: str) -> int:
 	)
 	order.cancel()
 	return 1
+
+
+def pay_demo_invoices() -> None:
+	"""The two oldest demo invoices are paid: those orders are Completed."""
+	from bizlink.factories import make_payment
+
+	for invoice in frappe.get_all(
+		"Sales Invoice",
+		filters={"docstatus": 1, "outstanding_amount": (">", 0), "po_no": ("like", "DEMO-%")},
+		fields=["name", "posting_date"],
+		order_by="posting_date asc",
+		limit=2,
+	):
+		make_payment(invoice.name, posting_date=add_days(invoice.posting_date, 12))
+
+
+def rebuild_demo_stage_history() -> None:
+	"""Demo documents are made in one go; replay their stages from the documents' own dates so that
+	the fulfilment reports show realistic durations."""
+	from bizlink.fulfilment import backfill_order
+
+	for order in frappe.get_all(
+		"Sales Order", filters={"docstatus": 1, "po_no": ("like", "DEMO-%")}, pluck="name"
+	):
+		frappe.db.delete("Order Stage Log", {"sales_order": order})
+		frappe.db.set_value("Sales Order", order, {"bizlink_stage": None, "bizlink_stage_since": None})
+		backfill_order(order)
