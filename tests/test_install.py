@@ -22,7 +22,7 @@ def test_custom_fields_present_on_erpnext_doctypes():
 		for field in fields:
 			assert field["fieldname"].startswith("bizlink_")
 			assert meta.has_field(field["fieldname"]), f"{doctype}.{field['fieldname']} missing"
-			if field["fieldtype"] not in ("Section Break", "Column Break"):
+			if field["fieldtype"] not in frappe.model.no_value_fields:
 				assert frappe.db.has_column(doctype, field["fieldname"])
 
 

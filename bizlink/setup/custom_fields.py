@@ -123,6 +123,13 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"search_index": 1,
 			},
 			{
+				"fieldname": "bizlink_stage_timeline",
+				"fieldtype": "HTML",
+				"label": "Fulfilment",
+				"insert_after": "po_date",
+				"depends_on": "eval:doc.docstatus > 0",
+			},
+			{
 				"fieldname": "bizlink_per_installed",
 				"fieldtype": "Percent",
 				"label": "% Installed",

@@ -49,15 +49,16 @@ bizlink.render_stage_timeline = function (frm) {
 				</div>`
 			)
 			.join("");
-		frm.dashboard.add_section(
-			`<style>
+		const wrapper = frm.fields_dict.bizlink_stage_timeline && frm.fields_dict.bizlink_stage_timeline.$wrapper;
+		if (!wrapper) return;
+		wrapper.html(
+			`<div class="text-muted small" style="margin-bottom: 4px;">${esc(__("Fulfilment"))}</div><style>
 				.bizlink-stages { display: flex; flex-wrap: wrap; gap: 8px; }
 				.bizlink-stage { flex: 1 1 120px; border-left: 3px solid var(--green-500); padding: 4px 8px; background: var(--subtle-fg); border-radius: 4px; }
 				.bizlink-stage.current { border-left-color: var(--blue-500); }
 				.bizlink-stage.reversal { border-left-color: var(--red-500); }
 				.bizlink-stage-name { font-weight: 600; }
-			</style><div class="bizlink-stages">${steps}</div>`,
-			__("Fulfilment")
+			</style><div class="bizlink-stages">${steps}</div>`
 		);
 	});
 };

@@ -21,12 +21,16 @@ class OrderStageLog(Document):
 		entered_on: DF.Datetime
 		is_reversal: DF.Check
 		left_on: DF.Datetime | None
-		next_stage: DF.Literal["", "Ordered", "In Production", "Ready to Ship", "Delivered", "Installed", "Billed", "Completed"]
+		next_stage: DF.Literal[
+			"", "Ordered", "In Production", "Ready to Ship", "Delivered", "Installed", "Billed", "Completed"
+		]
 		note: DF.Data | None
 		reference_doctype: DF.Link | None
 		reference_name: DF.DynamicLink | None
 		sales_order: DF.Link
-		stage: DF.Literal["Ordered", "In Production", "Ready to Ship", "Delivered", "Installed", "Billed", "Completed"]
+		stage: DF.Literal[
+			"Ordered", "In Production", "Ready to Ship", "Delivered", "Installed", "Billed", "Completed"
+		]
 		territory: DF.Link | None
 	# end: auto-generated types
 
