@@ -31,6 +31,22 @@ doctype_js = {
 	"Sales Order": ["public/js/log_interaction.js", "public/js/sales_order.js"],
 }
 
+# Portal
+# ------
+
+website_route_rules = [
+	{"from_route": "/order-progress/<name>", "to_route": "order_progress"},
+]
+
+standard_portal_menu_items = [
+	{
+		"title": "Order Progress",
+		"route": "/order-progress",
+		"reference_doctype": "Sales Order",
+		"role": "Customer",
+	},
+]
+
 # Permissions
 # -----------
 

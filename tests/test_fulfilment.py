@@ -1,6 +1,7 @@
 """Order fulfilment stages: every transition, its reverse on cancel, the backfill and the reports."""
 
 import frappe
+import pytest
 from frappe.utils import add_days, add_to_date, now_datetime, random_string, today
 
 from bizlink.bizlink.report.order_fulfilment_cycle_time.order_fulfilment_cycle_time import (
@@ -262,3 +263,33 @@ def test_staff_of_the_next_stage_are_told(outgoing_email):
 		"Email Queue Recipient", filters={"parent": ("in", [q.name for q in queued])}, pluck="recipient"
 	)
 	assert installer in recipients
+
+
+def make_portal_user(customer: str) -> str:
+	from bizlink.factories import make_user
+
+	user = make_user(roles=["Customer"], user_type="Website User").name
+	doc = frappe.get_doc("Customer", customer)
+	doc.append("portal_users", {"user": user})
+	doc.save(ignore_permissions=True)
+	return user
+
+
+def test_portal_customer_sees_own_order_progress_only():
+	from bizlink.www import order_progress
+
+	mine, theirs = make_sales_order(), make_sales_order()
+	make_delivery_note(mine.name)
+	frappe.set_user(make_portal_user(mine.customer))
+
+	frappe.form_dict = frappe._dict(name=None)
+	context = order_progress.get_context(frappe._dict())
+	assert [o.name for o in context.orders] == [mine.name]
+
+	frappe.form_dict = frappe._dict(name=mine.name)
+	context = order_progress.get_context(frappe._dict())
+	assert [row.stage for row in context.timeline] == ["Ordered", "Delivered"]
+
+	frappe.form_dict = frappe._dict(name=theirs.name)
+	with pytest.raises(frappe.PermissionError):
+		order_progress.get_context(frappe._dict())
