@@ -65,6 +65,7 @@ def rollback(site, request):
 	"""
 	frappe.db.rollback()
 	frappe.set_user("Administrator")
+	frappe.local.lang = "en"  # whatever language the Administrator uses in the desk
 	committed = []
 	frappe.db.before_commit.add(lambda: committed.append(True))
 	yield
