@@ -74,6 +74,7 @@ def rollback(site, request):
 		assert not committed, "the code under test committed: what it wrote stays in the database"
 	frappe.set_user("Administrator")
 	frappe.local.message_log = []
+	frappe.local.form_dict = frappe._dict()  # a test that posed as a web request leaves no query behind
 
 
 @pytest.fixture
