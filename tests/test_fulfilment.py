@@ -282,14 +282,14 @@ def test_portal_customer_sees_own_order_progress_only():
 	make_delivery_note(mine.name)
 	frappe.set_user(make_portal_user(mine.customer))
 
-	frappe.form_dict = frappe._dict(name=None)
+	frappe.local.form_dict = frappe._dict(name=None)
 	context = order_progress.get_context(frappe._dict())
 	assert [o.name for o in context.orders] == [mine.name]
 
-	frappe.form_dict = frappe._dict(name=mine.name)
+	frappe.local.form_dict = frappe._dict(name=mine.name)
 	context = order_progress.get_context(frappe._dict())
 	assert [row.stage for row in context.timeline] == ["Ordered", "Delivered"]
 
-	frappe.form_dict = frappe._dict(name=theirs.name)
+	frappe.local.form_dict = frappe._dict(name=theirs.name)
 	with pytest.raises(frappe.PermissionError):
 		order_progress.get_context(frappe._dict())
