@@ -1,0 +1,115 @@
+# Copyright (c) 2026, BizLink contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.query_builder.functions import Count, Sum
+from frappe.utils import add_months, flt, getdate, today
+
+from bizlink.market import DIMENSIONS, base_query
+
+DEFAULT_DIMENSIONS = ["Customer Group", "Territory"]
+
+
+def execute(filters: dict | None = None):
+	filters = normalise(filters)
+	columns = get_columns(filters)
+	data = get_data(filters)
+	return columns, data, None, get_chart(filters, data)
+
+
+def normalise(filters) -> frappe._dict:
+	filters = frappe._dict(filters or {})
+	filters.to_date = getdate(filters.to_date or today())
+	filters.from_date = getdate(filters.from_date or add_months(filters.to_date, -12))
+	dims = filters.dimensions or DEFAULT_DIMENSIONS
+	if isinstance(dims, str):
+		dims = frappe.parse_json(dims) if dims.startswith("[") else [d.strip() for d in dims.split(",")]
+	filters.dimensions = [d for d in dims if d in DIMENSIONS] or DEFAULT_DIMENSIONS
+	return filters
+
+
+def get_columns(filters) -> list[dict]:
+	columns = []
+	if filters.view == "Customers":
+		columns.append(
+			{
+				"fieldname": "customer",
+				"label": _("Customer"),
+				"fieldtype": "Link",
+				"options": "Customer",
+				"width": 200,
+			}
+		)
+	for dim in filters.dimensions:
+		key, label = DIMENSIONS[dim]
+		columns.append({"fieldname": key, "label": _(label), "fieldtype": "Data", "width": 130})
+	columns += [
+		{"fieldname": "customers", "label": _("Customers"), "fieldtype": "Int", "width": 95},
+		{"fieldname": "revenue", "label": _("Revenue"), "fieldtype": "Currency", "width": 120},
+		{"fieldname": "orders", "label": _("Orders"), "fieldtype": "Int", "width": 80},
+		{
+			"fieldname": "average_order_value",
+			"label": _("Average Order Value"),
+			"fieldtype": "Currency",
+			"width": 140,
+		},
+		{"fieldname": "interactions", "label": _("Interactions"), "fieldtype": "Int", "width": 100},
+		{"fieldname": "open_tickets", "label": _("Open Tickets"), "fieldtype": "Int", "width": 100},
+		{"fieldname": "csat", "label": _("CSAT"), "fieldtype": "Float", "precision": 1, "width": 70},
+		{"fieldname": "growth", "label": _("Growth %"), "fieldtype": "Percent", "width": 100},
+	]
+	return columns
+
+
+def get_data(filters) -> list[dict]:
+	query, customer, fields, measures = base_query(filters)
+	dims = [DIMENSIONS[d][0] for d in filters.dimensions]
+	group_terms = [fields[key] for key in dims]
+	if filters.view == "Customers":
+		group_terms = [customer.name, *group_terms]
+	select = [term.as_(key) for key, term in zip(dims, [fields[k] for k in dims], strict=True)]
+	if filters.view == "Customers":
+		select = [customer.name.as_("customer"), *select]
+	rows = (
+		query.select(
+			*select,
+			Count(customer.name).as_("customers"),
+			Sum(measures["revenue"]).as_("revenue"),
+			Sum(measures["previous_revenue"]).as_("previous_revenue"),
+			Sum(measures["orders"]).as_("orders"),
+			Sum(measures["order_value"]).as_("order_value"),
+			Sum(measures["interactions"]).as_("interactions"),
+		)
+		.groupby(*group_terms)
+		.orderby(Sum(measures["revenue"]), order=frappe.qb.desc)
+		.limit(1000)
+		.run(as_dict=True)
+	)
+	for row in rows:
+		row.revenue, row.orders = flt(row.revenue), int(row.orders or 0)
+		row.average_order_value = flt(row.order_value) / row.orders if row.orders else 0
+		row.growth = (
+			(row.revenue - flt(row.previous_revenue)) / flt(row.previous_revenue) * 100
+			if flt(row.previous_revenue)
+			else None
+		)
+		row.open_tickets, row.csat = None, None  # Service Tickets are not part of BizLink yet
+		for key in dims:
+			row[key] = row[key] or _("Not Set")
+	return rows
+
+
+def get_chart(filters, data: list[dict]) -> dict | None:
+	if not data or filters.view == "Customers":
+		return None
+	dims = [DIMENSIONS[d][0] for d in filters.dimensions]
+	top = data[:10]
+	return {
+		"data": {
+			"labels": [" · ".join(str(row[k]) for k in dims) for row in top],
+			"datasets": [{"name": _("Revenue"), "values": [row.revenue for row in top]}],
+		},
+		"type": "bar",
+		"colors": ["#2490ef"],
+	}
