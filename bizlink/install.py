@@ -20,6 +20,14 @@ DEFAULT_OUTCOMES = (
 
 ROLES = ("Installation Manager", "Installation Technician")
 
+ROLE_PROFILES = {
+	# the desk roles each kind of BizLink user needs
+	"BizLink Salesperson": ("Sales User",),
+	"BizLink Sales Manager": ("Sales User", "Sales Manager"),
+	"BizLink Installation Technician": ("Installation Technician",),
+	"BizLink Installation Manager": ("Installation Manager", "Sales User"),
+}
+
 
 def after_install() -> None:
 	make_roles()
@@ -35,6 +43,15 @@ def make_roles() -> None:
 			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(
 				ignore_permissions=True
 			)
+	for profile, roles in ROLE_PROFILES.items():
+		if not frappe.db.exists("Role Profile", profile):
+			frappe.get_doc(
+				{
+					"doctype": "Role Profile",
+					"role_profile": profile,
+					"roles": [{"role": role} for role in roles],
+				}
+			).insert(ignore_permissions=True)
 
 
 def make_default_outcomes() -> None:

@@ -45,3 +45,28 @@ def test_migrate_restores_a_missing_custom_field():
 	assert not frappe.get_meta("Customer").has_field("bizlink_age_band")
 	after_migrate()
 	assert frappe.get_meta("Customer").has_field("bizlink_age_band")
+
+
+def test_workspace_links_what_bizlink_ships():
+	workspace = frappe.get_doc("Workspace", "BizLink")
+	targets = {link.link_to for link in workspace.links if link.type == "Link"}
+	for doctype in ("Sales Interaction", "Installation Job", "Order Stage Log"):
+		assert doctype in targets
+	for report in ("Market Segments", "Similar Customers", "Order Fulfilment Cycle Time", "Orders Waiting"):
+		assert report in targets and frappe.db.exists("Report", report)
+	assert frappe.db.exists("Page", "customer-file")
+
+
+def test_number_cards_count():
+	from frappe.desk.doctype.number_card.number_card import get_result
+
+	for card in frappe.get_doc("Workspace", "BizLink").number_cards:
+		doc = frappe.get_doc("Number Card", card.number_card_name)
+		assert get_result(doc.as_dict(), "[]") >= 0
+
+
+def test_role_profiles():
+	from bizlink.install import ROLE_PROFILES
+
+	for profile, roles in ROLE_PROFILES.items():
+		assert {r.role for r in frappe.get_doc("Role Profile", profile).roles} == set(roles)

@@ -1,0 +1,5 @@
+from bizlink.install import make_roles
+
+
+def execute():
+	make_roles()
