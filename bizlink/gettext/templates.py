@@ -1,4 +1,5 @@
-"""Babel extractor for the Jinja inside standard Notification and Print Format JSON files."""
+"""Babel extractors for what standard records in JSON show to users: the Jinja inside Notification and
+Print Format files, and the labels of Number Cards and Dashboard Charts."""
 
 import io
 import json
@@ -13,3 +14,13 @@ def extract(fileobj, keywords, comment_tags, options):
 	for key in TEMPLATE_KEYS:
 		if data.get(key):
 			yield from extract_template(io.BytesIO(data[key].encode()), keywords, comment_tags, options)
+
+
+LABEL_KEYS = ("label", "chart_name")
+
+
+def extract_labels(fileobj, keywords, comment_tags, options):
+	data = json.load(fileobj)
+	for key in LABEL_KEYS:
+		if data.get(key):
+			yield None, "_", data[key], [data.get("doctype", "")]
