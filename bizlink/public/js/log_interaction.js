@@ -16,3 +16,17 @@ bizlink.add_log_interaction_button = function (frm, get_values) {
 		__("Create")
 	);
 };
+
+// Opportunity and Quotation name their party in `party_from_field` (Customer, Lead or Prospect).
+bizlink.add_party_log_interaction_button = function (frm, party_from_field, link_field) {
+	bizlink.add_log_interaction_button(frm, (frm) => {
+		const values = { [link_field]: frm.doc.name, contact: frm.doc.contact_person };
+		if (frm.doc[party_from_field] === "Customer") {
+			values.customer = frm.doc.party_name;
+		} else {
+			values.party_type = frm.doc[party_from_field];
+			values.party = frm.doc.party_name;
+		}
+		return values;
+	});
+};
