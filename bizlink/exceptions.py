@@ -69,3 +69,15 @@ class InvalidStatusTransitionError(frappe.ValidationError):
 
 class InstallationInProgressError(frappe.ValidationError):
 	pass
+
+
+class SerialOfAnotherCustomerError(frappe.ValidationError):
+	pass
+
+
+class MissingResolutionError(frappe.ValidationError):
+	pass
+
+
+class InvalidRatingError(frappe.ValidationError):
+	pass

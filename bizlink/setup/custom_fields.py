@@ -142,8 +142,24 @@ def get_custom_fields() -> dict[str, list[dict]]:
 	}
 
 
+def get_sla_fields() -> dict[str, list[dict]]:
+	"""ERPNext's Service Level Agreement fields on Service Ticket, as its SLA engine expects them:
+	Custom Fields with ERPNext's own names (the engine reads and resets them by those names)."""
+	from erpnext.support.doctype.service_level_agreement.service_level_agreement import (
+		get_service_level_agreement_fields,
+	)
+
+	fields, after = [], "rated_on"
+	for field in get_service_level_agreement_fields():
+		fields.append({**field, "insert_after": after})
+		after = field["fieldname"]
+	return {"Service Ticket": fields}
+
+
 def setup_custom_fields() -> None:
 	create_custom_fields(get_custom_fields(), ignore_validate=True, update=True)
+	if frappe.db.exists("DocType", "Service Ticket"):
+		create_custom_fields(get_sla_fields(), ignore_validate=True, update=False)
 
 
 def delete_custom_fields(custom_fields: dict[str, list[dict]]) -> None:

@@ -1,0 +1,197 @@
+# Copyright (c) 2026, BizLink contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import cint, getdate, now_datetime, today
+
+from bizlink.bizlink.status_log import log_status_change
+from bizlink.exceptions import (
+	InvalidRatingError,
+	InvalidStatusTransitionError,
+	MissingResolutionError,
+	ReferenceCustomerMismatchError,
+	SerialOfAnotherCustomerError,
+)
+
+RESOLVED_STATUSES = ("Resolved", "Closed")
+
+
+class ServiceTicket(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from bizlink.bizlink.doctype.bizlink_status_log.bizlink_status_log import BizLinkStatusLog
+
+		agreement_status: DF.Literal["First Response Due", "Resolution Due", "Fulfilled", "Failed"]
+		channel: DF.Literal["Phone", "Email", "Portal", "Visit", "Chat"]
+		contact: DF.Link | None
+		customer: DF.Link
+		customer_name: DF.Data | None
+		delivery_note: DF.Link | None
+		description: DF.TextEditor | None
+		feedback: DF.SmallText | None
+		first_responded_on: DF.Datetime | None
+		installation_job: DF.Link | None
+		item: DF.Link | None
+		naming_series: DF.Literal["ST-.YYYY.-"]
+		on_hold_since: DF.Datetime | None
+		priority: DF.Link | None
+		raised_by: DF.Data | None
+		rated_on: DF.Datetime | None
+		rating: DF.Rating
+		resolution_details: DF.TextEditor | None
+		resolved_on: DF.Datetime | None
+		response_by: DF.Datetime | None
+		sales_order: DF.Link | None
+		serial_no: DF.Link | None
+		service_level_agreement: DF.Link | None
+		service_level_agreement_creation: DF.Datetime | None
+		sla_resolution_by: DF.Datetime | None
+		sla_resolution_date: DF.Datetime | None
+		status: DF.Literal["Open", "In Progress", "Waiting on Customer", "Resolved", "Closed"]
+		status_log: DF.Table[BizLinkStatusLog]
+		subject: DF.Data
+		ticket_type: DF.Link | None
+		total_hold_time: DF.Duration | None
+		warranty_status: DF.Data | None
+	# end: auto-generated types
+
+	def validate(self):
+		self.set_from_serial_no()
+		self.validate_references()
+		self.validate_status_change()
+		log_status_change(self)
+
+	# Auto-linking ------------------------------------------------------------------------------
+
+	def set_from_serial_no(self):
+		"""A serial number tells what was bought: fill item, delivery, order, installation and warranty."""
+		if not self.serial_no or not (self.is_new() or self.has_value_changed("serial_no")):
+			return
+		serial = frappe.db.get_value(
+			"Serial No",
+			self.serial_no,
+			["item_code", "warranty_expiry_date", "amc_expiry_date", "maintenance_status"],
+			as_dict=True,
+		)
+		self.item = serial.item_code
+		delivery = get_delivery_of_serial(self.serial_no)
+		if delivery:
+			if self.customer and delivery.customer != self.customer:
+				frappe.throw(
+					_("Serial No {0} was delivered to {1}, not to customer {2}.").format(
+						frappe.bold(self.serial_no),
+						frappe.bold(delivery.customer),
+						frappe.bold(self.customer),
+					),
+					title=_("Serial of Another Customer"),
+					exc=SerialOfAnotherCustomerError,
+				)
+			self.customer = delivery.customer
+			self.delivery_note = delivery.delivery_note
+			self.sales_order = delivery.sales_order or self.sales_order
+			if self.sales_order and not self.installation_job:
+				self.installation_job = frappe.db.get_value(
+					"Installation Job", {"sales_order": self.sales_order, "docstatus": ("<", 2)}, "name"
+				)
+		self.warranty_status = describe_warranty(serial)
+
+	def validate_references(self):
+		if self.sales_order:
+			so_customer = frappe.db.get_value("Sales Order", self.sales_order, "customer")
+			if so_customer != self.customer:
+				frappe.throw(
+					_("Sales Order {0} belongs to {1}, not to customer {2}.").format(
+						frappe.bold(self.sales_order), frappe.bold(so_customer), frappe.bold(self.customer)
+					),
+					title=_("Reference of Another Customer"),
+					exc=ReferenceCustomerMismatchError,
+				)
+
+	# Status ------------------------------------------------------------------------------------
+
+	def validate_status_change(self):
+		before = self.get_doc_before_save()
+		previous = before.status if before else None
+		if self.status in RESOLVED_STATUSES and not (self.resolution_details or "").strip():
+			frappe.throw(
+				_("Describe the resolution before marking the ticket {0}.").format(_(self.status)),
+				title=_("Resolution Missing"),
+				exc=MissingResolutionError,
+			)
+		if self.status == "Closed" and previous not in RESOLVED_STATUSES:
+			frappe.throw(
+				_("Only a resolved ticket can be closed."),
+				title=_("Invalid Status Change"),
+				exc=InvalidStatusTransitionError,
+			)
+		if self.status == "Resolved" and previous != "Resolved":
+			self.resolved_on = now_datetime()
+		if self.status not in RESOLVED_STATUSES:
+			self.resolved_on = None
+
+	@frappe.whitelist()
+	def rate(self, rating: int, feedback: str | None = None):
+		"""The customer's rating (1 to 5) of a resolved ticket: once."""
+		rating = cint(rating)
+		if self.status not in RESOLVED_STATUSES:
+			frappe.throw(
+				_("Only a resolved ticket can be rated."), title=_("Not Resolved"), exc=InvalidRatingError
+			)
+		if self.rating:
+			frappe.throw(
+				_("This ticket was already rated."), title=_("Already Rated"), exc=InvalidRatingError
+			)
+		if rating < 1 or rating > 5:
+			frappe.throw(
+				_("A rating goes from 1 to 5, not {0}.").format(rating),
+				title=_("Invalid Rating"),
+				exc=InvalidRatingError,
+			)
+		# the Rating field stores a fraction of the stars
+		self.db_set(
+			{"rating": rating / 5, "feedback": (feedback or "").strip()[:2000], "rated_on": now_datetime()}
+		)
+
+
+def get_delivery_of_serial(serial_no: str) -> frappe._dict | None:
+	"""The submitted Delivery Note that last delivered `serial_no`, its customer and Sales Order."""
+	entry = frappe.qb.DocType("Serial and Batch Entry")
+	bundle = frappe.qb.DocType("Serial and Batch Bundle")
+	note = frappe.qb.DocType("Delivery Note")
+	item = frappe.qb.DocType("Delivery Note Item")
+	rows = (
+		frappe.qb.from_(entry)
+		.join(bundle)
+		.on(bundle.name == entry.parent)
+		.join(note)
+		.on(note.name == bundle.voucher_no)
+		.join(item)
+		.on(item.name == bundle.voucher_detail_no)
+		.select(note.name.as_("delivery_note"), note.customer, item.against_sales_order.as_("sales_order"))
+		.where(entry.serial_no == serial_no)
+		.where(bundle.voucher_type == "Delivery Note")
+		.where(bundle.docstatus == 1)
+		.where(bundle.is_cancelled == 0)
+		.where(note.is_return == 0)
+		.orderby(note.posting_date, order=frappe.qb.desc)
+		.limit(1)
+		.run(as_dict=True)
+	)
+	return rows[0] if rows else None
+
+
+def describe_warranty(serial) -> str:
+	parts = []
+	for label, expiry in ((_("Warranty"), serial.warranty_expiry_date), (_("AMC"), serial.amc_expiry_date)):
+		if expiry:
+			state = _("valid until {0}") if getdate(expiry) >= getdate(today()) else _("expired on {0}")
+			parts.append(f"{label}: " + state.format(frappe.format(expiry, "Date")))
+	return "; ".join(parts) or _("No warranty or AMC recorded")
