@@ -29,6 +29,7 @@ doctype_js = {
 	"Opportunity": ["public/js/log_interaction.js", "public/js/opportunity.js"],
 	"Quotation": ["public/js/log_interaction.js", "public/js/quotation.js"],
 	"Sales Order": ["public/js/log_interaction.js", "public/js/sales_order.js"],
+	"Serial No": ["public/js/serial_no.js"],
 }
 
 # Portal
@@ -63,6 +64,7 @@ override_doctype_dashboards = {
 	"Sales Order": "bizlink.overrides.dashboard.get_sales_order_dashboard",
 	"Opportunity": "bizlink.overrides.dashboard.get_opportunity_dashboard",
 	"Quotation": "bizlink.overrides.dashboard.get_quotation_dashboard",
+	"Serial No": "bizlink.overrides.dashboard.get_serial_no_dashboard",
 }
 
 # Document Events

@@ -5,6 +5,7 @@ Every figure is a SQL aggregate: each measure is summed per customer once, in a 
 the segments are grouped over those (no per-customer Python loop)."""
 
 import frappe
+from frappe.query_builder import Case
 from frappe.query_builder.functions import Count, IfNull, Sum
 from frappe.utils import add_days, date_diff, getdate
 
@@ -56,11 +57,29 @@ def customer_measures(from_date, to_date, company: str | None = None):
 		.where(interaction.interaction_date[getdate(from_date) : add_days(to_date, 1)])
 		.groupby(interaction.customer)
 	)
+	ticket = frappe.qb.DocType("Service Ticket")
+	tickets = (
+		frappe.qb.from_(ticket)
+		.select(
+			ticket.customer,
+			Sum(Case().when(ticket.status.notin(("Resolved", "Closed")), 1).else_(0)).as_("open_tickets"),
+			Sum(
+				Case()
+				.when(ticket.rated_on[getdate(from_date) : add_days(to_date, 1)], ticket.rating * 5)
+				.else_(0)
+			).as_("rating_sum"),
+			Sum(Case().when(ticket.rated_on[getdate(from_date) : add_days(to_date, 1)], 1).else_(0)).as_(
+				"ratings"
+			),
+		)
+		.groupby(ticket.customer)
+	)
 	return (
 		revenue(from_date, to_date, "rev"),
 		revenue(prev_from, prev_to, "prev"),
 		orders.as_("ord"),
 		interactions.as_("act"),
+		tickets.as_("tkt"),
 	)
 
 
@@ -68,7 +87,7 @@ def base_query(filters):
 	"""Customers (enabled) with their segment attributes and measures; filters narrow the segment."""
 	c = frappe.qb.DocType("Customer")
 	address = frappe.qb.DocType("Address")
-	rev, prev, ord_, act = customer_measures(filters.from_date, filters.to_date, filters.company)
+	rev, prev, ord_, act, tkt = customer_measures(filters.from_date, filters.to_date, filters.company)
 	query = (
 		frappe.qb.from_(c)
 		.left_join(address)
@@ -81,6 +100,8 @@ def base_query(filters):
 		.on(ord_.customer == c.name)
 		.left_join(act)
 		.on(act.customer == c.name)
+		.left_join(tkt)
+		.on(tkt.customer == c.name)
 		.where(c.disabled == 0)
 	)
 	fields = {
@@ -98,5 +119,8 @@ def base_query(filters):
 		"orders": IfNull(ord_.orders, 0),
 		"order_value": IfNull(ord_.order_value, 0),
 		"interactions": IfNull(act.interactions, 0),
+		"open_tickets": IfNull(tkt.open_tickets, 0),
+		"rating_sum": IfNull(tkt.rating_sum, 0),
+		"ratings": IfNull(tkt.ratings, 0),
 	}
 	return query, c, fields, measures

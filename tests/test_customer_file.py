@@ -131,7 +131,7 @@ def test_customer_file_sections(market):
 	assert len(file["interactions"]["rows"]) == 2
 	assert file["interactions"]["rows"][0].interaction_type == "Call"  # newest first
 	assert len(file["follow_ups"]["rows"]) == 1
-	assert file["tickets"] == {"allowed": False, "rows": []}
+	assert file["tickets"] == {"allowed": True, "rows": []}
 	assert file["installations"] == {"allowed": True, "rows": []}  # no item needs installation
 
 

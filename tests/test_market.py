@@ -51,6 +51,19 @@ def market():
 	make_interaction(a, interaction_date=add_to_date(get_datetime(today()), days=-3, hours=10))
 	make_interaction(a, interaction_date=add_to_date(get_datetime(today()), days=-4, hours=10))
 	make_interaction(a, interaction_date=add_to_date(get_datetime(today()), days=-50, hours=10))
+	ticket = lambda customer, status: frappe.get_doc(  # noqa: E731
+		{
+			"doctype": "Service Ticket",
+			"subject": "x",
+			"customer": customer,
+			"status": status,
+			"resolution_details": "done",
+		}
+	).insert()
+	ticket(a, "Open")
+	ticket(b, "Resolved").rate(4)
+	ticket(a, "Resolved").rate(5)
+	ticket(c, "Resolved").rate(2)
 	return frappe._dict(
 		territory=territory.name, g1=groups[0].name, g2=groups[1].name, x=x, y=y, a=a, b=b, c=c, d=d
 	)
@@ -72,8 +85,10 @@ def test_segments_by_group_and_city(market):
 		2,
 	)
 	assert g1.growth == 200  # 1500 against 500 in the 30 days before
+	assert (g1.open_tickets, g1.csat) == (1, 4.5)  # ratings 4 and 5
 	g2 = rows[(market.g2, market.y)]
 	assert (g2.customers, g2.revenue, g2.orders, g2.average_order_value, g2.growth) == (2, 100, 1, 100, None)
+	assert (g2.open_tickets, g2.csat) == (0, 2)
 	assert [row.customer_group for row in data] == [market.g1, market.g2]  # by revenue
 	assert chart["data"]["datasets"][0]["values"] == [1500, 100]
 

@@ -198,3 +198,27 @@ def test_sla_pauses_while_waiting_on_customer_and_is_fulfilled_on_resolution(sla
 	finally:
 		frappe.flags.current_time = None
 	assert ticket.agreement_status == "Fulfilled"
+
+
+def test_open_ticket_in_the_customer_file_and_connections(delivered):
+	from bizlink.api.customer import get_customer_file
+
+	ticket = make_ticket(serial_no=delivered.serial)
+	assert [row.name for row in get_customer_file(delivered.customer)["tickets"]["rows"]] == [ticket.name]
+	for doctype in ("Customer", "Sales Order", "Serial No"):
+		data = frappe.get_meta(doctype).get_dashboard_data()
+		assert any("Service Ticket" in group["items"] for group in data.transactions)
+
+
+@pytest.mark.parametrize(
+	("roles", "allowed"), [(["Support Team"], True), (["Sales User"], True), ([], False)]
+)
+def test_who_can_record_a_ticket(delivered, roles, allowed):
+	from bizlink.factories import make_user
+
+	frappe.set_user(make_user(roles=roles).name)
+	if allowed:
+		assert make_ticket(delivered.customer).name
+	else:
+		with pytest.raises(frappe.PermissionError):
+			make_ticket(delivered.customer)

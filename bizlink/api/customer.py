@@ -27,8 +27,7 @@ def get_customer_file(customer: str) -> dict:
 		"open_orders": section("Sales Order", get_open_orders, customer),
 		"interactions": section("Sales Interaction", get_interactions, customer),
 		"follow_ups": section("Sales Interaction", get_follow_ups, customer),
-		# Service Tickets and Installation Jobs join the file when those DocTypes exist
-		"tickets": section("Service Ticket", lambda c: [], customer),
+		"tickets": section("Service Ticket", get_open_tickets, customer),
 		"installations": section("Installation Job", get_installations, customer),
 	}
 
@@ -166,5 +165,15 @@ def get_installations(customer: str) -> list[dict]:
 		filters={"customer": customer, "status": ("!=", "Cancelled")},
 		fields=["name", "status", "sales_order", "scheduled_start", "scheduled_end"],
 		order_by="scheduled_start desc",
+		limit_page_length=20,
+	)
+
+
+def get_open_tickets(customer: str) -> list[dict]:
+	return frappe.get_list(
+		"Service Ticket",
+		filters={"customer": customer, "status": ("not in", ("Resolved", "Closed"))},
+		fields=["name", "subject", "status", "priority", "creation", "sla_resolution_by", "serial_no"],
+		order_by="creation desc",
 		limit_page_length=20,
 	)

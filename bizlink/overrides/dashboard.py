@@ -18,11 +18,17 @@ def add_transactions(data: dict, label: str, items: list[str], fieldname: str | 
 
 def get_customer_dashboard(data: dict) -> dict:
 	# Customer's connections are found through each document's `customer` field
-	return add_transactions(data, _("BizLink"), ["Sales Interaction", "Installation Job"])
+	return add_transactions(data, _("BizLink"), ["Sales Interaction", "Service Ticket", "Installation Job"])
 
 
 def get_sales_order_dashboard(data: dict) -> dict:
-	return add_transactions(data, _("BizLink"), ["Sales Interaction", "Installation Job"], "sales_order")
+	return add_transactions(
+		data, _("BizLink"), ["Sales Interaction", "Service Ticket", "Installation Job"], "sales_order"
+	)
+
+
+def get_serial_no_dashboard(data: dict) -> dict:
+	return add_transactions(data, _("BizLink"), ["Service Ticket"], "serial_no")
 
 
 def get_opportunity_dashboard(data: dict) -> dict:

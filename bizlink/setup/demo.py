@@ -122,7 +122,14 @@ def ensure_tree_record(doctype: str, name: str, parent: str, name_field: str) ->
 def make_demo() -> dict[str, int]:
 	"""Fill the site with the demo company's items, customers, orders and interactions; return what was made."""
 	ensure_erpnext_setup()
-	made = {"Item": 0, "Customer": 0, "Sales Order": 0, "Sales Interaction": 0, "Installation Job": 0}
+	made = {
+		"Item": 0,
+		"Customer": 0,
+		"Sales Order": 0,
+		"Sales Interaction": 0,
+		"Installation Job": 0,
+		"Service Ticket": 0,
+	}
 	template = make_checklist_template()
 	for item_code, item_name, rate, serialised, hours in ITEMS:
 		if not frappe.db.exists("Item", item_code):
@@ -185,6 +192,7 @@ def make_demo() -> dict[str, int]:
 
 	made["Sales Interaction"] = make_demo_interactions(customers)
 	made["Installation Job"] = make_demo_installation_jobs(customers)
+	made["Service Ticket"] = make_demo_tickets()
 	pay_demo_invoices()
 	rebuild_demo_stage_history()
 	frappe.db.commit()  # nosemgrep: a command-line data load
@@ -382,3 +390,46 @@ def rebuild_demo_stage_history() -> None:
 		frappe.db.delete("Order Stage Log", {"sales_order": order})
 		frappe.db.set_value("Sales Order", order, {"bizlink_stage": None, "bizlink_stage_since": None})
 		backfill_order(order)
+
+
+TICKETS = (
+	# subject, status, resolution, rating (1-5)
+	("La caldera no enciende", "Open", None, None),
+	("Ruido en la unidad exterior", "Waiting on Customer", None, None),
+	("Fuga de agua en la válvula de seguridad", "Resolved", "Sustituida la válvula de seguridad.", 5),
+	("El inversor muestra error E03", "Closed", "Actualizado el firmware del inversor.", 4),
+)
+
+
+def make_demo_tickets() -> int:
+	"""Tickets on delivered, serialised demo units, in each status; two resolved and rated."""
+	if frappe.db.exists("Service Ticket", {"subject": TICKETS[0][0]}):
+		return 0
+	serials = frappe.get_all(
+		"Delivery Note Item",
+		filters={"docstatus": 1, "serial_no": ("is", "set"), "against_sales_order": ("is", "set")},
+		pluck="serial_no",
+		order_by="creation",
+	)
+	made = 0
+	for (subject, status, resolution, rating), serial_no in zip(TICKETS, serials, strict=False):
+		ticket = frappe.get_doc(
+			{
+				"doctype": "Service Ticket",
+				"subject": subject,
+				"serial_no": serial_no.split("\n")[0],
+				"channel": "Phone",
+				"description": f"<p>{subject}.</p>",
+			}
+		).insert(ignore_permissions=True)
+		if status == "Closed":
+			ticket.status, ticket.resolution_details = "Resolved", resolution
+			ticket.save(ignore_permissions=True)
+		if status != "Open":
+			ticket.status = status
+			ticket.resolution_details = resolution
+			ticket.save(ignore_permissions=True)
+		if rating:
+			ticket.rate(rating)
+		made += 1
+	return made

@@ -22,6 +22,13 @@ frappe.ui.form.on("Sales Order", {
 			);
 		}
 		if (frm.doc.docstatus > 0 && !frm.is_new()) bizlink.render_stage_timeline(frm);
+		if (frm.doc.docstatus === 1 && frappe.model.can_create("Service Ticket")) {
+			frm.add_custom_button(
+				__("Service Ticket"),
+				() => frappe.new_doc("Service Ticket", { customer: frm.doc.customer, sales_order: frm.doc.name }),
+				__("Create")
+			);
+		}
 		if (frm.doc.docstatus === 1 && frm.doc.bizlink_installation_status && frm.doc.bizlink_installation_status !== "Not Applicable") {
 			frm.dashboard.add_indicator(
 				__("Installed: {0}%", [Math.round(frm.doc.bizlink_per_installed || 0)]),

@@ -1,8 +1,42 @@
-// Copyright (c) 2026, BizLink contributors and contributors
+// Copyright (c) 2026, BizLink contributors
 // For license information, please see license.txt
 
-// frappe.ui.form.on("Service Ticket", {
-// 	refresh(frm) {
+frappe.ui.form.on("Service Ticket", {
+	setup(frm) {
+		frm.set_query("contact", () =>
+			frm.doc.customer
+				? {
+						query: "frappe.contacts.doctype.contact.contact.contact_query",
+						filters: { link_doctype: "Customer", link_name: frm.doc.customer },
+				  }
+				: {}
+		);
+		frm.set_query("sales_order", () => ({ filters: { customer: frm.doc.customer, docstatus: 1 } }));
+		frm.set_query("delivery_note", () => ({ filters: { customer: frm.doc.customer, docstatus: 1 } }));
+		frm.set_query("installation_job", () => ({ filters: { customer: frm.doc.customer } }));
+	},
 
-// 	},
-// });
+	refresh(frm) {
+		if (frm.doc.warranty_status) {
+			frm.dashboard.set_headline(frappe.utils.escape_html(frm.doc.warranty_status));
+		}
+		if (!frm.is_new() && frm.doc.customer) {
+			frm.add_custom_button(__("Customer File"), () => frappe.set_route("customer-file", frm.doc.customer));
+		}
+		if (!frm.is_new() && ["Resolved", "Closed"].includes(frm.doc.status) && !frm.doc.rating) {
+			frm.add_custom_button(__("Record Customer Rating"), () => {
+				frappe.prompt(
+					[
+						{ fieldname: "rating", fieldtype: "Rating", label: __("Rating"), reqd: 1 },
+						{ fieldname: "feedback", fieldtype: "Small Text", label: __("Feedback") },
+					],
+					(values) =>
+						frm
+							.call("rate", { rating: Math.round(values.rating * 5), feedback: values.feedback })
+							.then(() => frm.reload_doc()),
+					__("Customer Rating")
+				);
+			});
+		}
+	},
+});

@@ -93,7 +93,7 @@ class CustomerFile {
 				<div class="col-md-7">${this.timeline_html()}</div>
 				<div class="col-md-5">
 					<div class="bl-playbook">${this.card(__("Playbook"), `<div class="bl-muted">${__("Loading...")}</div>`)}</div>
-					${this.card(__("Open Service Tickets"), this.empty(__("No open tickets.")))}
+					${this.tickets_html()}
 					${this.installations_html()}
 				</div>
 			</div>
@@ -166,6 +166,24 @@ class CustomerFile {
 					.join("")
 			: this.empty(__("No open orders."));
 		return this.card(__("Open Orders"), body);
+	}
+
+	tickets_html() {
+		const rows = this.file.tickets.rows;
+		const body = rows.length
+			? rows
+					.map(
+						(t) => `<div class="bl-row">
+							<a href="/app/service-ticket/${encodeURIComponent(t.name)}">${esc(t.subject)}</a>
+							<span class="indicator-pill ${t.status === "Open" ? "red" : "orange"}">${esc(__(t.status))}</span>
+							<div class="bl-muted">${esc(t.name)}${t.serial_no ? " · " + esc(t.serial_no) : ""}${
+								t.sla_resolution_by ? " · " + __("Resolve by") + " " + esc(frappe.datetime.str_to_user(t.sla_resolution_by)) : ""
+							}</div>
+						</div>`
+					)
+					.join("")
+			: this.empty(__("No open tickets."));
+		return this.card(__("Open Service Tickets"), body);
 	}
 
 	installations_html() {

@@ -80,6 +80,9 @@ def get_data(filters) -> list[dict]:
 			Sum(measures["orders"]).as_("orders"),
 			Sum(measures["order_value"]).as_("order_value"),
 			Sum(measures["interactions"]).as_("interactions"),
+			Sum(measures["open_tickets"]).as_("open_tickets"),
+			Sum(measures["rating_sum"]).as_("rating_sum"),
+			Sum(measures["ratings"]).as_("ratings"),
 		)
 		.groupby(*group_terms)
 		.orderby(Sum(measures["revenue"]), order=frappe.qb.desc)
@@ -94,7 +97,8 @@ def get_data(filters) -> list[dict]:
 			if flt(row.previous_revenue)
 			else None
 		)
-		row.open_tickets, row.csat = None, None  # Service Tickets are not part of BizLink yet
+		row.open_tickets = int(row.open_tickets or 0)
+		row.csat = flt(row.rating_sum) / flt(row.ratings) if flt(row.ratings) else None  # 1 to 5
 		for key in dims:
 			row[key] = row[key] or _("Not Set")
 	return rows
