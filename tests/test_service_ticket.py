@@ -41,6 +41,7 @@ def count() -> int:
 def test_serial_number_fills_what_the_customer_bought(delivered):
 	ticket = make_ticket(serial_no=delivered.serial)  # no customer typed: the serial says whose it is
 	assert ticket.customer == delivered.customer
+	assert ticket.customer_name == frappe.db.get_value("Customer", delivered.customer, "customer_name")
 	assert ticket.item == delivered.item
 	assert ticket.delivery_note == delivered.note.name
 	assert ticket.sales_order == delivered.order.name

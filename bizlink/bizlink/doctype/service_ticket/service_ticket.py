@@ -95,6 +95,7 @@ class ServiceTicket(Document):
 					exc=SerialOfAnotherCustomerError,
 				)
 			self.customer = delivery.customer
+			self.customer_name = frappe.db.get_value("Customer", delivery.customer, "customer_name")
 			self.delivery_note = delivery.delivery_note
 			self.sales_order = delivery.sales_order or self.sales_order
 			if self.sales_order and not self.installation_job:
