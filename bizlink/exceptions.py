@@ -81,3 +81,11 @@ class MissingResolutionError(frappe.ValidationError):
 
 class InvalidRatingError(frappe.ValidationError):
 	pass
+
+
+class InvalidFeedbackLinkError(frappe.ValidationError):
+	pass
+
+
+class FeedbackLinkExpiredError(frappe.ValidationError):
+	pass

@@ -35,6 +35,10 @@ doctype_js = {
 # Portal
 # ------
 
+jinja = {
+	"methods": ["bizlink.api.service_ticket.get_feedback_url"],
+}
+
 website_route_rules = [
 	{"from_route": "/order-progress/<name>", "to_route": "order_progress"},
 ]

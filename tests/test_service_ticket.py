@@ -223,3 +223,68 @@ def test_who_can_record_a_ticket(delivered, roles, allowed):
 	else:
 		with pytest.raises(frappe.PermissionError):
 			make_ticket(delivered.customer)
+
+
+# The customer's feedback link ---------------------------------------------------------------------
+
+
+def link_parts(url: str) -> dict:
+	from urllib.parse import parse_qs, urlparse
+
+	return {key: values[0] for key, values in parse_qs(urlparse(url).query).items()}
+
+
+@pytest.fixture
+def resolved(delivered):
+	return make_ticket(delivered.customer, status="Resolved", resolution_details="Replaced the valve.")
+
+
+def test_feedback_link_rates_once_as_a_guest(resolved):
+	from bizlink.api.service_ticket import get_feedback_url, submit_feedback
+
+	parts = link_parts(get_feedback_url(resolved.name))
+	frappe.set_user("Guest")
+	submit_feedback(parts["ticket"], parts["expires"], parts["token"], 5, "Muy bien")
+	frappe.set_user("Administrator")
+	assert frappe.db.get_value(TICKET, resolved.name, ["rating", "feedback"]) == (1.0, "Muy bien")
+	frappe.set_user("Guest")
+	with pytest.raises(InvalidRatingError, match="already rated"):
+		submit_feedback(parts["ticket"], parts["expires"], parts["token"], 1)
+
+
+@pytest.mark.parametrize("tamper", ["ticket", "expires", "token"])
+def test_tampered_feedback_link_is_refused(resolved, delivered, tamper):
+	from bizlink.api.service_ticket import get_feedback_url, submit_feedback
+	from bizlink.exceptions import InvalidFeedbackLinkError
+
+	other = make_ticket(delivered.customer, status="Resolved", resolution_details="x")
+	parts = link_parts(get_feedback_url(resolved.name))
+	parts[tamper] = {"ticket": other.name, "expires": str(int(parts["expires"]) + 86400), "token": "0" * 64}[
+		tamper
+	]
+	frappe.set_user("Guest")
+	with pytest.raises(InvalidFeedbackLinkError, match="not valid"):
+		submit_feedback(parts["ticket"], parts["expires"], parts["token"], 5)
+	frappe.set_user("Administrator")
+	assert not frappe.db.get_value(TICKET, parts["ticket"] if tamper == "ticket" else resolved.name, "rating")
+
+
+def test_expired_feedback_link_is_refused(resolved):
+	from bizlink.api.service_ticket import get_feedback_url, submit_feedback
+	from bizlink.exceptions import FeedbackLinkExpiredError
+
+	parts = link_parts(get_feedback_url(resolved.name, valid_days=-1))
+	frappe.set_user("Guest")
+	with pytest.raises(FeedbackLinkExpiredError, match="expired"):
+		submit_feedback(parts["ticket"], parts["expires"], parts["token"], 5)
+
+
+def test_feedback_page_renders_for_a_valid_link(resolved):
+	from bizlink.api.service_ticket import get_feedback_url
+	from bizlink.www import ticket_feedback
+
+	frappe.local.form_dict = frappe._dict(link_parts(get_feedback_url(resolved.name)))
+	context = ticket_feedback.get_context(frappe._dict())
+	assert context.error is None and context.subject == resolved.subject and not context.already_rated
+	frappe.local.form_dict = frappe._dict(ticket=resolved.name, expires="1", token="x")
+	assert "not valid" in ticket_feedback.get_context(frappe._dict()).error

@@ -1,0 +1,50 @@
+"""The customer's feedback on a resolved Service Ticket, through a signed link that expires.
+
+The link carries the ticket, an expiry time and an HMAC of both made with the site's encryption key:
+it cannot be made for another ticket or extended without the key, and it works once (a ticket is
+rated once)."""
+
+import hashlib
+import hmac
+
+import frappe
+from frappe import _
+from frappe.utils import add_days, cint, get_url, now_datetime
+from frappe.utils.password import get_encryption_key
+
+from bizlink.exceptions import FeedbackLinkExpiredError, InvalidFeedbackLinkError
+
+LINK_VALID_DAYS = 14
+
+
+def sign(ticket: str, expires: int) -> str:
+	message = f"{ticket}:{expires}".encode()
+	return hmac.new(get_encryption_key().encode(), message, hashlib.sha256).hexdigest()
+
+
+def get_feedback_url(ticket: str, valid_days: int = LINK_VALID_DAYS) -> str:
+	"""The link sent to the customer when the ticket is resolved (also usable in Notification Jinja)."""
+	expires = int(add_days(now_datetime(), valid_days).timestamp())
+	return get_url(f"/ticket-feedback?ticket={ticket}&expires={expires}&token={sign(ticket, expires)}")
+
+
+def check_link(ticket: str, expires, token: str) -> None:
+	expires = cint(expires)
+	if not ticket or not token or not hmac.compare_digest(sign(ticket, expires), str(token)):
+		frappe.throw(
+			_("This feedback link is not valid."), title=_("Invalid Link"), exc=InvalidFeedbackLinkError
+		)
+	if expires < now_datetime().timestamp():
+		frappe.throw(
+			_("This feedback link has expired. Please contact us to tell us how it went."),
+			title=_("Link Expired"),
+			exc=FeedbackLinkExpiredError,
+		)
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+def submit_feedback(ticket: str, expires: int, token: str, rating: int, feedback: str | None = None) -> dict:
+	check_link(ticket, expires, token)
+	doc = frappe.get_doc("Service Ticket", ticket)
+	doc.rate(rating, feedback)
+	return {"ticket": ticket, "rating": cint(rating)}
