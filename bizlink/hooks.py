@@ -40,7 +40,9 @@ jinja = {
 }
 
 website_route_rules = [
+	{"from_route": "/order-progress", "to_route": "order_progress"},
 	{"from_route": "/order-progress/<name>", "to_route": "order_progress"},
+	{"from_route": "/ticket-feedback", "to_route": "ticket_feedback"},
 ]
 
 standard_portal_menu_items = [

@@ -21,6 +21,8 @@ def get_context(context):
 			"Service Ticket", context.ticket_name, ["subject", "status", "rating"], as_dict=True
 		)
 		context.subject, context.already_rated = ticket.subject, bool(ticket.rating)
+		if ticket.status not in ("Resolved", "Closed"):
+			context.error = frappe._("Only a resolved ticket can be rated.")
 	except frappe.ValidationError as e:
 		context.error = str(e)
 	context.title = frappe._("How did we do?")
