@@ -101,6 +101,9 @@ doc_events = {
 # ---------------
 
 scheduler_events = {
+	"cron": {
+		"*/5 * * * *": ["bizlink.escalation.escalate_tickets"],
+	},
 	"daily": [
 		"bizlink.bizlink.doctype.sales_interaction.follow_up.send_overdue_digest",
 	],

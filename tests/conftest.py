@@ -39,6 +39,7 @@ def site(request):
 	if "bizlink" not in frappe.get_installed_apps():
 		pytest.exit(f"BizLink is not installed on {site}", returncode=2)
 	frappe.flags.in_test = True
+	frappe.flags.mute_emails = True  # mail is queued, never sent (sending commits)
 	frappe.set_user("Administrator")
 
 	from bizlink.setup.site import ensure_erpnext_setup

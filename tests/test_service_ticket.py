@@ -288,3 +288,59 @@ def test_feedback_page_renders_for_a_valid_link(resolved):
 	assert context.error is None and context.subject == resolved.subject and not context.already_rated
 	frappe.local.form_dict = frappe._dict(ticket=resolved.name, expires="1", token="x")
 	assert "not valid" in ticket_feedback.get_context(frappe._dict()).error
+
+
+# Escalation ---------------------------------------------------------------------------------------
+
+
+def due_ticket(customer: str, created_hours_ago: float, due_in_hours: float, **fields):
+	"""A ticket whose SLA started `created_hours_ago` and is due in `due_in_hours` (targets set directly)."""
+	from frappe.utils import add_to_date, now_datetime
+
+	from bizlink.escalation import get_escalate_at
+
+	ticket = make_ticket(customer, **fields)
+	start = add_to_date(now_datetime(), hours=-created_hours_ago)
+	ticket.db_set(
+		{
+			"service_level_agreement_creation": start,
+			"sla_resolution_by": add_to_date(now_datetime(), hours=due_in_hours),
+		}
+	)
+	ticket.reload()
+	ticket.db_set("escalate_at", get_escalate_at(ticket))  # what before_save does once the SLA set the target
+	return ticket
+
+
+def test_escalation_warns_at_the_configured_share_then_breaches_to_the_manager(delivered):
+	from frappe.desk.form.assign_to import add as assign
+
+	from bizlink.escalation import escalate_tickets
+	from bizlink.factories import make_user
+
+	manager = make_user(roles=["Support Team"]).name
+	frappe.db.set_single_value("BizLink Settings", {"escalation_fraction": 50, "support_manager": manager})
+	agent = make_user(roles=["Support Team"]).name
+	early = due_ticket(delivered.customer, 1, 9)  # 10 % of its time gone
+	late = due_ticket(delivered.customer, 6, 4)  # 60 % gone: past the 50 % warning
+	overdue = due_ticket(delivered.customer, 10, -1)  # past its target
+	assign({"assign_to": [agent], "doctype": TICKET, "name": late.name})
+
+	assert escalate_tickets() == {"warned": 1, "breached": 1}
+	assert frappe.db.get_value(TICKET, early.name, "escalation_level") in (None, "")
+	assert frappe.db.get_value(TICKET, late.name, "escalation_level") == "Warned"
+	assert frappe.db.exists("Notification Log", {"for_user": agent, "document_name": late.name})
+	assert frappe.db.get_value(TICKET, overdue.name, "escalation_level") == "Breached"
+	assert frappe.db.exists(
+		"ToDo", {"reference_name": overdue.name, "allocated_to": manager, "status": "Open"}
+	)
+	assert escalate_tickets() == {"warned": 0, "breached": 0}  # once each
+
+
+def test_waiting_on_customer_is_not_escalated(delivered):
+	from bizlink.escalation import escalate_tickets
+
+	ticket = due_ticket(delivered.customer, 10, -1)
+	ticket.db_set("status", "Waiting on Customer")
+	escalate_tickets()
+	assert frappe.db.get_value(TICKET, ticket.name, "escalation_level") in (None, "")

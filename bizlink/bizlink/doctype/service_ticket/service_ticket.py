@@ -29,37 +29,29 @@ class ServiceTicket(Document):
 
 		from bizlink.bizlink.doctype.bizlink_status_log.bizlink_status_log import BizLinkStatusLog
 
-		agreement_status: DF.Literal["First Response Due", "Resolution Due", "Fulfilled", "Failed"]
 		channel: DF.Literal["Phone", "Email", "Portal", "Visit", "Chat"]
 		contact: DF.Link | None
 		customer: DF.Link
 		customer_name: DF.Data | None
 		delivery_note: DF.Link | None
 		description: DF.TextEditor | None
+		escalate_at: DF.Datetime | None
+		escalation_level: DF.Literal["", "Warned", "Breached"]
 		feedback: DF.SmallText | None
-		first_responded_on: DF.Datetime | None
 		installation_job: DF.Link | None
 		item: DF.Link | None
 		naming_series: DF.Literal["ST-.YYYY.-"]
-		on_hold_since: DF.Datetime | None
-		priority: DF.Link | None
 		raised_by: DF.Data | None
 		rated_on: DF.Datetime | None
 		rating: DF.Rating
 		resolution_details: DF.TextEditor | None
 		resolved_on: DF.Datetime | None
-		response_by: DF.Datetime | None
 		sales_order: DF.Link | None
 		serial_no: DF.Link | None
-		service_level_agreement: DF.Link | None
-		service_level_agreement_creation: DF.Datetime | None
-		sla_resolution_by: DF.Datetime | None
-		sla_resolution_date: DF.Datetime | None
 		status: DF.Literal["Open", "In Progress", "Waiting on Customer", "Resolved", "Closed"]
 		status_log: DF.Table[BizLinkStatusLog]
 		subject: DF.Data
 		ticket_type: DF.Link | None
-		total_hold_time: DF.Duration | None
 		warranty_status: DF.Data | None
 	# end: auto-generated types
 
@@ -68,6 +60,14 @@ class ServiceTicket(Document):
 		self.validate_references()
 		self.validate_status_change()
 		log_status_change(self)
+
+	def before_save(self):
+		# after ERPNext's SLA engine (a validate hook) has set the targets
+		from bizlink.escalation import get_escalate_at
+
+		self.escalate_at = get_escalate_at(self)
+		if self.has_value_changed("sla_resolution_by"):
+			self.escalation_level = ""  # a new target: escalate afresh
 
 	# Auto-linking ------------------------------------------------------------------------------
 
@@ -196,3 +196,8 @@ def describe_warranty(serial) -> str:
 			state = _("valid until {0}") if getdate(expiry) >= getdate(today()) else _("expired on {0}")
 			parts.append(f"{label}: " + state.format(frappe.format(expiry, "Date")))
 	return "; ".join(parts) or _("No warranty or AMC recorded")
+
+
+def on_doctype_update():
+	frappe.db.add_index("Service Ticket", ["escalation_level", "escalate_at"])
+	frappe.db.add_index("Service Ticket", ["escalation_level", "sla_resolution_by"])
