@@ -344,3 +344,29 @@ def test_waiting_on_customer_is_not_escalated(delivered):
 	ticket.db_set("status", "Waiting on Customer")
 	escalate_tickets()
 	assert frappe.db.get_value(TICKET, ticket.name, "escalation_level") in (None, "")
+
+
+def test_customer_is_told_on_receipt_and_resolution_with_a_rating_link(delivered, outgoing_email):
+	contact_email = frappe.db.get_value(
+		"Contact", frappe.db.get_value("Customer", delivered.customer, "customer_primary_contact"), "email_id"
+	)
+	contact = frappe.db.get_value("Customer", delivered.customer, "customer_primary_contact")
+	before = frappe.db.count("Email Queue")
+	ticket = make_ticket(delivered.customer, contact=contact)
+	ticket.status, ticket.resolution_details = "Resolved", "Done."
+	ticket.save()
+	queued = frappe.get_all(
+		"Email Queue",
+		fields=["name", "message"],
+		order_by="creation desc",
+		limit=frappe.db.count("Email Queue") - before,
+	)
+	to_customer = [
+		q
+		for q in queued
+		if contact_email in frappe.get_all("Email Queue Recipient", {"parent": q.name}, pluck="recipient")
+	]
+	assert len(to_customer) == 2
+	assert "/ticket-feedback?ticket=" + ticket.name in to_customer[0].message.replace("=\n", "").replace(
+		"=3D", "="
+	)
