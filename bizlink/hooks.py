@@ -43,6 +43,8 @@ website_route_rules = [
 	{"from_route": "/order-progress", "to_route": "order_progress"},
 	{"from_route": "/order-progress/<name>", "to_route": "order_progress"},
 	{"from_route": "/ticket-feedback", "to_route": "ticket_feedback"},
+	{"from_route": "/service-tickets", "to_route": "service_tickets"},
+	{"from_route": "/service-tickets/<name>", "to_route": "service_tickets"},
 ]
 
 standard_portal_menu_items = [
@@ -50,6 +52,12 @@ standard_portal_menu_items = [
 		"title": "Order Progress",
 		"route": "/order-progress",
 		"reference_doctype": "Sales Order",
+		"role": "Customer",
+	},
+	{
+		"title": "Service Requests",
+		"route": "/service-tickets",
+		"reference_doctype": "Service Ticket",
 		"role": "Customer",
 	},
 ]

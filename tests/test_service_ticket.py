@@ -370,3 +370,59 @@ def test_customer_is_told_on_receipt_and_resolution_with_a_rating_link(delivered
 	assert "/ticket-feedback?ticket=" + ticket.name in to_customer[0].message.replace("=\n", "").replace(
 		"=3D", "="
 	)
+
+
+# Portal -------------------------------------------------------------------------------------------
+
+
+def portal_user_of(customer: str) -> str:
+	from bizlink.factories import make_user
+
+	user = make_user(roles=["Customer"], user_type="Website User").name
+	doc = frappe.get_doc("Customer", customer)
+	doc.append("portal_users", {"user": user})
+	doc.save(ignore_permissions=True)
+	return user
+
+
+def test_portal_customer_creates_and_sees_only_their_tickets(delivered):
+	from bizlink.api.service_ticket import create_portal_ticket
+	from bizlink.www import service_tickets
+
+	theirs = make_ticket(make_customer(city=None).name, subject="Someone else's problem")
+	frappe.set_user(portal_user_of(delivered.customer))
+	name = create_portal_ticket("La caldera pierde agua", "<script>alert(1)</script>Gotea", delivered.serial)
+	frappe.set_user("Administrator")
+	ticket = frappe.get_doc(TICKET, name)
+	assert (ticket.customer, ticket.channel, ticket.sales_order) == (
+		delivered.customer,
+		"Portal",
+		delivered.order.name,
+	)
+	assert "<script>" not in ticket.description
+
+	frappe.set_user(frappe.db.get_value("Portal User", {"parent": delivered.customer}, "user"))
+	frappe.local.form_dict = frappe._dict(name=None)
+	assert [t.name for t in service_tickets.get_context(frappe._dict()).tickets] == [name]
+	frappe.local.form_dict = frappe._dict(name=name)
+	assert service_tickets.get_context(frappe._dict()).ticket.name == name
+	frappe.local.form_dict = frappe._dict(name=theirs.name)
+	with pytest.raises(frappe.PermissionError):
+		service_tickets.get_context(frappe._dict())
+
+
+def test_portal_user_cannot_file_against_another_customers_serial(delivered):
+	from bizlink.api.service_ticket import create_portal_ticket
+
+	frappe.set_user(portal_user_of(make_customer(city=None).name))
+	with pytest.raises(SerialOfAnotherCustomerError):
+		create_portal_ticket("Not mine", None, delivered.serial)
+
+
+def test_user_without_customer_cannot_file_on_the_portal():
+	from bizlink.api.service_ticket import create_portal_ticket
+	from bizlink.factories import make_user
+
+	frappe.set_user(make_user(roles=["Customer"], user_type="Website User").name)
+	with pytest.raises(frappe.PermissionError):
+		create_portal_ticket("Hello")

@@ -48,3 +48,50 @@ def submit_feedback(ticket: str, expires: int, token: str, rating: int, feedback
 	doc = frappe.get_doc("Service Ticket", ticket)
 	doc.rate(rating, feedback)
 	return {"ticket": ticket, "rating": cint(rating)}
+
+
+# Portal ----------------------------------------------------------------------------------------
+
+
+def get_portal_customers(user: str | None = None) -> list[str]:
+	"""The customers whose portal users include `user` (ERPNext's Customer → Portal Users)."""
+	portal_user = frappe.qb.DocType("Portal User")
+	return (
+		frappe.qb.from_(portal_user)
+		.select(portal_user.parent)
+		.where(portal_user.parenttype == "Customer")
+		.where(portal_user.user == (user or frappe.session.user))
+		.run(pluck=True)
+	)
+
+
+def get_portal_ticket(name: str) -> "frappe.model.document.Document":
+	"""A ticket the portal user may see: one of their own customers' tickets."""
+	customers = get_portal_customers()
+	customer = frappe.db.get_value("Service Ticket", name, "customer")
+	if not customer or customer not in customers:
+		frappe.throw(_("Not Permitted"), frappe.PermissionError)
+	return frappe.get_doc("Service Ticket", name)
+
+
+@frappe.whitelist(methods=["POST"])
+def create_portal_ticket(subject: str, description: str | None = None, serial_no: str | None = None) -> str:
+	"""A portal customer records a problem; the ticket is theirs, never another customer's."""
+	if frappe.session.user == "Guest":
+		frappe.throw(_("Log in to record a request."), frappe.PermissionError)
+	customers = get_portal_customers()
+	if not customers:
+		frappe.throw(_("Your user is not linked to a customer."), frappe.PermissionError)
+	ticket = frappe.get_doc(
+		{
+			"doctype": "Service Ticket",
+			"subject": (subject or "").strip()[:140],
+			"description": frappe.utils.escape_html(description or ""),
+			"serial_no": serial_no or None,
+			"customer": customers[0],
+			"channel": "Portal",
+			"raised_by": frappe.db.get_value("User", frappe.session.user, "email"),
+		}
+	)
+	ticket.insert(ignore_permissions=True)
+	return ticket.name

@@ -1,0 +1,34 @@
+"""Portal: a customer's own Service Tickets, one ticket, and a form to record a new one.
+/service-tickets and /service-tickets/<ticket>."""
+
+import frappe
+from frappe import _
+
+from bizlink.api.service_ticket import get_portal_customers, get_portal_ticket
+
+no_cache = 1
+
+
+def get_context(context):
+	if frappe.session.user == "Guest":
+		frappe.throw(_("Log in to see your requests."), frappe.PermissionError)
+	context.show_sidebar = True
+	name = frappe.form_dict.name
+	if name:
+		context.ticket = get_portal_ticket(name)
+		context.title = context.ticket.subject
+	else:
+		customers = get_portal_customers()
+		context.tickets = (
+			frappe.get_all(
+				"Service Ticket",
+				filters={"customer": ("in", customers)},
+				fields=["name", "subject", "status", "creation", "serial_no"],
+				order_by="creation desc",
+				limit=100,
+			)
+			if customers
+			else []
+		)
+		context.title = _("Service Requests")
+	return context
