@@ -89,3 +89,7 @@ class InvalidFeedbackLinkError(frappe.ValidationError):
 
 class FeedbackLinkExpiredError(frappe.ValidationError):
 	pass
+
+
+class MissingCustomerError(frappe.ValidationError):
+	pass

@@ -426,3 +426,83 @@ def test_user_without_customer_cannot_file_on_the_portal():
 	frappe.set_user(make_user(roles=["Customer"], user_type="Website User").name)
 	with pytest.raises(frappe.PermissionError):
 		create_portal_ticket("Hello")
+
+
+# Email intake -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def support_inbox():
+	return frappe.get_doc(
+		{
+			"doctype": "Email Account",
+			"email_account_name": f"Support {frappe.generate_hash(length=5)}",
+			"email_id": f"support-{frappe.generate_hash(length=5)}@example.com",
+			"enable_incoming": 1,
+			"use_imap": 0,
+			"email_server": "127.0.0.1",
+			"incoming_port": 1110,
+			"append_to": TICKET,
+			"no_smtp_authentication": 1,
+		}
+	).insert(ignore_permissions=True)
+
+
+def receive(inbox, sender: str, subject: str, body: str = "Hola, tengo un problema."):
+	from frappe.email.receive import InboundMail
+
+	raw = (
+		f"From: {sender}\r\nTo: {inbox.email_id}\r\nSubject: {subject}\r\n"
+		f"Message-ID: <{frappe.generate_hash()}@example.com>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+	)
+	return InboundMail(raw, inbox).process()
+
+
+def test_email_from_a_customers_contact_becomes_their_ticket(delivered, support_inbox):
+	contact = frappe.db.get_value("Customer", delivered.customer, "customer_primary_contact")
+	email = frappe.db.get_value("Contact", contact, "email_id")
+	communication = receive(support_inbox, email, "La caldera hace ruido")
+	ticket = frappe.get_doc(TICKET, communication.reference_name)
+	assert communication.reference_doctype == TICKET
+	assert (ticket.customer, ticket.contact, ticket.status) == (delivered.customer, contact, "Open")
+	assert ticket.subject == "La caldera hace ruido"
+
+
+def test_email_from_an_unknown_sender_goes_to_triage_not_lost(support_inbox):
+	communication = receive(support_inbox, "someone@unknown.example", "Problema con mi equipo")
+	ticket = frappe.get_doc(TICKET, communication.reference_name)
+	assert (ticket.status, ticket.customer) == ("Triage", None)
+	ticket.customer = make_customer(city=None).name  # an agent finds who it is
+	ticket.save()
+	assert ticket.status == "Open"
+
+
+def test_ticket_without_customer_or_sender_is_refused():
+	from bizlink.exceptions import MissingCustomerError
+
+	ticket = frappe.get_doc({"doctype": TICKET, "subject": "x"})
+	ticket.flags.ignore_mandatory = True
+	with pytest.raises(MissingCustomerError):
+		ticket.insert()
+
+
+@pytest.mark.commits
+def test_reply_from_the_form_counts_as_first_response(sla, delivered):
+	ticket = make_ticket(delivered.customer)
+	assert not ticket.first_responded_on
+	frappe.get_doc(
+		{
+			"doctype": "Communication",
+			"communication_type": "Communication",
+			"communication_medium": "Email",
+			"sent_or_received": "Sent",
+			"subject": f"Re: {ticket.subject}",
+			"content": "Mañana pasa un técnico.",
+			"reference_doctype": TICKET,
+			"reference_name": ticket.name,
+			"recipients": "cliente@example.com",
+			"sender": frappe.db.get_value("User", "Administrator", "email"),
+		}
+	).insert(ignore_permissions=True)
+	ticket.reload()
+	assert ticket.first_responded_on and ticket.first_response_time is not None

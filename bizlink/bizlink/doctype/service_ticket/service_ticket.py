@@ -4,12 +4,13 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import cint, getdate, now_datetime, today
+from frappe.utils import cint, getdate, now_datetime, time_diff_in_seconds, today
 
 from bizlink.bizlink.status_log import log_status_change
 from bizlink.exceptions import (
 	InvalidRatingError,
 	InvalidStatusTransitionError,
+	MissingCustomerError,
 	MissingResolutionError,
 	ReferenceCustomerMismatchError,
 	SerialOfAnotherCustomerError,
@@ -29,8 +30,10 @@ class ServiceTicket(Document):
 
 		from bizlink.bizlink.doctype.bizlink_status_log.bizlink_status_log import BizLinkStatusLog
 
+		avg_response_time: DF.Duration | None
 		channel: DF.Literal["Phone", "Email", "Portal", "Visit", "Chat"]
 		contact: DF.Link | None
+		contact_email: DF.Data | None
 		customer: DF.Link
 		customer_name: DF.Data | None
 		delivery_note: DF.Link | None
@@ -38,6 +41,7 @@ class ServiceTicket(Document):
 		escalate_at: DF.Datetime | None
 		escalation_level: DF.Literal["", "Warned", "Breached"]
 		feedback: DF.SmallText | None
+		first_response_time: DF.Duration | None
 		installation_job: DF.Link | None
 		item: DF.Link | None
 		naming_series: DF.Literal["ST-.YYYY.-"]
@@ -45,10 +49,11 @@ class ServiceTicket(Document):
 		rated_on: DF.Datetime | None
 		rating: DF.Rating
 		resolution_details: DF.TextEditor | None
+		resolution_time: DF.Duration | None
 		resolved_on: DF.Datetime | None
 		sales_order: DF.Link | None
 		serial_no: DF.Link | None
-		status: DF.Literal["Open", "In Progress", "Waiting on Customer", "Resolved", "Closed"]
+		status: DF.Literal["Triage", "Open", "In Progress", "Waiting on Customer", "Resolved", "Closed"]
 		status_log: DF.Table[BizLinkStatusLog]
 		subject: DF.Data
 		ticket_type: DF.Link | None
@@ -56,6 +61,7 @@ class ServiceTicket(Document):
 	# end: auto-generated types
 
 	def validate(self):
+		self.set_customer_from_sender()
 		self.set_from_serial_no()
 		self.validate_references()
 		self.validate_status_change()
@@ -68,6 +74,27 @@ class ServiceTicket(Document):
 		self.escalate_at = get_escalate_at(self)
 		if self.has_value_changed("sla_resolution_by"):
 			self.escalation_level = ""  # a new target: escalate afresh
+
+	# Email intake ------------------------------------------------------------------------------
+
+	def set_customer_from_sender(self):
+		"""A ticket made from an incoming email knows only the sender: find their customer, or triage."""
+		if not self.customer and self.raised_by:
+			contact, customer = find_customer_by_email(self.raised_by)
+			if customer:
+				self.customer, self.contact = customer, self.contact or contact
+				self.customer_name = frappe.db.get_value("Customer", customer, "customer_name")
+		if not self.customer:
+			if self.status != "Triage" and not self.serial_no:
+				if not self.raised_by:
+					frappe.throw(
+						_("Choose the customer of this ticket."),
+						title=_("Customer Missing"),
+						exc=MissingCustomerError,
+					)
+				self.status = "Triage"
+		elif self.status == "Triage":
+			self.status = "Open"  # an agent found the customer
 
 	# Auto-linking ------------------------------------------------------------------------------
 
@@ -135,6 +162,7 @@ class ServiceTicket(Document):
 			)
 		if self.status == "Resolved" and previous != "Resolved":
 			self.resolved_on = now_datetime()
+			self.resolution_time = time_diff_in_seconds(self.resolved_on, self.creation or self.resolved_on)
 		if self.status not in RESOLVED_STATUSES:
 			self.resolved_on = None
 
@@ -201,3 +229,17 @@ def describe_warranty(serial) -> str:
 def on_doctype_update():
 	frappe.db.add_index("Service Ticket", ["escalation_level", "escalate_at"])
 	frappe.db.add_index("Service Ticket", ["escalation_level", "sla_resolution_by"])
+
+
+def find_customer_by_email(email: str) -> tuple[str | None, str | None]:
+	"""The Contact with this email address and the Customer it is linked to, if any."""
+	from frappe.utils import parse_addr
+
+	address = parse_addr(email)[1] or email
+	contact = frappe.db.get_value("Contact Email", {"email_id": address, "parenttype": "Contact"}, "parent")
+	if not contact:
+		return None, None
+	customer = frappe.db.get_value(
+		"Dynamic Link", {"parenttype": "Contact", "parent": contact, "link_doctype": "Customer"}, "link_name"
+	)
+	return contact, customer
