@@ -506,3 +506,35 @@ def test_reply_from_the_form_counts_as_first_response(sla, delivered):
 	).insert(ignore_permissions=True)
 	ticket.reload()
 	assert ticket.first_responded_on and ticket.first_response_time is not None
+
+
+def test_similar_resolved_tickets_ranked_by_what_they_share(delivered):
+	from bizlink.api.service_ticket import get_similar_resolved
+
+	kind = frappe.get_doc(
+		{"doctype": "Issue Type", "name": f"Leak {frappe.generate_hash(length=4)}"}
+	).insert()
+	group = frappe.db.get_value("Customer", delivered.customer, "customer_group")
+	other_group = make_customer(
+		city=None,
+		customer_group=frappe.db.get_value("Customer Group", {"is_group": 0, "name": ("!=", group)}),
+	).name
+	current = make_ticket(delivered.customer, item=delivered.item, ticket_type=kind.name)
+
+	def resolved_ticket(customer, **f):
+		return make_ticket(customer, status="Resolved", resolution_details="<p>Fixed it</p>", **f)
+
+	both = resolved_ticket(other_group, item=delivered.item, ticket_type=kind.name)  # 3 + 2
+	item_only = resolved_ticket(other_group, item=delivered.item)  # 3
+	group_only = resolved_ticket(delivered.customer)  # 1
+	resolved_ticket(other_group)  # nothing in common
+	make_ticket(delivered.customer, item=delivered.item)  # same item but not resolved
+
+	rows = get_similar_resolved(current.name)
+	assert [(r.name, r.score) for r in rows][:3] == [
+		(both.name, 5),
+		(item_only.name, 3),
+		(group_only.name, 1),
+	]
+	assert rows[0].reasons == ["Same item", "Same type"] and rows[0].resolution == "Fixed it"
+	assert len([r for r in rows if r.score == 0]) == 0

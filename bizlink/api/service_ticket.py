@@ -95,3 +95,65 @@ def create_portal_ticket(subject: str, description: str | None = None, serial_no
 	)
 	ticket.insert(ignore_permissions=True)
 	return ticket.name
+
+
+# Similar resolved tickets ----------------------------------------------------------------------
+
+SIMILARITY = {"item": 3, "ticket_type": 2, "customer_group": 1}
+
+
+@frappe.whitelist()
+def get_similar_resolved(ticket: str, limit: int = 5) -> list[dict]:
+	"""Resolved tickets like this one (same item +3, same type +2, same customer group +1), best first."""
+	frappe.has_permission("Service Ticket", "read", doc=ticket, throw=True)
+	current = frappe.db.get_value(
+		"Service Ticket", ticket, ["name", "item", "ticket_type", "customer"], as_dict=True
+	)
+	group = frappe.db.get_value("Customer", current.customer, "customer_group") if current.customer else None
+	t = frappe.qb.DocType("Service Ticket")
+	c = frappe.qb.DocType("Customer")
+	from frappe.query_builder import Case
+
+	def same(field, value, weight):
+		return Case().when(field == value, weight).else_(0) if value else 0
+
+	score = (
+		same(t.item, current.item, SIMILARITY["item"])
+		+ same(t.ticket_type, current.ticket_type, SIMILARITY["ticket_type"])
+		+ same(c.customer_group, group, SIMILARITY["customer_group"])
+	)
+	rows = (
+		frappe.qb.from_(t)
+		.left_join(c)
+		.on(c.name == t.customer)
+		.select(
+			t.name,
+			t.subject,
+			t.item,
+			t.ticket_type,
+			c.customer_group,
+			t.resolution_details,
+			score.as_("score"),
+		)
+		.where(t.status.isin(("Resolved", "Closed")))
+		.where(t.name != current.name)
+		.where(score > 0)
+		.orderby(score, order=frappe.qb.desc)
+		.orderby(t.resolved_on, order=frappe.qb.desc)
+		.limit(min(int(limit), 20))
+		.run(as_dict=True)
+	)
+	for row in rows:
+		row.score = int(row.score)
+		row.reasons = [
+			label
+			for label, hit in (
+				(_("Same item"), current.item and row.item == current.item),
+				(_("Same type"), current.ticket_type and row.ticket_type == current.ticket_type),
+				(_("Same customer group"), group and row.customer_group == group),
+			)
+			if hit
+		]
+		row.resolution = frappe.utils.strip_html(row.resolution_details or "")[:300]
+		del row["resolution_details"]
+	return rows

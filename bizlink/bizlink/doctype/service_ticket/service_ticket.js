@@ -20,6 +20,25 @@ frappe.ui.form.on("Service Ticket", {
 		if (frm.doc.warranty_status) {
 			frm.dashboard.set_headline(frappe.utils.escape_html(frm.doc.warranty_status));
 		}
+		if (!frm.is_new() && !["Resolved", "Closed"].includes(frm.doc.status)) {
+			frappe
+				.xcall("bizlink.api.service_ticket.get_similar_resolved", { ticket: frm.doc.name })
+				.then((rows) => {
+					if (!rows.length) return;
+					const esc = frappe.utils.escape_html;
+					const html = rows
+						.map(
+							(r) => `<div style="padding: 6px 0; border-bottom: 1px solid var(--border-color);">
+								<a href="/app/service-ticket/${encodeURIComponent(r.name)}">${esc(r.subject)}</a>
+								<span class="text-muted small">· ${r.reasons.map(esc).join(", ")}</span>
+								<div class="small">${esc(r.resolution)}</div>
+							</div>`
+						)
+						.join("");
+					frm.dashboard.add_section(html, __("How similar tickets were resolved"));
+					frm.dashboard.show();
+				});
+		}
 		if (!frm.is_new() && frm.doc.customer) {
 			frm.add_custom_button(__("Customer File"), () => frappe.set_route("customer-file", frm.doc.customer));
 		}
