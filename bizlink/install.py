@@ -1,6 +1,6 @@
 import click
 import frappe
-from frappe import _lt
+from frappe import _, _lt
 
 from bizlink.fulfilment import backfill_on_install
 from bizlink.setup.custom_fields import delete_custom_fields, get_custom_fields, setup_custom_fields
@@ -33,6 +33,7 @@ def after_install() -> None:
 	make_roles()
 	setup_custom_fields()
 	make_default_outcomes()
+	make_ticket_assignment_rule()
 	backfill_on_install()
 	click.secho("Thank you for installing BizLink!", fg="green")
 
@@ -52,6 +53,54 @@ def make_roles() -> None:
 					"roles": [{"role": role} for role in roles],
 				}
 			).insert(ignore_permissions=True)
+
+
+TICKET_ASSIGNMENT_RULE = "Service Tickets (load balancing)"
+
+
+def make_ticket_assignment_rule() -> str:
+	"""Frappe's Assignment Rule for Service Ticket: open tickets go to the least loaded agent.
+
+	It starts with the enabled users who have the Support Team role; with none it is made disabled,
+	for the administrator to add agents and enable it."""
+	if not frappe.db.exists("Assignment Rule", TICKET_ASSIGNMENT_RULE):
+		agents = get_support_agents()
+		frappe.get_doc(
+			{
+				"doctype": "Assignment Rule",
+				"name": TICKET_ASSIGNMENT_RULE,
+				"document_type": "Service Ticket",
+				"description": _("Open service tickets are assigned to the agent with the fewest open ones."),
+				"rule": "Load Balancing",
+				"priority": 1,
+				"assign_condition": 'status == "Open"',
+				"close_condition": 'status == "Closed"',
+				"assignment_days": [
+					{"day": day}
+					for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+				],
+				"users": [{"user": user} for user in agents],
+				"disabled": 0 if agents else 1,
+			}
+		).insert(ignore_permissions=True)
+	return TICKET_ASSIGNMENT_RULE
+
+
+def get_support_agents() -> list[str]:
+	has_role = frappe.qb.DocType("Has Role")
+	user = frappe.qb.DocType("User")
+	return (
+		frappe.qb.from_(has_role)
+		.join(user)
+		.on(user.name == has_role.parent)
+		.select(user.name)
+		.distinct()
+		.where(has_role.role == "Support Team")
+		.where(has_role.parenttype == "User")
+		.where(user.enabled == 1)
+		.where(user.name.notin(("Administrator", "Guest")))
+		.run(pluck=True)
+	)
 
 
 def make_default_outcomes() -> None:

@@ -538,3 +538,21 @@ def test_similar_resolved_tickets_ranked_by_what_they_share(delivered):
 	]
 	assert rows[0].reasons == ["Same item", "Same type"] and rows[0].resolution == "Fixed it"
 	assert len([r for r in rows if r.score == 0]) == 0
+
+
+def test_open_tickets_are_assigned_to_the_least_loaded_agent(delivered):
+	from bizlink.factories import make_user
+	from bizlink.install import TICKET_ASSIGNMENT_RULE
+
+	agents = [make_user(roles=["Support Team"]).name for _ in range(2)]
+	rule = frappe.get_doc("Assignment Rule", TICKET_ASSIGNMENT_RULE)
+	rule.set("users", [{"user": agent} for agent in agents])
+	rule.disabled = 0
+	rule.save()
+	first = make_ticket(delivered.customer)
+	second = make_ticket(delivered.customer)
+	owners = [
+		frappe.db.get_value("ToDo", {"reference_name": t.name, "status": "Open"}, "allocated_to")
+		for t in (first, second)
+	]
+	assert set(owners) == set(agents)  # one each: load balanced

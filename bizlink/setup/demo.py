@@ -192,6 +192,7 @@ def make_demo() -> dict[str, int]:
 
 	made["Sales Interaction"] = make_demo_interactions(customers)
 	made["Installation Job"] = make_demo_installation_jobs(customers)
+	make_demo_support_team()
 	made["Service Ticket"] = make_demo_tickets()
 	pay_demo_invoices()
 	rebuild_demo_stage_history()
@@ -433,3 +434,22 @@ def make_demo_tickets() -> int:
 			ticket.rate(rating)
 		made += 1
 	return made
+
+
+SUPPORT_AGENTS = (
+	("lucia.soporte@example.com", "Lucía Soporte"),
+	("david.soporte@example.com", "David Soporte"),
+)
+
+
+def make_demo_support_team() -> None:
+	"""Two support agents, who share the open tickets through the assignment rule."""
+	from bizlink.install import make_ticket_assignment_rule
+
+	agents = [make_user(email, ["Support Team"], first_name=name).name for email, name in SUPPORT_AGENTS]
+	rule = frappe.get_doc("Assignment Rule", make_ticket_assignment_rule())
+	rule.set("users", [{"user": agent} for agent in agents])
+	rule.disabled = 0
+	rule.save(ignore_permissions=True)
+	frappe.db.set_single_value("BizLink Settings", "support_manager", agents[0])
+	frappe.clear_cache(doctype="Service Ticket")
