@@ -93,3 +93,7 @@ class FeedbackLinkExpiredError(frappe.ValidationError):
 
 class MissingCustomerError(frappe.ValidationError):
 	pass
+
+
+class ReopenWindowError(frappe.ValidationError):
+	pass

@@ -556,3 +556,68 @@ def test_open_tickets_are_assigned_to_the_least_loaded_agent(delivered):
 		for t in (first, second)
 	]
 	assert set(owners) == set(agents)  # one each: load balanced
+
+
+def closed_ticket(customer, resolved_days_ago: int):
+	from frappe.utils import add_days, now_datetime
+
+	ticket = make_ticket(customer, status="Resolved", resolution_details="done")
+	ticket.status = "Closed"
+	ticket.save()
+	ticket.db_set("resolved_on", add_days(now_datetime(), -resolved_days_ago))
+	ticket.reload()
+	return ticket
+
+
+def test_recently_closed_ticket_can_be_reopened(delivered):
+	ticket = closed_ticket(delivered.customer, 5)
+	ticket.status = "Open"
+	ticket.save()
+	assert [log.status for log in ticket.status_log][-1] == "Open"
+
+
+def test_reopening_a_ticket_closed_long_ago_is_refused(delivered):
+	from bizlink.exceptions import ReopenWindowError
+
+	ticket = closed_ticket(delivered.customer, 45)
+	ticket.status = "Open"
+	with pytest.raises(ReopenWindowError, match="more than 30 days ago"):
+		ticket.save()
+	assert frappe.db.get_value(TICKET, ticket.name, "status") == "Closed"
+
+
+def test_end_to_end_email_reply_resolution_and_rating(delivered, support_inbox, outgoing_email):
+	from bizlink.api.service_ticket import get_feedback_url, submit_feedback
+
+	contact = frappe.db.get_value("Customer", delivered.customer, "customer_primary_contact")
+	email = frappe.db.get_value("Contact", contact, "email_id")
+	ticket = frappe.get_doc(TICKET, receive(support_inbox, email, "Sin calefacción").reference_name)
+	frappe.get_doc(
+		{
+			"doctype": "Communication",
+			"communication_type": "Communication",
+			"communication_medium": "Email",
+			"sent_or_received": "Sent",
+			"subject": f"Re: {ticket.subject}",
+			"content": "Vamos mañana.",
+			"reference_doctype": TICKET,
+			"reference_name": ticket.name,
+			"recipients": email,
+			"sender": frappe.db.get_value("User", "Administrator", "email"),
+		}
+	).insert(ignore_permissions=True)
+	ticket.reload()
+	ticket.status, ticket.resolution_details = "Resolved", "Purgado el circuito."
+	ticket.save()
+	parts = link_parts(get_feedback_url(ticket.name))
+	frappe.set_user("Guest")
+	submit_feedback(parts["ticket"], parts["expires"], parts["token"], 5, "Perfecto")
+	frappe.set_user("Administrator")
+	ticket.reload()
+	assert (ticket.customer, ticket.status, ticket.rating, ticket.feedback) == (
+		delivered.customer,
+		"Resolved",
+		1.0,
+		"Perfecto",
+	)
+	assert ticket.resolved_on and ticket.resolution_time is not None

@@ -14,6 +14,7 @@ class BizLinkSettings(Document):
 		from frappe.types import DF
 
 		escalation_fraction: DF.Percent
+		reopen_window_days: DF.Int
 		support_manager: DF.Link | None
 	# end: auto-generated types
 

@@ -4,7 +4,7 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import cint, getdate, now_datetime, time_diff_in_seconds, today
+from frappe.utils import cint, date_diff, getdate, now_datetime, time_diff_in_seconds, today
 
 from bizlink.bizlink.status_log import log_status_change
 from bizlink.exceptions import (
@@ -13,6 +13,7 @@ from bizlink.exceptions import (
 	MissingCustomerError,
 	MissingResolutionError,
 	ReferenceCustomerMismatchError,
+	ReopenWindowError,
 	SerialOfAnotherCustomerError,
 )
 
@@ -154,6 +155,8 @@ class ServiceTicket(Document):
 				title=_("Resolution Missing"),
 				exc=MissingResolutionError,
 			)
+		if previous == "Closed" and self.status != "Closed":
+			self.validate_reopen_window()
 		if self.status == "Closed" and previous not in RESOLVED_STATUSES:
 			frappe.throw(
 				_("Only a resolved ticket can be closed."),
@@ -165,6 +168,18 @@ class ServiceTicket(Document):
 			self.resolution_time = time_diff_in_seconds(self.resolved_on, self.creation or self.resolved_on)
 		if self.status not in RESOLVED_STATUSES:
 			self.resolved_on = None
+
+	def validate_reopen_window(self):
+		days = cint(frappe.db.get_single_value("BizLink Settings", "reopen_window_days") or 30)
+		resolved = self.get_doc_before_save().resolved_on or self.get_doc_before_save().modified
+		if date_diff(today(), resolved) > days:
+			frappe.throw(
+				_("Ticket {0} was closed more than {1} days ago: record a new ticket instead.").format(
+					frappe.bold(self.name), days
+				),
+				title=_("Too Late to Reopen"),
+				exc=ReopenWindowError,
+			)
 
 	@frappe.whitelist()
 	def rate(self, rating: int, feedback: str | None = None):
