@@ -1,0 +1,85 @@
+"""The README's "Who can do what" table, row by row, checked against the real site's permissions."""
+
+import frappe
+import pytest
+
+from bizlink.factories import make_user
+
+# role: {doctype: the actions allowed (r)ead (c)reate (w)rite (d)elete (s)ubmit}; absent doctype: none
+TABLE = {
+	"Sales User": {
+		"Sales Interaction": "rcw",
+		"Sales Interaction Outcome": "r",
+		"Service Ticket": "rc",
+		"Installation Job": "r",
+		"Order Stage Log": "r",
+	},
+	"Sales Manager": {
+		"Sales Interaction": "rcwd",
+		"Sales Interaction Outcome": "rcwd",
+		"Service Ticket": "rcw",
+		"Installation Job": "r",
+		"Order Stage Log": "r",
+	},
+	"Support Team": {"Service Ticket": "rcw"},
+	"Installation Technician": {"Installation Job": "rws", "Installation Checklist Template": "r"},
+	"Installation Manager": {
+		"Installation Job": "rcwds",
+		"Installation Checklist Template": "rcwd",
+		"Order Stage Log": "r",
+	},
+	"Stock User": {"Order Stage Log": "r"},
+	"Customer": {},
+}
+ACTIONS = {"r": "read", "c": "create", "w": "write", "d": "delete", "s": "submit"}
+DOCTYPES = (
+	"Sales Interaction",
+	"Sales Interaction Outcome",
+	"Service Ticket",
+	"Installation Job",
+	"Installation Checklist Template",
+	"Order Stage Log",
+)
+CASES = [
+	(role, doctype, action, action in TABLE[role].get(doctype, ""))
+	for role in TABLE
+	for doctype in DOCTYPES
+	for action in ACTIONS
+]
+
+
+@pytest.fixture(scope="module")
+def users():
+	return {}
+
+
+@pytest.mark.parametrize(("role", "doctype", "action", "allowed"), CASES)
+def test_role_permission(users, role, doctype, action, allowed):
+	user = make_user(roles=[role], user_type="Website User" if role == "Customer" else "System User").name
+	assert bool(frappe.has_permission(doctype, ACTIONS[action], user=user)) == allowed, (
+		f"{role} {'may' if allowed else 'may not'} {ACTIONS[action]} {doctype}"
+	)
+
+
+@pytest.mark.parametrize(
+	("role", "report", "allowed"),
+	[
+		(role, report, role in roles)
+		for report, roles in {
+			"Market Segments": ("Sales User", "Sales Manager"),
+			"Similar Customers": ("Sales User", "Sales Manager"),
+			"Order Fulfilment Cycle Time": (
+				"Sales User",
+				"Sales Manager",
+				"Stock User",
+				"Installation Manager",
+			),
+			"Orders Waiting": ("Sales User", "Sales Manager", "Stock User", "Installation Manager"),
+			"Technician Schedule": ("Installation Technician", "Installation Manager"),
+		}.items()
+		for role in TABLE
+	],
+)
+def test_report_roles(role, report, allowed):
+	roles = {r.role for r in frappe.get_doc("Report", report).roles}
+	assert (role in roles) == allowed
