@@ -42,6 +42,11 @@ class Least(Function):
 		super().__init__("LEAST", *terms)
 
 
+def points_if_same(field, value, weight):
+	"""SQL: `weight` points where `field` equals `value` (none when there is no value to compare)."""
+	return Case().when(field == value, weight).else_(0) if value else 0
+
+
 def get_profile(customer: str) -> frappe._dict:
 	c = frappe.qb.DocType("Customer")
 	address = frappe.qb.DocType("Address")
@@ -84,9 +89,6 @@ def find_similar_customers(customer: str, limit: int = 10) -> list[dict]:
 	order = frappe.qb.DocType("Sales Order")
 	order_item = frappe.qb.DocType("Sales Order Item")
 
-	def same(field, value, weight):
-		return Case().when(field == value, weight).else_(0) if value else 0
-
 	shared_items = IfNull(0, 0)
 	query = frappe.qb.from_(c).left_join(address).on(address.name == c.customer_primary_address)
 	if target["items"]:
@@ -104,10 +106,10 @@ def find_similar_customers(customer: str, limit: int = 10) -> list[dict]:
 		shared_items = IfNull(shared.shared_items, 0)
 
 	score = (
-		same(c.customer_group, target.customer_group, WEIGHTS["customer_group"])
-		+ same(c.territory, target.territory, WEIGHTS["territory"])
-		+ same(c.bizlink_age_band, target.age_band, WEIGHTS["age_band"])
-		+ same(address.city, target.city, WEIGHTS["city"])
+		points_if_same(c.customer_group, target.customer_group, WEIGHTS["customer_group"])
+		+ points_if_same(c.territory, target.territory, WEIGHTS["territory"])
+		+ points_if_same(c.bizlink_age_band, target.age_band, WEIGHTS["age_band"])
+		+ points_if_same(address.city, target.city, WEIGHTS["city"])
 		+ Least(shared_items, MAX_ITEM_POINTS) * WEIGHTS["item"]
 	)
 	rows = (

@@ -13,6 +13,7 @@ from frappe.utils import add_days, cint, get_url, now_datetime
 from frappe.utils.password import get_encryption_key
 
 from bizlink.exceptions import FeedbackLinkExpiredError, InvalidFeedbackLinkError
+from bizlink.playbook import points_if_same
 
 LINK_VALID_DAYS = 14
 
@@ -53,16 +54,11 @@ def submit_feedback(ticket: str, expires: int, token: str, rating: int, feedback
 # Portal ----------------------------------------------------------------------------------------
 
 
-def get_portal_customers(user: str | None = None) -> list[str]:
-	"""The customers whose portal users include `user` (ERPNext's Customer → Portal Users)."""
-	portal_user = frappe.qb.DocType("Portal User")
-	return (
-		frappe.qb.from_(portal_user)
-		.select(portal_user.parent)
-		.where(portal_user.parenttype == "Customer")
-		.where(portal_user.user == (user or frappe.session.user))
-		.run(pluck=True)
-	)
+def get_portal_customers() -> list[str]:
+	"""The customers whose portal users include the session user (ERPNext's Customer → Portal Users)."""
+	from erpnext.controllers.website_list_for_contact import get_parents_for_user
+
+	return get_parents_for_user("Customer")
 
 
 def get_portal_ticket(name: str) -> "frappe.model.document.Document":
@@ -112,15 +108,10 @@ def get_similar_resolved(ticket: str, limit: int = 5) -> list[dict]:
 	group = frappe.db.get_value("Customer", current.customer, "customer_group") if current.customer else None
 	t = frappe.qb.DocType("Service Ticket")
 	c = frappe.qb.DocType("Customer")
-	from frappe.query_builder import Case
-
-	def same(field, value, weight):
-		return Case().when(field == value, weight).else_(0) if value else 0
-
 	score = (
-		same(t.item, current.item, SIMILARITY["item"])
-		+ same(t.ticket_type, current.ticket_type, SIMILARITY["ticket_type"])
-		+ same(c.customer_group, group, SIMILARITY["customer_group"])
+		points_if_same(t.item, current.item, SIMILARITY["item"])
+		+ points_if_same(t.ticket_type, current.ticket_type, SIMILARITY["ticket_type"])
+		+ points_if_same(c.customer_group, group, SIMILARITY["customer_group"])
 	)
 	rows = (
 		frappe.qb.from_(t)

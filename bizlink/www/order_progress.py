@@ -37,10 +37,10 @@ def get_context(context):
 
 
 def get_my_orders() -> list[dict]:
-	"""The submitted orders of the customers the portal user is a contact of."""
-	from erpnext.controllers.website_list_for_contact import get_customers_suppliers
+	"""The submitted orders of the customers whose portal users include the session user."""
+	from bizlink.api.service_ticket import get_portal_customers
 
-	customers, _suppliers = get_customers_suppliers("Sales Order", frappe.session.user)
+	customers = get_portal_customers()
 	if not customers:
 		return []
 	return frappe.get_all(
