@@ -87,7 +87,10 @@ def company():
 
 @pytest.fixture
 def outgoing_email():
-	"""A default outgoing Email Account (never connected to: mail stays in the Email Queue)."""
+	"""A default outgoing Email Account (never connected to: mail stays in the Email Queue).
+
+	Tests that send mail need one: under test Frappe builds notification mail at once, and without
+	a sender address that fails (outside tests the mail is only queued)."""
 	if not frappe.db.exists("Email Account", {"enable_outgoing": 1, "default_outgoing": 1}):
 		frappe.get_doc(
 			{

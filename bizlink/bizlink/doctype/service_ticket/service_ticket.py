@@ -243,7 +243,13 @@ def describe_warranty(serial) -> str:
 
 def on_doctype_update():
 	frappe.db.add_index("Service Ticket", ["escalation_level", "escalate_at"])
-	frappe.db.add_index("Service Ticket", ["escalation_level", "sla_resolution_by"])
+	add_sla_index()
+
+
+def add_sla_index():
+	# sla_resolution_by is one of ERPNext's SLA fields, added as a Custom Field after the DocType exists
+	if frappe.db.has_column("Service Ticket", "sla_resolution_by"):
+		frappe.db.add_index("Service Ticket", ["escalation_level", "sla_resolution_by"])
 
 
 def find_customer_by_email(email: str) -> tuple[str | None, str | None]:
