@@ -119,4 +119,8 @@ def after_migrate() -> None:
 
 def before_uninstall() -> None:
 	delete_custom_fields(get_custom_fields())
+	# what refers to BizLink's own DocTypes, which the uninstall drops
+	frappe.db.delete("Assignment Rule", {"document_type": ("in", ("Service Ticket", "Installation Job"))})
+	frappe.db.delete("Service Level Agreement", {"document_type": "Service Ticket"})
+	frappe.db.delete("Custom Field", {"dt": "Service Ticket"})
 	frappe.clear_cache()
