@@ -120,7 +120,11 @@ def after_migrate() -> None:
 def before_uninstall() -> None:
 	delete_custom_fields(get_custom_fields())
 	# what refers to BizLink's own DocTypes, which the uninstall drops
-	frappe.db.delete("Assignment Rule", {"document_type": ("in", ("Service Ticket", "Installation Job"))})
-	frappe.db.delete("Service Level Agreement", {"document_type": "Service Ticket"})
+	for doctype, filters in (
+		("Assignment Rule", {"document_type": ("in", ("Service Ticket", "Installation Job"))}),
+		("Service Level Agreement", {"document_type": "Service Ticket"}),
+	):
+		for name in frappe.get_all(doctype, filters=filters, pluck="name"):
+			frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
 	frappe.db.delete("Custom Field", {"dt": "Service Ticket"})
 	frappe.clear_cache()

@@ -85,12 +85,12 @@ def company():
 	return get_default_company()
 
 
-@pytest.fixture
-def outgoing_email():
-	"""A default outgoing Email Account (never connected to: mail stays in the Email Queue).
+@pytest.fixture(autouse=True)
+def outgoing_email(rollback):
+	"""A default outgoing Email Account for every test (never connected to: mail stays in the Email Queue).
 
-	Tests that send mail need one: under test Frappe builds notification mail at once, and without
-	a sender address that fails (outside tests the mail is only queued)."""
+	Under test Frappe builds notification mail at once (e.g. on an assignment), and without a sender
+	address that fails; outside tests the mail is only queued. Rolled back with the test."""
 	if not frappe.db.exists("Email Account", {"enable_outgoing": 1, "default_outgoing": 1}):
 		frappe.get_doc(
 			{
