@@ -9,6 +9,9 @@ from frappe.utils import add_days, flt, random_string, today
 
 from bizlink.setup.site import ensure_fiscal_year, get_default_company
 
+# a 1x1 PNG: a customer signature for demo data and tests
+SIGNATURE = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+
 
 def get_leaf(doctype: str) -> str:
 	"""The first non-group record of a tree DocType (Customer Group, Territory, Item Group)."""
@@ -302,3 +305,12 @@ def make_payment(sales_invoice: str, posting_date: str | None = None):
 	entry.insert(ignore_permissions=True)
 	entry.submit()
 	return entry
+
+
+def make_portal_user(customer: str) -> str:
+	"""A website user with the Customer role, among `customer`'s portal users."""
+	user = make_user(roles=["Customer"], user_type="Website User").name
+	doc = frappe.get_doc("Customer", customer)
+	doc.append("portal_users", {"user": user})
+	doc.save(ignore_permissions=True)
+	return user

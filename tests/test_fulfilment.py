@@ -9,15 +9,15 @@ from bizlink.bizlink.report.order_fulfilment_cycle_time.order_fulfilment_cycle_t
 )
 from bizlink.bizlink.report.orders_waiting.orders_waiting import execute as orders_waiting_report
 from bizlink.factories import (
+	SIGNATURE,
 	make_delivery_note,
 	make_item,
 	make_payment,
+	make_portal_user,
 	make_sales_invoice,
 	make_sales_order,
 )
 from bizlink.fulfilment import backfill_order, refresh_stage
-
-SIGNATURE = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 
 
 def stage_of(order) -> str | None:
@@ -263,16 +263,6 @@ def test_staff_of_the_next_stage_are_told(outgoing_email):
 		"Email Queue Recipient", filters={"parent": ("in", [q.name for q in queued])}, pluck="recipient"
 	)
 	assert installer in recipients
-
-
-def make_portal_user(customer: str) -> str:
-	from bizlink.factories import make_user
-
-	user = make_user(roles=["Customer"], user_type="Website User").name
-	doc = frappe.get_doc("Customer", customer)
-	doc.append("portal_users", {"user": user})
-	doc.save(ignore_permissions=True)
-	return user
 
 
 def test_portal_customer_sees_own_order_progress_only():

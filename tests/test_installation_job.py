@@ -16,10 +16,16 @@ from bizlink.exceptions import (
 	OrderNotOpenError,
 	SerialNotOnDeliveryError,
 )
-from bizlink.factories import make_delivery_note, make_item, make_sales_order, make_serial_nos, make_user
+from bizlink.factories import (
+	SIGNATURE,
+	make_delivery_note,
+	make_item,
+	make_sales_order,
+	make_serial_nos,
+	make_user,
+)
 from bizlink.installation import create_installation_job
 
-SIGNATURE = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 JOB = "Installation Job"
 
 

@@ -12,6 +12,7 @@ import frappe
 from frappe.utils import add_days, add_to_date, get_datetime, now_datetime, today
 
 from bizlink.factories import (
+	SIGNATURE,
 	get_outcome,
 	make_customer,
 	make_delivery_note,
@@ -47,8 +48,6 @@ CHECKLIST = (
 
 TECHNICIANS = (("ana.tecnico@example.com", "Ana Ruiz"), ("jorge.tecnico@example.com", "Jorge Gil"))
 
-# a 1x1 white PNG: the demo's customer signature
-SIGNATURE = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
 
 CUSTOMERS = [
 	# name, type, city, date of birth (individuals)
