@@ -25,4 +25,47 @@ def bizlink_demo(context):
 	)
 
 
-commands = [bizlink_demo]
+@click.command("bizlink-scale")
+@click.option("--customers", type=int, default=100_000, show_default=True)
+@click.option("--interactions", type=int, default=1_000_000, show_default=True)
+@click.option("--tickets", type=int, default=200_000, show_default=True)
+@click.option("--orders", type=int, default=50_000, show_default=True)
+@click.option("--jobs", type=int, default=50_000, show_default=True)
+@click.option(
+	"--issues", type=int, default=None, help="ERPNext Issues to compare with (default: as many as tickets)"
+)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--reset", is_flag=True, help="Remove what the generator made, and stop")
+@pass_context
+def bizlink_scale(context, reset, **volumes):
+	"""Fill a site with years of history (bulk inserts) to benchmark BizLink at scale."""
+	import time
+
+	import frappe
+
+	from bizlink.setup.scale import make_scale, reset_scale
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	started = time.monotonic()
+	try:
+		if reset:
+			reset_scale()
+			made = {}
+		else:
+			made = make_scale(**volumes)
+	finally:
+		frappe.destroy()
+	click.secho(
+		"{} on {} in {:.0f} s{}".format(
+			"Scale data removed" if reset else "Scale data",
+			site,
+			time.monotonic() - started,
+			"" if reset else ": " + ", ".join(f"{n:,} {doctype}" for doctype, n in made.items()),
+		),
+		fg="green",
+	)
+
+
+commands = [bizlink_demo, bizlink_scale]
