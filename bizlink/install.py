@@ -18,7 +18,11 @@ DEFAULT_OUTCOMES = (
 )
 
 
-ROLES = ("Installation Manager", "Installation Technician")
+ROLES = ("Installation Manager", "Installation Technician", "Support Manager")
+SUPPORT_ROLES = ("Support Team", "Support Manager")
+# what a support agent links a ticket to: they may pick these in a ticket's link fields ("select"),
+# without reading the records themselves (ERPNext gives the Support Team role no access to them)
+SUPPORT_SELECTS = ("Customer", "Sales Order", "Delivery Note", "Serial No")
 
 ROLE_PROFILES = {
 	# the desk roles each kind of BizLink user needs
@@ -26,11 +30,14 @@ ROLE_PROFILES = {
 	"BizLink Sales Manager": ("Sales User", "Sales Manager"),
 	"BizLink Installation Technician": ("Installation Technician",),
 	"BizLink Installation Manager": ("Installation Manager", "Sales User"),
+	"BizLink Support Agent": ("Support Team",),
+	"BizLink Support Manager": ("Support Team", "Support Manager"),
 }
 
 
 def after_install() -> None:
 	make_roles()
+	grant_support_selects()
 	setup_custom_fields()
 	make_default_outcomes()
 	make_ticket_assignment_rule()
@@ -53,6 +60,30 @@ def make_roles() -> None:
 					"roles": [{"role": role} for role in roles],
 				}
 			).insert(ignore_permissions=True)
+
+
+def grant_support_selects() -> None:
+	"""Let support roles pick a ticket's customer, order, delivery and serial (idempotent)."""
+	from frappe.permissions import add_permission
+
+	for doctype in SUPPORT_SELECTS:
+		for role in SUPPORT_ROLES:
+			if not frappe.db.exists("Custom DocPerm", {"parent": doctype, "role": role, "permlevel": 0}):
+				name = add_permission(doctype, role, ptype="select")
+				# a new Custom DocPerm reads by default: select only
+				frappe.db.set_value("Custom DocPerm", name, {"read": 0, "select": 1})
+		frappe.clear_cache(doctype=doctype)
+
+
+def revoke_support_selects() -> None:
+	"""Remove the select-only permissions `grant_support_selects` added (not ones an administrator widened)."""
+	for doctype in SUPPORT_SELECTS:
+		for role in SUPPORT_ROLES:
+			frappe.db.delete(
+				"Custom DocPerm",
+				{"parent": doctype, "role": role, "permlevel": 0, "select": 1, "read": 0, "write": 0},
+			)
+		frappe.clear_cache(doctype=doctype)
 
 
 TICKET_ASSIGNMENT_RULE = "Service Tickets (load balancing)"
@@ -119,6 +150,7 @@ def after_migrate() -> None:
 
 def before_uninstall() -> None:
 	delete_custom_fields(get_custom_fields())
+	revoke_support_selects()
 	# what refers to BizLink's own DocTypes, which the uninstall drops
 	for doctype, filters in (
 		("Assignment Rule", {"document_type": ("in", ("Service Ticket", "Installation Job"))}),

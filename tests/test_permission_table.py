@@ -22,6 +22,7 @@ TABLE = {
 		"Order Stage Log": "r",
 	},
 	"Support Team": {"Service Ticket": "rcw"},
+	"Support Manager": {"Service Ticket": "rcwd"},
 	"Installation Technician": {"Installation Job": "rws", "Installation Checklist Template": "r"},
 	"Installation Manager": {
 		"Installation Job": "rcwds",
@@ -74,7 +75,7 @@ def test_role_permission(users, role, doctype, action, allowed):
 				"Stock User",
 				"Installation Manager",
 			),
-			"Orders Waiting": ("Sales User", "Sales Manager", "Stock User", "Installation Manager"),
+			"Orders Waiting": ("Sales User", "Sales Manager", "Stock User"),
 			"Technician Schedule": ("Installation Technician", "Installation Manager"),
 		}.items()
 		for role in TABLE

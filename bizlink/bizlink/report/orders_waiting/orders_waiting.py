@@ -51,8 +51,9 @@ def get_columns() -> list[dict]:
 		{
 			"fieldname": "currency",
 			"label": _("Currency"),
-			"fieldtype": "Link",
-			"options": "Currency",
+			# Data, not a Link: Frappe filters a report's Link columns by the user's right to read
+			# their DocType, and Stock or Installation users may not read Currency
+			"fieldtype": "Data",
 			"hidden": 1,
 		},
 	]

@@ -1,0 +1,6 @@
+from bizlink.install import grant_support_selects, make_roles
+
+
+def execute():
+	make_roles()
+	grant_support_selects()
