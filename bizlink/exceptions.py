@@ -97,3 +97,15 @@ class MissingCustomerError(frappe.ValidationError):
 
 class ReopenWindowError(frappe.ValidationError):
 	pass
+
+
+class InvalidDateError(frappe.ValidationError):
+	pass
+
+
+class InvalidNumberError(frappe.ValidationError):
+	pass
+
+
+class CancelledReferenceError(frappe.ValidationError):
+	pass

@@ -127,7 +127,7 @@ def refresh_stage(
 		order = frappe.db.get_value(
 			"Sales Order", sales_order, ["company", "customer", "customer_group", "territory"], as_dict=True
 		)
-		frappe.get_doc(
+		log = frappe.get_doc(
 			{
 				"doctype": LOG,
 				"sales_order": sales_order,
@@ -141,6 +141,15 @@ def refresh_stage(
 				**order,
 			}
 		).insert(ignore_permissions=True)
+		if log.next_stage and not log.is_reversal:
+			# who acts next is told from the `short` queue, after the commit (mail is slow to build)
+			frappe.enqueue(
+				"bizlink.fulfilment.notify_next_stage",
+				queue="short",
+				log=log.name,
+				enqueue_after_commit=True,
+				now=bool(frappe.flags.in_test),
+			)
 	frappe.db.set_value(
 		"Sales Order",
 		sales_order,
@@ -152,6 +161,13 @@ def refresh_stage(
 			"Info", _("Moved back from {0} to {1}: {2}").format(_(current), _(new) if new else "-", note)
 		)
 	return new
+
+
+def notify_next_stage(log: str) -> None:
+	"""Background: run the Notifications whose event is the Method `notify_next_stage` (editable by
+	administrators: Order Ready to Deliver / Install / Bill)."""
+	if frappe.db.exists(LOG, log):
+		frappe.get_doc(LOG, log).run_method("notify_next_stage")
 
 
 def close_open_stage(sales_order: str, at) -> None:

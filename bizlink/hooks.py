@@ -91,7 +91,7 @@ doc_events = {
 		"validate": "bizlink.overrides.customer.validate",
 	},
 	"Sales Order": {
-		"on_submit": ["bizlink.installation.on_sales_order_submit", STAGE],
+		"on_submit": "bizlink.installation.on_sales_order_submit",
 		"before_cancel": "bizlink.installation.before_sales_order_cancel",
 		"on_cancel": ["bizlink.installation.on_sales_order_cancel", STAGE],
 	},

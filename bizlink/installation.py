@@ -69,10 +69,34 @@ def create_installation_job(order) -> str | None:
 
 
 def on_sales_order_submit(doc, method=None) -> None:
-	if doc.amended_from:
-		relink_jobs_of_amended_order(doc)
-	create_installation_job(doc)
-	update_sales_order_installation(doc.name)
+	"""Plan the order's installation and start its stage history once the submit is committed.
+
+	The work runs on the `short` queue after the commit, so that submitting an order costs no more
+	with BizLink than without it (and more RQ workers take more of it); under tests it runs at once.
+	"""
+	frappe.enqueue(
+		"bizlink.installation.after_sales_order_submit",
+		queue="short",
+		sales_order=doc.name,
+		job_id=f"bizlink-sales-order-submit::{doc.name}",
+		deduplicate=True,
+		enqueue_after_commit=True,
+		now=bool(frappe.flags.in_test),
+	)
+
+
+def after_sales_order_submit(sales_order: str) -> None:
+	"""Background: relink an amendment's jobs, make the job, set % installed, enter the Ordered stage."""
+	from bizlink.fulfilment import refresh_stage
+
+	order = frappe.get_doc("Sales Order", sales_order)
+	if order.docstatus != 1:
+		return  # cancelled before the job ran: its cancel hook has already done the rest
+	if order.amended_from:
+		relink_jobs_of_amended_order(order)
+	create_installation_job(order)
+	update_sales_order_installation(order.name)
+	refresh_stage(order.name, order.doctype, order.name)
 
 
 def before_sales_order_cancel(doc, method=None) -> None:

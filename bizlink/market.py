@@ -18,6 +18,30 @@ DIMENSIONS = {
 }
 
 
+# room for the per-customer derived tables of one aggregate statement (100k customers: ~60 MB)
+AGGREGATE_TMP_TABLE_BYTES = 256 * 1024 * 1024
+
+
+def run_aggregate(query, **kwargs):
+	"""Run a market aggregate, its values passed as parameters like any qb query.
+
+	On MariaDB the statement (and only it: SET STATEMENT) runs without split materialization, which
+	would re-read each per-customer derived table once per customer (87 s instead of 3 s over 100k
+	customers and 1M interactions), and with room to build those tables in memory instead of on disk.
+	"""
+	from frappe.query_builder.terms import NamedParameterWrapper
+
+	params = NamedParameterWrapper()
+	sql = query.get_sql(param_wrapper=params)
+	if frappe.db.db_type == "mariadb":
+		size = AGGREGATE_TMP_TABLE_BYTES
+		sql = (
+			"SET STATEMENT optimizer_switch='split_materialized=off', "
+			f"tmp_table_size={size}, max_heap_table_size={size} FOR {sql}"
+		)
+	return frappe.db.sql(sql, params.get_parameters(), **kwargs)
+
+
 def previous_period(from_date, to_date) -> tuple:
 	days = date_diff(to_date, from_date) + 1
 	return add_days(from_date, -days), add_days(from_date, -1)

@@ -68,4 +68,29 @@ def bizlink_scale(context, reset, **volumes):
 	)
 
 
-commands = [bizlink_demo, bizlink_scale]
+@click.command("bizlink-benchmark")
+@click.option("--runs", type=int, default=30, show_default=True, help="Timed runs of each measure")
+@pass_context
+def bizlink_benchmark(context, runs):
+	"""Measure BizLink side by side with ERPNext on this site (best on one filled by bizlink-scale)."""
+	import frappe
+
+	from bizlink.benchmarks.scale import run
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	frappe.set_user("Administrator")
+	try:
+		rows = run(runs=runs)
+	finally:
+		frappe.destroy()
+	missed = [row["measure"] for row in rows if row["met"] != "yes"]
+	click.secho(
+		f"{len(rows) - len(missed)} of {len(rows)} targets met"
+		+ (f"; missed: {', '.join(missed)}" if missed else ""),
+		fg="red" if missed else "green",
+	)
+
+
+commands = [bizlink_demo, bizlink_scale, bizlink_benchmark]

@@ -19,6 +19,7 @@ from bizlink.exceptions import (
 )
 from bizlink.fulfilment import refresh_stage
 from bizlink.installation import get_delivered_serial_nos, update_sales_order_installation
+from bizlink.validation import validate_input
 
 OPEN_STATUSES = ("To Schedule", "Scheduled", "In Progress", "On Hold")
 STARTED_STATUSES = ("In Progress", "On Hold")
@@ -73,6 +74,7 @@ class InstallationJob(Document):
 	# end: auto-generated types
 
 	def validate(self):
+		validate_input(self)
 		self.validate_not_cancelled()
 		self.validate_order()
 		self.set_contact_details()

@@ -17,6 +17,7 @@ from bizlink.exceptions import (
 	ReferenceCustomerMismatchError,
 )
 from bizlink.overrides.customer import update_interaction_summary
+from bizlink.validation import validate_input, validate_not_cancelled
 
 MAX_DURATION_MINUTES = 24 * 60
 PARTY_TYPES = ("Lead", "Prospect")
@@ -58,6 +59,8 @@ class SalesInteraction(Document):
 	# end: auto-generated types
 
 	def validate(self):
+		validate_input(self)
+		validate_not_cancelled(self, ("sales_order", "quotation"))
 		self.validate_customer()
 		self.validate_party()
 		self.validate_duration()

@@ -16,6 +16,7 @@ from bizlink.exceptions import (
 	ReopenWindowError,
 	SerialOfAnotherCustomerError,
 )
+from bizlink.validation import validate_input, validate_not_cancelled
 
 RESOLVED_STATUSES = ("Resolved", "Closed")
 
@@ -62,6 +63,8 @@ class ServiceTicket(Document):
 	# end: auto-generated types
 
 	def validate(self):
+		validate_input(self)
+		validate_not_cancelled(self, ("sales_order", "delivery_note"))
 		self.set_customer_from_sender()
 		self.set_from_serial_no()
 		self.validate_references()

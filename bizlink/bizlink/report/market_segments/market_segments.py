@@ -6,7 +6,7 @@ from frappe import _
 from frappe.query_builder.functions import Count, Sum
 from frappe.utils import add_months, flt, getdate, today
 
-from bizlink.market import DIMENSIONS, base_query
+from bizlink.market import DIMENSIONS, base_query, run_aggregate
 
 DEFAULT_DIMENSIONS = ["Customer Group", "Territory"]
 
@@ -71,7 +71,7 @@ def get_data(filters) -> list[dict]:
 	select = [term.as_(key) for key, term in zip(dims, [fields[k] for k in dims], strict=True)]
 	if filters.view == "Customers":
 		select = [customer.name.as_("customer"), *select]
-	rows = (
+	aggregate = (
 		query.select(
 			*select,
 			Count(customer.name).as_("customers"),
@@ -87,8 +87,8 @@ def get_data(filters) -> list[dict]:
 		.groupby(*group_terms)
 		.orderby(Sum(measures["revenue"]), order=frappe.qb.desc)
 		.limit(1000)
-		.run(as_dict=True)
 	)
+	rows = run_aggregate(aggregate, as_dict=True)
 	for row in rows:
 		row.revenue, row.orders = flt(row.revenue), int(row.orders or 0)
 		row.average_order_value = flt(row.order_value) / row.orders if row.orders else 0

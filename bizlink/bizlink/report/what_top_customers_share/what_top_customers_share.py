@@ -7,7 +7,7 @@ from frappe.query_builder import Case
 from frappe.query_builder.functions import Count, Sum
 
 from bizlink.bizlink.report.market_segments.market_segments import normalise
-from bizlink.market import base_query
+from bizlink.market import base_query, run_aggregate
 
 ATTRIBUTES = (
 	("age_band", "Age Band"),
@@ -52,14 +52,14 @@ def get_selection(filters) -> list[str]:
 	"""The top customers by revenue in the period, within the segment the filters describe."""
 	query, customer, _fields, measures = base_query(filters)
 	top = max(1, min(int(filters.top or 10), MAX_TOP))
-	return (
+	query = (
 		query.select(customer.name)
 		.where(measures["revenue"] > 0)
 		.orderby(measures["revenue"], order=frappe.qb.desc)
 		.orderby(customer.name)
 		.limit(top)
-		.run(pluck=True)
 	)
+	return run_aggregate(query, pluck=True)
 
 
 def get_lift(selection: list[str]) -> list[dict]:

@@ -1,0 +1,383 @@
+"""BizLink at scale, side by side with ERPNext on the same site: `bench --site SITE bizlink-benchmark`.
+
+Run it on a site filled by `bench --site SITE bizlink-scale` (100k customers, 1M interactions, 200k
+tickets, 50k orders and jobs, as many ERPNext Issues as tickets). Each figure is printed with its
+baseline, the ratio and the target. Nothing it does stays: every write is rolled back, and the one
+schema change (the 1k-ticket table swapped in for the ticket-count comparison) is swapped back in a
+`finally`.
+
+The measures:
+1. Sales Order submit with BizLink's doc_events vs the same submit with them filtered out;
+2. the customer file API for the customer with 1,000 interactions vs ERPNext's Customer getdoc;
+3. the Market Segments report vs the bare SQL aggregate it needs;
+4. Service Ticket create with 1k vs 200k tickets in the table;
+5. the escalation sweep over 100k open tickets, and the queries that find the ones coming due;
+6. the Service Ticket list view vs ERPNext's Issue list view over the same number of rows.
+"""
+
+import statistics
+import time
+from collections.abc import Callable
+
+import frappe
+from frappe.utils import add_days, add_months, now_datetime, today
+
+from bizlink.benchmarks.customer_file import percentile
+
+Result = dict[str, float | str]
+
+
+def timed(fn: Callable, runs: int, warmup: int = 1, setup: Callable | None = None) -> list[float]:
+	"""Milliseconds of `fn` over `runs` calls (after `warmup`); `setup` runs untimed before each."""
+	samples = []
+	for i in range(warmup + runs):
+		arg = setup() if setup else None
+		start = time.perf_counter()
+		fn(arg) if setup else fn()
+		elapsed = (time.perf_counter() - start) * 1000
+		if i >= warmup:
+			samples.append(elapsed)
+	return samples
+
+
+def p50(samples: list[float]) -> float:
+	return statistics.median(samples)
+
+
+def p95(samples: list[float]) -> float:
+	return percentile(samples, 95)
+
+
+class Report:
+	def __init__(self):
+		self.rows: list[Result] = []
+
+	def add(self, what: str, value: float, baseline: float | None, target: str, ok: bool, unit: str = "ms"):
+		ratio = value / baseline if baseline else None
+		row = {
+			"measure": what,
+			"value": round(value, 1),
+			"baseline": round(baseline, 1) if baseline is not None else None,
+			"ratio": round(ratio, 2) if ratio is not None else None,
+			"target": target,
+			"met": "yes" if ok else "NO",
+			"unit": unit,
+		}
+		self.rows.append(row)
+		base = f"{baseline:9.1f}" if baseline is not None else " " * 9
+		rat = f"{ratio:6.2f}x" if ratio is not None else " " * 7
+		print(f"  {what:58s} {value:9.1f} {unit:2s} {base} {rat}  {target:24s} {row['met']}", flush=True)
+
+
+def run(runs: int = 30) -> list[Result]:
+	report = Report()
+	counts = {
+		doctype: frappe.db.count(doctype)
+		for doctype in (
+			"Customer",
+			"Sales Interaction",
+			"Service Ticket",
+			"Issue",
+			"Sales Order",
+			"Installation Job",
+		)
+	}
+	print("site {}: {}".format(frappe.local.site, ", ".join(f"{n:,} {dt}" for dt, n in counts.items())))
+	print(f"  {'measure':58s} {'value':>9s}    {'baseline':>9s} {'ratio':>7s}  {'target':24s} met")
+	for bench in (sales_order_submit, customer_file, market_segments, ticket_create, escalation, list_views):
+		try:
+			bench(report, runs)
+		finally:
+			frappe.db.rollback()
+	return report.rows
+
+
+# 1. Sales Order submit -------------------------------------------------------------------------
+
+
+def without_bizlink_hooks() -> dict:
+	"""The doc_events of every app but BizLink (what the site would run without BizLink's hooks)."""
+	if hasattr(frappe.local, "doc_events_hooks"):
+		del frappe.local.doc_events_hooks
+	hooks = frappe.get_doc_hooks()
+	return {
+		doctype: {
+			event: [m for m in methods if not m.startswith("bizlink.")] for event, methods in events.items()
+		}
+		for doctype, events in hooks.items()
+	}
+
+
+def sales_order_submit(report: Report, runs: int) -> None:
+	from bizlink.factories import make_sales_order
+
+	item = frappe.db.get_value("Item", {"bizlink_requires_installation": 1, "disabled": 0}, "name")
+	customer = frappe.db.get_value("Customer", {"disabled": 0}, "name", order_by="creation desc")
+	with_hooks = dict(frappe.get_doc_hooks())
+	without = without_bizlink_hooks()
+	samples = {"with": [], "without": []}
+	for i in range(runs + 2):
+		for mode in ("with", "without") if i % 2 else ("without", "with"):
+			frappe.local.doc_events_hooks = with_hooks if mode == "with" else without
+			order = make_sales_order(
+				customer, items=[{"item_code": item, "qty": 1, "rate": 500}], submit=False
+			)
+			frappe.db.savepoint("bench_submit")
+			start = time.perf_counter()
+			order.submit()
+			elapsed = (time.perf_counter() - start) * 1000
+			frappe.db.rollback(save_point="bench_submit")
+			if i >= 2:  # warm-up rounds
+				samples[mode].append(elapsed)
+	frappe.local.doc_events_hooks = with_hooks
+	frappe.db.rollback()
+	base = p50(samples["without"])
+	value = p50(samples["with"])
+	report.add("Sales Order submit p50, BizLink hooks vs none", value, base, "<= 1.05x", value <= 1.05 * base)
+
+
+# 2. Customer file ------------------------------------------------------------------------------
+
+
+def customer_file(report: Report, runs: int) -> None:
+	from frappe.desk.form.load import getdoc
+
+	from bizlink.api.customer import get_customer_file
+
+	customer = frappe.db.get_value(
+		"Customer", {"bizlink_interaction_count": 1000}, "name"
+	) or frappe.db.get_value("Customer", {}, "name", order_by="bizlink_interaction_count desc")
+	file_ms = timed(lambda: get_customer_file(customer), runs * 3)
+	getdoc_ms = timed(lambda: getdoc("Customer", customer), runs * 3)
+	n = frappe.db.get_value("Customer", customer, "bizlink_interaction_count")
+	report.add(f"customer file p50 ({n} interactions)", p50(file_ms), p50(getdoc_ms), "", True)
+	report.add(
+		"customer file p95 vs Customer getdoc p95",
+		p95(file_ms),
+		p95(getdoc_ms),
+		"<= 50 ms and <= 1.5x",
+		p95(file_ms) <= 50 and p95(file_ms) <= 1.5 * p95(getdoc_ms),
+	)
+
+
+# 3. Market Segments ----------------------------------------------------------------------------
+
+BARE_SEGMENTS_SQL = """
+select ifnull(a.city, '') city, count(*) customers, sum(ifnull(rev.amount, 0)) revenue,
+	sum(ifnull(prev.amount, 0)) previous_revenue, sum(ifnull(o.orders, 0)) orders,
+	sum(ifnull(o.order_value, 0)) order_value, sum(ifnull(act.n, 0)) interactions,
+	sum(ifnull(t.open_tickets, 0)) open_tickets, sum(ifnull(t.rating_sum, 0)) rating_sum,
+	sum(ifnull(t.ratings, 0)) ratings
+from `tabCustomer` c
+left join `tabAddress` a on a.name = c.customer_primary_address
+left join (select customer, sum(base_net_total) amount from `tabSales Invoice`
+	where docstatus = 1 and company = %(company)s and posting_date between %(from)s and %(to)s
+	group by customer) rev on rev.customer = c.name
+left join (select customer, sum(base_net_total) amount from `tabSales Invoice`
+	where docstatus = 1 and company = %(company)s and posting_date between %(prev_from)s and %(prev_to)s
+	group by customer) prev on prev.customer = c.name
+left join (select customer, count(*) orders, sum(base_net_total) order_value from `tabSales Order`
+	where docstatus = 1 and company = %(company)s and transaction_date between %(from)s and %(to)s
+	group by customer) o on o.customer = c.name
+left join (select customer, count(*) n from `tabSales Interaction`
+	where interaction_date >= %(from)s and interaction_date < %(to_next)s group by customer) act
+	on act.customer = c.name
+left join (select customer, sum(status not in ('Resolved', 'Closed')) open_tickets,
+	sum(if(rated_on >= %(from)s and rated_on < %(to_next)s, rating * 5, 0)) rating_sum,
+	sum(rated_on >= %(from)s and rated_on < %(to_next)s) ratings
+	from `tabService Ticket` group by customer) t on t.customer = c.name
+where c.disabled = 0
+group by 1
+"""
+
+
+def market_segments(report: Report, runs: int) -> None:
+	from frappe.desk.query_report import run as run_report
+
+	from bizlink.market import AGGREGATE_TMP_TABLE_BYTES, previous_period
+	from bizlink.setup.site import get_default_company
+
+	company = get_default_company()
+	from_date, to_date = add_months(today(), -12), today()
+	prev_from, prev_to = previous_period(from_date, to_date)
+	filters = {"company": company, "from_date": from_date, "to_date": to_date, "dimensions": "City"}
+	values = {
+		"company": company,
+		"from": from_date,
+		"to": to_date,
+		"to_next": add_days(to_date, 1),
+		"prev_from": prev_from,
+		"prev_to": prev_to,
+	}
+	n = max(3, runs // 5)
+	report_ms = timed(lambda: run_report("Market Segments", filters=filters, ignore_prepared_report=True), n)
+	# the same statement settings the report uses (bizlink.market.run_aggregate)
+	bare = (
+		"SET STATEMENT optimizer_switch='split_materialized=off', tmp_table_size={0}, "
+		"max_heap_table_size={0} FOR {1}".format(AGGREGATE_TMP_TABLE_BYTES, BARE_SEGMENTS_SQL)
+	)
+	sql_ms = timed(lambda: frappe.db.sql(bare, values), n)
+	value = p50(report_ms)
+	report.add(
+		"Market Segments by city p50 vs bare SQL aggregate",
+		value,
+		p50(sql_ms),
+		"<= 2x and <= 1000 ms",
+		value <= 2 * p50(sql_ms) and value <= 1000,
+	)
+
+
+# 4. Ticket create at 1k vs 200k ----------------------------------------------------------------
+
+
+def create_ticket(customer: str) -> None:
+	frappe.get_doc(
+		{
+			"doctype": "Service Ticket",
+			"customer": customer,
+			"subject": "La caldera no enciende",
+			"channel": "Phone",
+			"description": "<p>Desde esta mañana</p>",
+		}
+	).insert()
+
+
+def ticket_create(report: Report, runs: int) -> None:
+	"""The same site, twice: with its full ticket table, then with a 1k-row copy swapped in."""
+	customers = frappe.get_all("Customer", filters={"disabled": 0}, pluck="name", limit=runs + 5)
+	full = frappe.db.count("Service Ticket")
+
+	def measure() -> list[float]:
+		samples = []
+		for i, customer in enumerate(customers):
+			frappe.db.savepoint("bench_ticket")
+			start = time.perf_counter()
+			create_ticket(customer)
+			elapsed = (time.perf_counter() - start) * 1000
+			frappe.db.rollback(save_point="bench_ticket")
+			if i >= 5:
+				samples.append(elapsed)
+		return samples
+
+	large = measure()
+	frappe.db.rollback()
+	small_rows = 1_000
+	frappe.db.sql_ddl("drop table if exists `tabService Ticket bench`")
+	frappe.db.sql_ddl("create table `tabService Ticket bench` like `tabService Ticket`")
+	frappe.db.sql(
+		f"insert into `tabService Ticket bench` select * from `tabService Ticket` order by creation desc limit {small_rows}"
+	)
+	frappe.db.commit()
+	try:
+		frappe.db.sql_ddl(
+			"rename table `tabService Ticket` to `tabService Ticket full`, "
+			"`tabService Ticket bench` to `tabService Ticket`"
+		)
+		small = measure()
+		frappe.db.rollback()
+	finally:
+		frappe.db.sql_ddl(
+			"rename table `tabService Ticket` to `tabService Ticket bench`, "
+			"`tabService Ticket full` to `tabService Ticket`"
+		)
+		frappe.db.sql_ddl("drop table if exists `tabService Ticket bench`")
+	value, base = p50(large), p50(small)
+	report.add(
+		f"ticket create p50 at {full:,} vs {small_rows:,} tickets",
+		value,
+		base,
+		"<= 1.2x",
+		value <= 1.2 * base,
+	)
+
+
+# 5. Escalation sweep ---------------------------------------------------------------------------
+
+
+def escalation(report: Report, runs: int) -> None:
+	from bizlink.escalation import OPEN_STATUSES, escalate_tickets
+
+	open_tickets = frappe.db.count("Service Ticket", {"status": ("in", OPEN_STATUSES)})
+	now = now_datetime()
+	due = frappe.db.count(
+		"Service Ticket",
+		{"status": ("in", OPEN_STATUSES), "escalate_at": ("<=", now), "escalation_level": ("in", ("", None))},
+	)
+	# what Helpdesk-style SLA jobs do: load every open ticket
+	everything = timed(
+		lambda: frappe.get_all(
+			"Service Ticket",
+			filters={"status": ("in", OPEN_STATUSES)},
+			fields=["name", "sla_resolution_by", "escalate_at", "escalation_level"],
+		),
+		3,
+	)
+	start = time.perf_counter()
+	done = escalate_tickets(limit=100_000)
+	sweep = (time.perf_counter() - start) * 1000
+	frappe.db.rollback()
+	idle = timed(lambda: escalate_tickets(limit=100_000), 3, setup=None)
+	report.add(
+		f"escalation sweep, {open_tickets:,} open, {due:,} due ({done['warned']} warned, {done['breached']} breached)",
+		sweep,
+		p50(everything),
+		"<= 10000 ms",
+		sweep <= 10_000,
+	)
+	per_ticket = (sweep - p50(idle)) / max(1, done["warned"] + done["breached"])
+	report.add("  of which finding the due tickets (indexed)", p50(idle), None, "grows with due only", True)
+	report.add("  per escalated ticket", per_ticket, None, "", True)
+
+
+# 6. List views ---------------------------------------------------------------------------------
+
+
+def list_view_call(doctype: str, fields: list[str]) -> Callable:
+	from frappe.desk.reportview import get, get_count
+
+	args = {
+		"doctype": doctype,
+		"fields": [f"`tab{doctype}`.`{f}`" for f in fields],
+		"filters": [[doctype, "status", "=", "Open"]],
+		"order_by": f"`tab{doctype}`.`modified` desc",
+		"start": 0,
+		"page_length": 20,
+		"view": "List",
+		"group_by": "",
+		"with_comment_count": 1,
+	}
+
+	def call():
+		frappe.local.form_dict = frappe._dict(args)
+		get()
+		frappe.local.form_dict = frappe._dict(
+			{"doctype": doctype, "filters": args["filters"], "fields": [], "distinct": "false"}
+		)
+		get_count()
+
+	return call
+
+
+def list_views(report: Report, runs: int) -> None:
+	common = [
+		"name",
+		"subject",
+		"status",
+		"priority",
+		"customer",
+		"modified",
+		"_assign",
+		"_comments",
+		"_liked_by",
+	]
+	tickets, issues = frappe.db.count("Service Ticket"), frappe.db.count("Issue")
+	ticket_ms = timed(list_view_call("Service Ticket", [*common, "customer_name", "escalation_level"]), runs)
+	issue_ms = timed(list_view_call("Issue", [*common, "opening_date"]), runs)
+	value, base = p50(ticket_ms), p50(issue_ms)
+	report.add(
+		f"list view p50: Service Ticket ({tickets:,}) vs Issue ({issues:,})",
+		value,
+		base,
+		"<= 1.2x",
+		value <= 1.2 * base,
+	)
