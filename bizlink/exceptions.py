@@ -109,3 +109,11 @@ class InvalidNumberError(frappe.ValidationError):
 
 class CancelledReferenceError(frappe.ValidationError):
 	pass
+
+
+class InvalidSettingError(frappe.ValidationError):
+	pass
+
+
+class NothingToInstallError(frappe.ValidationError):
+	pass

@@ -651,7 +651,12 @@ def test_portal_customer_sees_only_their_own_on_the_portal(world):
 	frappe.set_user("Administrator")
 	mine = world.track(
 		frappe.get_doc(
-			{"doctype": "Service Ticket", "customer": world.customer.name, "subject": "My boiler"}
+			{
+				"doctype": "Service Ticket",
+				"customer": world.customer.name,
+				"subject": 'My boiler <script>alert("x")</script>',
+				"description": '<p>Leaks</p><img src=x onerror="alert(1)">',
+			}
 		).insert()
 	)
 	theirs = world.track(
@@ -663,7 +668,11 @@ def test_portal_customer_sees_only_their_own_on_the_portal(world):
 	page = api.request(user, "GET", "/service-tickets").get_data(as_text=True)
 	assert mine.name in page and theirs.name not in page
 	assert api.request(user, "GET", f"/service-tickets/{theirs.name}").status_code in (403, 404)
-	assert api.request(user, "GET", f"/service-tickets/{mine.name}").status_code == 200
+	detail = api.request(user, "GET", f"/service-tickets/{mine.name}")
+	assert detail.status_code == 200
+	# what the customer typed is shown, never run
+	for html in (page, detail.get_data(as_text=True)):
+		assert '<script>alert("x")' not in html and "onerror" not in html
 	orders = api.request(user, "GET", "/order-progress").get_data(as_text=True)
 	assert world.order.name in orders and world.other_order.name not in orders
 	assert api.request(user, "GET", f"/order-progress/{world.other_order.name}").status_code in (403, 404)

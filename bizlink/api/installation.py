@@ -3,7 +3,7 @@
 import frappe
 from frappe import _
 
-from bizlink.exceptions import OrderNotOpenError
+from bizlink.exceptions import NothingToInstallError, OrderNotOpenError
 from bizlink.installation import create_installation_job, get_active_job
 
 
@@ -26,5 +26,6 @@ def make_installation_job(sales_order: str) -> str:
 		frappe.throw(
 			_("No item of Sales Order {0} requires installation.").format(frappe.bold(sales_order)),
 			title=_("Nothing to Install"),
+			exc=NothingToInstallError,
 		)
 	return name

@@ -44,7 +44,9 @@ def check_link(ticket: str, expires, token: str) -> None:
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
-def submit_feedback(ticket: str, expires: int, token: str, rating: int, feedback: str | None = None) -> dict:
+def submit_feedback(
+	ticket: str, expires: int, token: str, rating: int | str, feedback: str | None = None
+) -> dict:
 	check_link(ticket, expires, token)
 	doc = frappe.get_doc("Service Ticket", ticket)
 	doc.rate(rating, feedback)

@@ -19,6 +19,7 @@ from bizlink.exceptions import (
 from bizlink.validation import validate_input, validate_not_cancelled
 
 RESOLVED_STATUSES = ("Resolved", "Closed")
+MAX_FEEDBACK = 2000  # characters: the rating page is public
 
 
 class ServiceTicket(Document):
@@ -185,9 +186,13 @@ class ServiceTicket(Document):
 			)
 
 	@frappe.whitelist()
-	def rate(self, rating: int, feedback: str | None = None):
+	def rate(self, rating: int | str, feedback: str | None = None):
 		"""The customer's rating (1 to 5) of a resolved ticket: once."""
-		rating = cint(rating)
+		given = rating
+		try:
+			rating = int(str(rating).strip())
+		except ValueError:
+			rating = None  # "five", "": refused below with what was given
 		if self.status not in RESOLVED_STATUSES:
 			frappe.throw(
 				_("Only a resolved ticket can be rated."), title=_("Not Resolved"), exc=InvalidRatingError
@@ -196,16 +201,21 @@ class ServiceTicket(Document):
 			frappe.throw(
 				_("This ticket was already rated."), title=_("Already Rated"), exc=InvalidRatingError
 			)
-		if rating < 1 or rating > 5:
+		if rating is None or not 1 <= rating <= 5:
 			frappe.throw(
-				_("A rating goes from 1 to 5, not {0}.").format(rating),
+				_("A rating goes from 1 to 5, not {0}.").format(frappe.bold(str(given)[:20])),
 				title=_("Invalid Rating"),
 				exc=InvalidRatingError,
 			)
+		feedback = (feedback or "").strip()
+		if len(feedback) > MAX_FEEDBACK:
+			frappe.throw(
+				_("Feedback is limited to {0} characters.").format(MAX_FEEDBACK),
+				title=_("Feedback Too Long"),
+				exc=InvalidRatingError,
+			)
 		# the Rating field stores a fraction of the stars
-		self.db_set(
-			{"rating": rating / 5, "feedback": (feedback or "").strip()[:2000], "rated_on": now_datetime()}
-		)
+		self.db_set({"rating": rating / 5, "feedback": feedback, "rated_on": now_datetime()})
 
 
 def get_delivery_of_serial(serial_no: str) -> frappe._dict | None:

@@ -5,6 +5,7 @@ import frappe
 from frappe import _
 from frappe.query_builder.functions import Count, Sum
 
+from bizlink.api.customer import check_customer
 from bizlink.playbook import get_playbook
 
 MAX_LIMIT = 50
@@ -14,7 +15,7 @@ def execute(filters: dict | None = None):
 	filters = frappe._dict(filters or {})
 	if not filters.customer:
 		return get_columns(), []
-	frappe.has_permission("Customer", "read", doc=filters.customer, throw=True)
+	check_customer(filters.customer)  # it exists and the user may read it
 	playbook = get_playbook(filters.customer, max(1, min(int(filters.limit or 10), MAX_LIMIT)))
 	data = add_sales(playbook["similar"])
 	return get_columns(), data, get_message(playbook), get_chart(playbook)
