@@ -1,9 +1,9 @@
 """Escalation of Service Tickets against their SLA resolution target.
 
-Each ticket carries the moment it must be escalated (`escalate_at`: a configurable share of the time
-from creation to `sla_resolution_by`). The job reads only the tickets whose moment has come, through
-the (escalation_level, escalate_at) and (escalation_level, sla_resolution_by) indexes: its cost grows
-with the tickets coming due, not with all open tickets.
+Each open ticket carries its next escalation moment, `escalate_at`: first the warning (a
+configurable share of the time from creation to `sla_resolution_by`), once warned the target
+itself, once breached none. The job reads only the tickets whose moment has come, through the
+index on `escalate_at`: its cost grows with the tickets coming due, not with all open tickets.
 
 - warn: the assignees (or, with none, the owner) get a notification;
 - breach: the ticket is assigned to the support manager (BizLink Settings), who is notified.
@@ -17,53 +17,65 @@ from frappe.utils import add_to_date, flt, get_datetime, now_datetime, time_diff
 
 OPEN_STATUSES = ("Open", "In Progress")
 TICKET = "Service Ticket"
+BATCH = 500  # tickets per run; a backlog is worked off over the next runs (every 5 minutes)
 
 
 def get_escalate_at(ticket) -> datetime | None:
+	"""The ticket's next escalation moment, from its SLA target and what was already done."""
 	if not ticket.sla_resolution_by or ticket.status not in OPEN_STATUSES:
 		return None
+	if ticket.escalation_level == "Breached":
+		return None
+	if ticket.escalation_level == "Warned":
+		return get_datetime(ticket.sla_resolution_by)
 	start = get_datetime(ticket.service_level_agreement_creation or ticket.creation or now_datetime())
 	fraction = flt(frappe.db.get_single_value("BizLink Settings", "escalation_fraction") or 75) / 100
 	span = max(time_diff_in_seconds(ticket.sla_resolution_by, start), 0)
 	return add_to_date(start, seconds=int(span * fraction))
 
 
-def escalate_tickets(limit: int = 500) -> dict[str, int]:
-	"""Scheduled: warn and breach the tickets that came due since the last run."""
-	now = now_datetime()
+def get_due(now: datetime, limit: int) -> list[frappe._dict]:
 	ticket = frappe.qb.DocType(TICKET)
-	to_warn = (
+	return (
 		frappe.qb.from_(ticket)
-		.select(ticket.name)
-		.where(ticket.escalation_level.isnull() | (ticket.escalation_level == ""))
+		.select(ticket.name, ticket.subject, ticket.owner, ticket.escalation_level, ticket.sla_resolution_by)
 		.where(ticket.escalate_at <= now)
 		.where(ticket.status.isin(OPEN_STATUSES))
+		.orderby(ticket.escalate_at)
 		.limit(limit)
-		.run(pluck=True)
+		.run(as_dict=True)
 	)
-	to_breach = (
-		frappe.qb.from_(ticket)
-		.select(ticket.name)
-		.where(ticket.escalation_level.isnull() | (ticket.escalation_level.isin(("", "Warned"))))
-		.where(ticket.sla_resolution_by <= now)
-		.where(ticket.status.isin(OPEN_STATUSES))
-		.limit(limit)
-		.run(pluck=True)
-	)
-	for name in to_warn:
-		if name not in to_breach:
-			warn(name)
-	for name in to_breach:
-		breach(name)
-	return {"warned": len(set(to_warn) - set(to_breach)), "breached": len(to_breach)}
 
 
-def assignees(name: str) -> list[str]:
-	return frappe.get_all(
-		"ToDo",
-		filters={"reference_type": TICKET, "reference_name": name, "status": "Open"},
-		pluck="allocated_to",
-	)
+def escalate_tickets(limit: int = BATCH) -> dict[str, int]:
+	"""Scheduled: warn and breach the tickets whose escalation moment has come (oldest first)."""
+	now = now_datetime()
+	due = get_due(now, limit)
+	owners = open_assignees([row.name for row in due])
+	done = {"warned": 0, "breached": 0}
+	for row in due:
+		if get_datetime(row.sla_resolution_by) <= now:
+			breach(row, owners.get(row.name, []))
+			done["breached"] += 1
+		elif not row.escalation_level:
+			warn(row, owners.get(row.name, []))
+			done["warned"] += 1
+		else:  # warned already, its next moment is the target itself
+			frappe.db.set_value(TICKET, row.name, "escalate_at", row.sla_resolution_by, update_modified=False)
+	return done
+
+
+def open_assignees(names: list[str]) -> dict[str, list[str]]:
+	"""Each ticket's open assignees, in one query."""
+	out: dict[str, list[str]] = {}
+	if names:
+		for todo in frappe.get_all(
+			"ToDo",
+			filters={"reference_type": TICKET, "reference_name": ("in", names), "status": "Open"},
+			fields=["reference_name", "allocated_to"],
+		):
+			out.setdefault(todo.reference_name, []).append(todo.allocated_to)
+	return out
 
 
 def notify(name: str, users: list[str], subject: str) -> None:
@@ -81,31 +93,37 @@ def notify(name: str, users: list[str], subject: str) -> None:
 	)
 
 
-def warn(name: str) -> None:
-	ticket = frappe.db.get_value(TICKET, name, ["subject", "owner", "sla_resolution_by"], as_dict=True)
-	users = assignees(name) or [ticket.owner]
+def warn(row, assigned: list[str]) -> None:
 	notify(
-		name,
-		users,
+		row.name,
+		assigned or [row.owner],
 		_("Service Ticket {0} is due by {1}: {2}").format(
-			name, frappe.format(ticket.sla_resolution_by, "Datetime"), ticket.subject
+			row.name, frappe.format(row.sla_resolution_by, "Datetime"), row.subject
 		),
 	)
-	frappe.db.set_value(TICKET, name, "escalation_level", "Warned", update_modified=False)
+	frappe.db.set_value(
+		TICKET,
+		row.name,
+		{"escalation_level": "Warned", "escalate_at": row.sla_resolution_by},
+		update_modified=False,
+	)
 
 
-def breach(name: str) -> None:
+def breach(row, assigned: list[str]) -> None:
 	from frappe.desk.form.assign_to import add as assign
 
-	ticket = frappe.db.get_value(TICKET, name, ["subject", "owner"], as_dict=True)
 	manager = frappe.db.get_single_value("BizLink Settings", "support_manager")
-	users = [manager] if manager else (assignees(name) or [ticket.owner])
-	if manager and manager not in assignees(name):
+	users = [manager] if manager else (assigned or [row.owner])
+	if manager and manager not in assigned:
 		assign(
-			{"assign_to": [manager], "doctype": TICKET, "name": name, "description": ticket.subject},
+			{"assign_to": [manager], "doctype": TICKET, "name": row.name, "description": row.subject},
 			ignore_permissions=True,
 		)
 	notify(
-		name, users, _("Service Ticket {0} breached its resolution target: {1}").format(name, ticket.subject)
+		row.name,
+		users,
+		_("Service Ticket {0} breached its resolution target: {1}").format(row.name, row.subject),
 	)
-	frappe.db.set_value(TICKET, name, "escalation_level", "Breached", update_modified=False)
+	frappe.db.set_value(
+		TICKET, row.name, {"escalation_level": "Breached", "escalate_at": None}, update_modified=False
+	)

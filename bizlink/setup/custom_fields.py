@@ -159,10 +159,7 @@ def get_sla_fields() -> dict[str, list[dict]]:
 def setup_custom_fields() -> None:
 	create_custom_fields(get_custom_fields(), ignore_validate=True, update=True)
 	if frappe.db.exists("DocType", "Service Ticket"):
-		from bizlink.bizlink.doctype.service_ticket.service_ticket import add_sla_index
-
 		create_custom_fields(get_sla_fields(), ignore_validate=True, update=False)
-		add_sla_index()
 
 
 def delete_custom_fields(custom_fields: dict[str, list[dict]]) -> None:

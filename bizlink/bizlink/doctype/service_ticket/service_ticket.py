@@ -76,9 +76,13 @@ class ServiceTicket(Document):
 		# after ERPNext's SLA engine (a validate hook) has set the targets
 		from bizlink.escalation import get_escalate_at
 
-		self.escalate_at = get_escalate_at(self)
+		before = self.get_doc_before_save()
 		if self.has_value_changed("sla_resolution_by"):
 			self.escalation_level = ""  # a new target: escalate afresh
+		elif before:
+			# the escalation job owns the level: a form opened before it ran must not undo it
+			self.escalation_level = before.escalation_level
+		self.escalate_at = get_escalate_at(self)
 
 	# Email intake ------------------------------------------------------------------------------
 
@@ -255,14 +259,8 @@ def describe_warranty(serial) -> str:
 
 
 def on_doctype_update():
-	frappe.db.add_index("Service Ticket", ["escalation_level", "escalate_at"])
-	add_sla_index()
-
-
-def add_sla_index():
-	# sla_resolution_by is one of ERPNext's SLA fields, added as a Custom Field after the DocType exists
-	if frappe.db.has_column("Service Ticket", "sla_resolution_by"):
-		frappe.db.add_index("Service Ticket", ["escalation_level", "sla_resolution_by"])
+	# the escalation job reads only the tickets whose next escalation moment has come
+	frappe.db.add_index("Service Ticket", ["escalate_at"])
 
 
 def find_customer_by_email(email: str) -> tuple[str | None, str | None]:
