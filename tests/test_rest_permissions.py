@@ -14,6 +14,7 @@ from unittest.mock import patch
 
 import frappe
 import pytest
+from committed import purge
 from frappe.utils import add_days, get_test_client, now_datetime, random_string, today
 
 from bizlink.factories import make_customer, make_item, make_sales_order, make_user
@@ -284,35 +285,6 @@ def purge_rest_data() -> None:
 			frappe.db.delete(doctype, {field: ("in", users)})
 		frappe.db.delete("__Auth", {"doctype": "User", "name": ("in", users)})  # their API secrets
 	frappe.db.commit()
-
-
-def purge(doctype: str, names: set[str]) -> None:
-	"""Delete `names` with their child rows and the records Frappe keeps about them."""
-	if not names:
-		return
-	names = list(names)
-	meta = frappe.get_meta(doctype)
-	for table in meta.get_table_fields():
-		frappe.db.delete(table.options, {"parenttype": doctype, "parent": ("in", names)})
-	if doctype == "Customer":
-		for link_doctype in ("Address", "Contact"):
-			linked = frappe.get_all(
-				"Dynamic Link",
-				filters={"link_doctype": "Customer", "link_name": ("in", names), "parenttype": link_doctype},
-				pluck="parent",
-			)
-			purge(link_doctype, set(linked))
-	for related, doctype_field, name_field in (
-		("Version", "ref_doctype", "docname"),
-		("Comment", "reference_doctype", "reference_name"),
-		("Communication", "reference_doctype", "reference_name"),
-		("ToDo", "reference_type", "reference_name"),
-	):
-		frappe.db.delete(related, {doctype_field: doctype, name_field: ("in", names)})
-	if doctype in ("Sales Order", "Sales Invoice", "Delivery Note"):
-		frappe.db.delete("Stock Ledger Entry", {"voucher_type": doctype, "voucher_no": ("in", names)})
-		frappe.db.delete("GL Entry", {"voucher_type": doctype, "voucher_no": ("in", names)})
-	frappe.db.delete(doctype, {"name": ("in", names)})
 
 
 @pytest.fixture(scope="module")

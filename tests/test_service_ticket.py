@@ -170,6 +170,9 @@ def sla():
 	frappe.delete_doc("Holiday List", holidays.name, force=True, ignore_permissions=True, ignore_missing=True)
 	frappe.db.set_single_value("Support Settings", "track_service_level_agreement", tracking)
 	frappe.db.commit()  # nosemgrep: undoing what the SLA's DDL committed
+	# ERPNext caches which DocTypes have an agreement: without this, later tests' tickets would have
+	# their targets cleared by an agreement that no longer exists
+	frappe.cache.delete_value("doctypes_with_active_sla")
 
 
 @pytest.mark.commits

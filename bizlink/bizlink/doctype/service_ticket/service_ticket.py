@@ -76,12 +76,14 @@ class ServiceTicket(Document):
 		# after ERPNext's SLA engine (a validate hook) has set the targets
 		from bizlink.escalation import get_escalate_at
 
-		before = self.get_doc_before_save()
 		if self.has_value_changed("sla_resolution_by"):
 			self.escalation_level = ""  # a new target: escalate afresh
-		elif before:
-			# the escalation job owns the level: a form opened before it ran must not undo it
-			self.escalation_level = before.escalation_level
+		elif not self.is_new():
+			# the escalation job owns the level: a form opened before it ran must not undo it. A locking
+			# read sees what the job committed (or waits for it to commit)
+			self.escalation_level = frappe.db.get_value(
+				"Service Ticket", self.name, "escalation_level", for_update=True
+			)
 		self.escalate_at = get_escalate_at(self)
 
 	# Email intake ------------------------------------------------------------------------------

@@ -1,0 +1,59 @@
+"""Helpers for the tests that must commit (their data is read by another connection or thread)."""
+
+import threading
+
+import frappe
+
+
+def purge(doctype: str, names: set[str]) -> None:
+	"""Delete `names` with their child rows and the records Frappe keeps about them."""
+	if not names:
+		return
+	names = list(names)
+	meta = frappe.get_meta(doctype)
+	for table in meta.get_table_fields():
+		frappe.db.delete(table.options, {"parenttype": doctype, "parent": ("in", names)})
+	if doctype == "Customer":
+		for link_doctype in ("Address", "Contact"):
+			linked = frappe.get_all(
+				"Dynamic Link",
+				filters={"link_doctype": "Customer", "link_name": ("in", names), "parenttype": link_doctype},
+				pluck="parent",
+			)
+			purge(link_doctype, set(linked))
+	for related, doctype_field, name_field in (
+		("Version", "ref_doctype", "docname"),
+		("Comment", "reference_doctype", "reference_name"),
+		("Communication", "reference_doctype", "reference_name"),
+		("ToDo", "reference_type", "reference_name"),
+	):
+		frappe.db.delete(related, {doctype_field: doctype, name_field: ("in", names)})
+	if doctype in ("Sales Order", "Sales Invoice", "Delivery Note"):
+		frappe.db.delete("Stock Ledger Entry", {"voucher_type": doctype, "voucher_no": ("in", names)})
+		frappe.db.delete("GL Entry", {"voucher_type": doctype, "voucher_no": ("in", names)})
+	frappe.db.delete(doctype, {"name": ("in", names)})
+
+
+def in_thread(site: str, fn, *args, **kwargs):
+	"""Run `fn` in a thread with its own Frappe context and database connection, committing at the
+	end (rolling back on error); return its result or the exception it raised."""
+	result = {}
+
+	def run():
+		frappe.init(site=site, sites_path=".")
+		frappe.connect()
+		frappe.flags.in_test = True  # BizLink's background work runs inline, as in the other tests
+		frappe.flags.mute_emails = True
+		frappe.set_user(kwargs.pop("user", "Administrator"))
+		try:
+			result["value"] = fn(*args, **kwargs)
+			frappe.db.commit()
+		except Exception as e:
+			frappe.db.rollback()
+			result["error"] = e
+		finally:
+			frappe.destroy()
+
+	thread = threading.Thread(target=run)
+	thread.start()
+	return thread, result
