@@ -313,7 +313,7 @@ def backfill_order(sales_order: str) -> int:
 		if milestones.get(stage) is None:
 			continue
 		at = (
-			max(filter(None, [times.get(stage), previous]))
+			max(moment for moment in (times.get(stage), previous) if moment)
 			if (times.get(stage) or previous)
 			else now_datetime()
 		)
@@ -361,7 +361,8 @@ def backfill_all(batch_size: int = 500) -> int:
 			return made
 		for name in names:
 			made += backfill_order(name)
-		frappe.db.commit()  # nosemgrep: a patch / background job working through a long table in batches
+		# a patch / background job working through a long table in batches
+		frappe.db.commit()  # nosemgrep
 		if len(names) < batch_size:
 			return made
 

@@ -76,14 +76,26 @@ def grant_support_selects() -> None:
 
 
 def revoke_support_selects() -> None:
-	"""Remove the select-only permissions `grant_support_selects` added (not ones an administrator widened)."""
+	"""Remove the select-only permissions `grant_support_selects` added (not ones an administrator
+	widened); where what is left is just Frappe's copy of the standard permissions, drop the copy too."""
+	from frappe.permissions import reset_perms
+
 	for doctype in SUPPORT_SELECTS:
 		for role in SUPPORT_ROLES:
 			frappe.db.delete(
 				"Custom DocPerm",
 				{"parent": doctype, "role": role, "permlevel": 0, "select": 1, "read": 0, "write": 0},
 			)
+		if permission_rows("Custom DocPerm", doctype) == permission_rows("DocPerm", doctype):
+			reset_perms(doctype)
 		frappe.clear_cache(doctype=doctype)
+
+
+def permission_rows(doctype: str, parent: str) -> list[tuple]:
+	from frappe.permissions import rights
+
+	fields = ["role", "permlevel", "if_owner", *rights]
+	return sorted(tuple(row) for row in frappe.get_all(doctype, {"parent": parent}, fields, as_list=True))
 
 
 TICKET_ASSIGNMENT_RULE = "Service Tickets (load balancing)"

@@ -195,7 +195,8 @@ def make_demo() -> dict[str, int]:
 	made["Service Ticket"] = make_demo_tickets()
 	pay_demo_invoices()
 	rebuild_demo_stage_history()
-	frappe.db.commit()  # nosemgrep: a command-line data load
+	# a command-line data load
+	frappe.db.commit()  # nosemgrep
 	return made
 
 

@@ -34,7 +34,8 @@ def ensure_erpnext_setup(company: dict | None = None) -> str:
 			}
 		)
 	ensure_fiscal_year()
-	frappe.db.commit()  # nosemgrep: a one-off setup step run from the command line or test session
+	# a one-off setup step run from the command line or test session
+	frappe.db.commit()  # nosemgrep
 	return get_default_company()
 
 
