@@ -7,6 +7,7 @@ from bizlink.fulfilment import STAGES
 
 
 @frappe.whitelist()
+@frappe.read_only()
 def get_stage_timeline(sales_order: str) -> list[dict]:
 	"""Every stage the order entered, oldest first, with hours spent (so far, for the current one)."""
 	frappe.has_permission("Sales Order", "read", doc=sales_order, throw=True)

@@ -101,6 +101,7 @@ SIMILARITY = {"item": 3, "ticket_type": 2, "customer_group": 1}
 
 
 @frappe.whitelist()
+@frappe.read_only()
 def get_similar_resolved(ticket: str, limit: int = 5) -> list[dict]:
 	"""Resolved tickets like this one (same item +3, same type +2, same customer group +1), best first."""
 	frappe.has_permission("Service Ticket", "read", doc=ticket, throw=True)
