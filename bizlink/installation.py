@@ -78,8 +78,6 @@ def on_sales_order_submit(doc, method=None) -> None:
 		"bizlink.installation.after_sales_order_submit",
 		queue="short",
 		sales_order=doc.name,
-		job_id=f"bizlink-sales-order-submit::{doc.name}",
-		deduplicate=True,
 		enqueue_after_commit=True,
 		now=bool(frappe.flags.in_test),
 	)

@@ -69,7 +69,7 @@ class Report:
 		print(f"  {what:58s} {value:9.1f} {unit:2s} {base} {rat}  {target:24s} {row['met']}", flush=True)
 
 
-def run(runs: int = 30) -> list[Result]:
+def run(runs: int = 30, only: str | None = None) -> list[Result]:
 	report = Report()
 	counts = {
 		doctype: frappe.db.count(doctype)
@@ -85,6 +85,8 @@ def run(runs: int = 30) -> list[Result]:
 	print("site {}: {}".format(frappe.local.site, ", ".join(f"{n:,} {dt}" for dt, n in counts.items())))
 	print(f"  {'measure':58s} {'value':>9s}    {'baseline':>9s} {'ratio':>7s}  {'target':24s} met")
 	for bench in (sales_order_submit, customer_file, market_segments, ticket_create, escalation, list_views):
+		if only and bench.__name__ != only:
+			continue
 		try:
 			bench(report, runs)
 		finally:
@@ -115,7 +117,9 @@ def sales_order_submit(report: Report, runs: int) -> None:
 	customer = frappe.db.get_value("Customer", {"disabled": 0}, "name", order_by="creation desc")
 	with_hooks = dict(frappe.get_doc_hooks())
 	without = without_bizlink_hooks()
-	samples = {"with": [], "without": []}
+	from bizlink.installation import after_sales_order_submit
+
+	samples = {"with": [], "without": [], "deferred": []}
 	for i in range(runs + 2):
 		for mode in ("with", "without") if i % 2 else ("without", "with"):
 			frappe.local.doc_events_hooks = with_hooks if mode == "with" else without
@@ -126,14 +130,21 @@ def sales_order_submit(report: Report, runs: int) -> None:
 			start = time.perf_counter()
 			order.submit()
 			elapsed = (time.perf_counter() - start) * 1000
+			if mode == "with":  # what a short-queue worker then does for the order
+				start = time.perf_counter()
+				after_sales_order_submit(order.name)
+				deferred = (time.perf_counter() - start) * 1000
 			frappe.db.rollback(save_point="bench_submit")
 			if i >= 2:  # warm-up rounds
 				samples[mode].append(elapsed)
+				if mode == "with":
+					samples["deferred"].append(deferred)
 	frappe.local.doc_events_hooks = with_hooks
 	frappe.db.rollback()
 	base = p50(samples["without"])
 	value = p50(samples["with"])
 	report.add("Sales Order submit p50, BizLink hooks vs none", value, base, "<= 1.05x", value <= 1.05 * base)
+	report.add("  then on the short queue: job, stage, % installed", p50(samples["deferred"]), None, "", True)
 
 
 # 2. Customer file ------------------------------------------------------------------------------
@@ -297,14 +308,11 @@ def ticket_create(report: Report, runs: int) -> None:
 
 
 def escalation(report: Report, runs: int) -> None:
-	from bizlink.escalation import OPEN_STATUSES, escalate_tickets
+	from bizlink.escalation import BATCH, OPEN_STATUSES, escalate_tickets, get_due
 
 	open_tickets = frappe.db.count("Service Ticket", {"status": ("in", OPEN_STATUSES)})
 	now = now_datetime()
-	due = frappe.db.count(
-		"Service Ticket",
-		{"status": ("in", OPEN_STATUSES), "escalate_at": ("<=", now), "escalation_level": ("in", ("", None))},
-	)
+	due = frappe.db.count("Service Ticket", {"status": ("in", OPEN_STATUSES), "escalate_at": ("<=", now)})
 	# what Helpdesk-style SLA jobs do: load every open ticket
 	everything = timed(
 		lambda: frappe.get_all(
@@ -314,21 +322,36 @@ def escalation(report: Report, runs: int) -> None:
 		),
 		3,
 	)
+	finding = timed(lambda: get_due(now, BATCH), 5)
+	finding_none = timed(lambda: get_due(add_days(now, -3650), BATCH), 5)
 	start = time.perf_counter()
-	done = escalate_tickets(limit=100_000)
-	sweep = (time.perf_counter() - start) * 1000
+	done = escalate_tickets()
+	run_ms = (time.perf_counter() - start) * 1000
 	frappe.db.rollback()
-	idle = timed(lambda: escalate_tickets(limit=100_000), 3, setup=None)
+	start = time.perf_counter()
+	all_done = escalate_tickets(limit=10_000_000)
+	backlog_ms = (time.perf_counter() - start) * 1000
+	frappe.db.rollback()
+	escalated = done["warned"] + done["breached"]
 	report.add(
-		f"escalation sweep, {open_tickets:,} open, {due:,} due ({done['warned']} warned, {done['breached']} breached)",
-		sweep,
+		f"escalation run ({open_tickets:,} open, {due:,} due; up to {BATCH} a run)",
+		run_ms,
 		p50(everything),
 		"<= 10000 ms",
-		sweep <= 10_000,
+		run_ms <= 10_000,
 	)
-	per_ticket = (sweep - p50(idle)) / max(1, done["warned"] + done["breached"])
-	report.add("  of which finding the due tickets (indexed)", p50(idle), None, "grows with due only", True)
-	report.add("  per escalated ticket", per_ticket, None, "", True)
+	report.add(
+		f"  finding {min(due, BATCH)} due tickets (index on escalate_at)", p50(finding), None, "", True
+	)
+	report.add("  finding when none is due", p50(finding_none), None, "grows with due only", True)
+	report.add("  per escalated ticket", (run_ms - p50(finding)) / max(1, escalated), None, "", True)
+	report.add(
+		f"  whole backlog in one run ({all_done['warned'] + all_done['breached']:,} tickets)",
+		backlog_ms,
+		None,
+		"",
+		True,
+	)
 
 
 # 6. List views ---------------------------------------------------------------------------------

@@ -70,8 +70,12 @@ def bizlink_scale(context, reset, **volumes):
 
 @click.command("bizlink-benchmark")
 @click.option("--runs", type=int, default=30, show_default=True, help="Timed runs of each measure")
+@click.option(
+	"--only",
+	help="One measure: sales_order_submit, customer_file, market_segments, ticket_create, escalation, list_views",
+)
 @pass_context
-def bizlink_benchmark(context, runs):
+def bizlink_benchmark(context, runs, only):
 	"""Measure BizLink side by side with ERPNext on this site (best on one filled by bizlink-scale)."""
 	import frappe
 
@@ -82,7 +86,7 @@ def bizlink_benchmark(context, runs):
 	frappe.connect()
 	frappe.set_user("Administrator")
 	try:
-		rows = run(runs=runs)
+		rows = run(runs=runs, only=only)
 	finally:
 		frappe.destroy()
 	missed = [row["measure"] for row in rows if row["met"] != "yes"]
