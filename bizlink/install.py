@@ -20,9 +20,15 @@ DEFAULT_OUTCOMES = (
 
 ROLES = ("Installation Manager", "Installation Technician", "Support Manager")
 SUPPORT_ROLES = ("Support Team", "Support Manager")
-# what a support agent links a ticket to: they may pick these in a ticket's link fields ("select"),
-# without reading the records themselves (ERPNext gives the Support Team role no access to them)
-SUPPORT_SELECTS = ("Customer", "Sales Order", "Delivery Note", "Serial No")
+# what a support agent links a ticket to (ERPNext gives the Support Team role no access to them):
+# the customer they read (the ticket form fetches its name; the agent calls them back), the rest
+# they may only pick in the ticket's link fields ("select"), without reading the records
+SUPPORT_ACCESS = {
+	"Customer": "read",
+	"Sales Order": "select",
+	"Delivery Note": "select",
+	"Serial No": "select",
+}
 
 ROLE_PROFILES = {
 	# the desk roles each kind of BizLink user needs
@@ -63,28 +69,41 @@ def make_roles() -> None:
 
 
 def grant_support_selects() -> None:
-	"""Let support roles pick a ticket's customer, order, delivery and serial (idempotent)."""
+	"""Let support roles read a ticket's customer and pick its order, delivery and serial (idempotent)."""
 	from frappe.permissions import add_permission
 
-	for doctype in SUPPORT_SELECTS:
+	for doctype, access in SUPPORT_ACCESS.items():
 		for role in SUPPORT_ROLES:
-			if not frappe.db.exists("Custom DocPerm", {"parent": doctype, "role": role, "permlevel": 0}):
+			name = frappe.db.get_value(
+				"Custom DocPerm", {"parent": doctype, "role": role, "permlevel": 0, "if_owner": 0}
+			)
+			if not name:
 				name = add_permission(doctype, role, ptype="select")
-				# a new Custom DocPerm reads by default: select only
-				frappe.db.set_value("Custom DocPerm", name, {"read": 0, "select": 1})
+			elif frappe.db.get_value("Custom DocPerm", name, "write"):
+				continue  # an administrator gave more: leave it
+			# a new Custom DocPerm reads by default
+			frappe.db.set_value("Custom DocPerm", name, {"read": int(access == "read"), "select": 1})
 		frappe.clear_cache(doctype=doctype)
 
 
 def revoke_support_selects() -> None:
-	"""Remove the select-only permissions `grant_support_selects` added (not ones an administrator
+	"""Remove the permissions `grant_support_selects` added (not ones an administrator
 	widened); where what is left is just Frappe's copy of the standard permissions, drop the copy too."""
 	from frappe.permissions import reset_perms
 
-	for doctype in SUPPORT_SELECTS:
+	for doctype, access in SUPPORT_ACCESS.items():
 		for role in SUPPORT_ROLES:
 			frappe.db.delete(
 				"Custom DocPerm",
-				{"parent": doctype, "role": role, "permlevel": 0, "select": 1, "read": 0, "write": 0},
+				{
+					"parent": doctype,
+					"role": role,
+					"permlevel": 0,
+					"select": 1,
+					"read": int(access == "read"),
+					"write": 0,
+					"create": 0,
+				},
 			)
 		if permission_rows("Custom DocPerm", doctype) == permission_rows("DocPerm", doctype):
 			reset_perms(doctype)
