@@ -166,17 +166,11 @@ class World:
 
 	def ready_job(self):
 		"""Delivered, started, installed, checked and signed: one step from completion."""
-		from bizlink.factories import SIGNATURE
+		from test_installation_job import ready_to_complete
 
 		order = self.order()
-		make_delivery_note(order.name)
-		job = self.scheduled_job(order)
-		job.start()
-		for row in job.items:
-			row.installed_qty = row.qty
-		for check in job.checklist:
-			check.done = 1
-		job.signature, job.signed_by = SIGNATURE, "Lucía Martínez"
+		job = self.job(order)
+		ready_to_complete(order, job)
 		return job
 
 	@property
@@ -427,37 +421,25 @@ def _(w):
 	return frappe.get_doc({"doctype": "Installation Checklist Template", "template_name": "Vacía"}).insert
 
 
-@case(
-	"settings: warn at 0 %",
-	InvalidSettingError,
-	"Warn the assignee between 1 % and 99 % of the resolution time, not at {0} %.",
-)
-def _(w):
-	settings = frappe.get_doc("BizLink Settings")
-	settings.escalation_fraction = 0
-	return settings.save
+for _field, _value, _msgid in (
+	(
+		"escalation_fraction",
+		0,
+		"Warn the assignee between 1 % and 99 % of the resolution time, not at {0} %.",
+	),
+	(
+		"escalation_fraction",
+		150,
+		"Warn the assignee between 1 % and 99 % of the resolution time, not at {0} %.",
+	),
+	("reopen_window_days", -1, "The reopen window cannot be negative ({0} days)."),
+):
 
-
-@case(
-	"settings: warn at 150 %",
-	InvalidSettingError,
-	"Warn the assignee between 1 % and 99 % of the resolution time, not at {0} %.",
-)
-def _(w):
-	settings = frappe.get_doc("BizLink Settings")
-	settings.escalation_fraction = 150
-	return settings.save
-
-
-@case(
-	"settings: negative reopen window",
-	InvalidSettingError,
-	"The reopen window cannot be negative ({0} days).",
-)
-def _(w):
-	settings = frappe.get_doc("BizLink Settings")
-	settings.reopen_window_days = -1
-	return settings.save
+	@case(f"settings: {_field} {_value}", InvalidSettingError, _msgid)
+	def _(w, field=_field, value=_value):
+		settings = frappe.get_doc("BizLink Settings")
+		settings.set(field, value)
+		return settings.save
 
 
 @case(
