@@ -34,7 +34,7 @@ def get_installation_items(order) -> list[dict]:
 def get_checklist_template(items: list[dict]) -> str | None:
 	for row in items:
 		template = frappe.get_cached_value("Item", row["item_code"], "bizlink_checklist_template")
-		if template:
+		if template and frappe.db.exists("Installation Checklist Template", template):
 			return template
 	return None
 

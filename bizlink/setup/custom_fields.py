@@ -163,9 +163,13 @@ def setup_custom_fields() -> None:
 
 
 def delete_custom_fields(custom_fields: dict[str, list[dict]]) -> None:
+	"""Remove BizLink's fields and their columns: Frappe keeps a removed field's column, and a
+	reinstall would bring back its values, pointing at BizLink records the uninstall deleted."""
 	for doctype, fields in custom_fields.items():
-		frappe.db.delete(
-			"Custom Field",
-			{"dt": doctype, "fieldname": ("in", [field["fieldname"] for field in fields])},
-		)
+		fieldnames = [field["fieldname"] for field in fields]
+		frappe.db.delete("Custom Field", {"dt": doctype, "fieldname": ("in", fieldnames)})
+		for fieldname in fieldnames:
+			if frappe.db.has_column(doctype, fieldname):
+				# DDL has no query builder form; the names are BizLink's own
+				frappe.db.sql_ddl(f"alter table `tab{doctype}` drop column `{fieldname}`")  # nosemgrep
 		frappe.clear_cache(doctype=doctype)

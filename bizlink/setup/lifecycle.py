@@ -106,6 +106,12 @@ def snapshot() -> dict:
 		}
 		if "bizlink" in frappe.get_installed_apps()
 		else {},
+		"columns": sum(
+			1
+			for doctype in EXTENDED
+			for column in frappe.db.get_table_columns(doctype)
+			if column.startswith("bizlink_")
+		),
 		"custom fields": frappe.db.count("Custom Field", {"fieldname": ("like", "bizlink%")})
 		+ frappe.db.count("Custom Field", {"dt": "Service Ticket"}),
 		"support permissions": frappe.db.count(
@@ -119,3 +125,33 @@ def snapshot() -> dict:
 		"agreements": frappe.db.count("Service Level Agreement", {"document_type": "Service Ticket"}),
 		"doctypes": frappe.db.count("DocType", {"module": "BizLink"}),
 	}
+
+
+def make_records() -> dict:
+	"""A day of use on the site's history: an interaction, a ticket and a job per (recent) order."""
+	from frappe.utils import now_datetime
+
+	from bizlink.installation import create_installation_job
+
+	made = {"Sales Interaction": 0, "Service Ticket": 0, "Installation Job": 0}
+	for customer in frappe.get_all("Customer", {"disabled": 0}, pluck="name", limit=3):
+		frappe.get_doc(
+			{
+				"doctype": "Sales Interaction",
+				"customer": customer,
+				"interaction_type": "Call",
+				"interaction_date": now_datetime(),
+				"subject": "Lifecycle check",
+			}
+		).insert(ignore_permissions=True)
+		frappe.get_doc(
+			{"doctype": "Service Ticket", "customer": customer, "subject": "Lifecycle check"}
+		).insert(ignore_permissions=True)
+		made["Sales Interaction"] += 1
+		made["Service Ticket"] += 1
+	for name in frappe.get_all(
+		"Sales Order", {"docstatus": 1, "status": ("not in", ("Closed", "Completed"))}, pluck="name"
+	):
+		if create_installation_job(frappe.get_doc("Sales Order", name)):
+			made["Installation Job"] += 1
+	return made  # `bench execute` commits
