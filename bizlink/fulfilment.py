@@ -142,14 +142,10 @@ def refresh_stage(
 			}
 		).insert(ignore_permissions=True)
 		if log.next_stage and not log.is_reversal:
-			# who acts next is told from the `short` queue, after the commit (mail is slow to build)
-			frappe.enqueue(
-				"bizlink.fulfilment.notify_next_stage",
-				queue="short",
-				log=log.name,
-				enqueue_after_commit=True,
-				now=bool(frappe.flags.in_test),
-			)
+			from bizlink.queue import after_commit
+
+			# who acts next is told from the queue, after the commit (mail is slow to build)
+			after_commit("bizlink.fulfilment.notify_next_stage", log=log.name)
 	frappe.db.set_value(
 		"Sales Order",
 		sales_order,

@@ -43,7 +43,7 @@ ROLE_PROFILES = {
 
 def after_install() -> None:
 	make_roles()
-	grant_support_selects()
+	grant_support_access()
 	setup_custom_fields()
 	make_default_outcomes()
 	make_ticket_assignment_rule()
@@ -68,7 +68,7 @@ def make_roles() -> None:
 			).insert(ignore_permissions=True)
 
 
-def grant_support_selects() -> None:
+def grant_support_access() -> None:
 	"""Let support roles read a ticket's customer and pick its order, delivery and serial (idempotent)."""
 	from frappe.permissions import add_permission
 
@@ -86,8 +86,8 @@ def grant_support_selects() -> None:
 		frappe.clear_cache(doctype=doctype)
 
 
-def revoke_support_selects() -> None:
-	"""Remove the permissions `grant_support_selects` added (not ones an administrator
+def revoke_support_access() -> None:
+	"""Remove the permissions `grant_support_access` added (not ones an administrator
 	widened); where what is left is just Frappe's copy of the standard permissions, drop the copy too."""
 	from frappe.permissions import reset_perms
 
@@ -181,7 +181,7 @@ def after_migrate() -> None:
 
 def before_uninstall() -> None:
 	delete_custom_fields(get_custom_fields())
-	revoke_support_selects()
+	revoke_support_access()
 	# what refers to BizLink's own DocTypes, which the uninstall drops
 	for doctype, filters in (
 		("Assignment Rule", {"document_type": ("in", ("Service Ticket", "Installation Job"))}),

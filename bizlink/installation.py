@@ -74,13 +74,9 @@ def on_sales_order_submit(doc, method=None) -> None:
 	The work runs on the `short` queue after the commit, so that submitting an order costs no more
 	with BizLink than without it (and more RQ workers take more of it); under tests it runs at once.
 	"""
-	frappe.enqueue(
-		"bizlink.installation.after_sales_order_submit",
-		queue="short",
-		sales_order=doc.name,
-		enqueue_after_commit=True,
-		now=bool(frappe.flags.in_test),
-	)
+	from bizlink.queue import after_commit
+
+	after_commit("bizlink.installation.after_sales_order_submit", sales_order=doc.name)
 
 
 def after_sales_order_submit(sales_order: str) -> None:

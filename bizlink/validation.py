@@ -27,7 +27,9 @@ def validate_input(doc) -> None:
 			elif df.fieldtype in NUMBER_TYPES:
 				check_number(row, df, value)
 			elif df.fieldtype == "Link" and row.meta.get_fields_to_fetch(df.fieldname):
-				check_link(row, df, value)
+				# a saved link was checked when it was set (and its record cannot be deleted since)
+				if row is not doc or doc.is_new() or doc.has_value_changed(df.fieldname):
+					check_link(row, df, value)
 
 
 def label(row, df) -> str:
@@ -51,18 +53,18 @@ def check_date(row, df, value) -> None:
 		)
 
 
-def check_number(row, df, value) -> None:
+def is_number(value) -> bool:
 	if isinstance(value, bool) or not isinstance(value, int | float | str):
-		valid = False
-	elif isinstance(value, str):
-		try:
-			float(value.replace(",", ""))
-			valid = True
-		except ValueError:
-			valid = False
-	else:
-		valid = True
-	if not valid:
+		return False
+	try:
+		float(value.replace(",", "") if isinstance(value, str) else value)
+	except ValueError:
+		return False
+	return True
+
+
+def check_number(row, df, value) -> None:
+	if not is_number(value):
 		frappe.throw(
 			_("{0} must be a number, not {1}.").format(
 				frappe.bold(label(row, df)), frappe.bold(str(value)[:40])

@@ -1,6 +1,6 @@
-from bizlink.install import grant_support_selects, make_roles
+from bizlink.install import grant_support_access, make_roles
 
 
 def execute():
 	make_roles()
-	grant_support_selects()
+	grant_support_access()
