@@ -11,18 +11,14 @@ import frappe
 import pytest
 from committed import in_thread, purge
 from frappe.utils import add_to_date, now_datetime
+from test_service_ticket import due_ticket as due_ticket_in
+from test_service_ticket import make_ticket
 
 from bizlink.factories import make_customer, make_item, make_sales_order, make_user
 
 
 def two_copies(doctype: str, name: str):
 	return frappe.get_doc(doctype, name), frappe.get_doc(doctype, name)
-
-
-def make_ticket(customer: str, **fields):
-	return frappe.get_doc(
-		{"doctype": "Service Ticket", "customer": customer, "subject": "Caldera sin presión", **fields}
-	).insert()
 
 
 def test_two_agents_saving_the_same_ticket_second_is_told_first_is_kept():
@@ -60,19 +56,8 @@ def test_manager_and_technician_saving_the_same_job():
 
 
 def due_ticket(customer: str):
-	"""An open ticket past its warning moment (targets set as ERPNext's SLA engine would)."""
-	from bizlink.escalation import get_escalate_at
-
-	ticket = make_ticket(customer)
-	ticket.db_set(
-		{
-			"service_level_agreement_creation": add_to_date(now_datetime(), hours=-9),
-			"sla_resolution_by": add_to_date(now_datetime(), hours=1),
-		}
-	)
-	ticket.reload()
-	ticket.db_set("escalate_at", get_escalate_at(ticket))
-	return ticket
+	"""An open ticket past its warning moment: 9 hours into a 10-hour target."""
+	return due_ticket_in(customer, created_hours_ago=9, due_in_hours=1)
 
 
 def test_agent_form_opened_before_the_escalation_job_does_not_undo_it():

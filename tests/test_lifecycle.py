@@ -5,8 +5,9 @@
 
 import frappe
 import pytest
+from test_installation_job import ready_to_complete
 
-from bizlink.factories import SIGNATURE, make_delivery_note, make_item, make_sales_order, make_user
+from bizlink.factories import make_item, make_sales_order
 
 
 @pytest.fixture
@@ -20,16 +21,9 @@ def job_of(order):
 
 
 def complete(order):
-	note = make_delivery_note(order.name)
+	"""Deliver, install and sign: the job completes and makes its Installation Note."""
 	job = job_of(order)
-	job.scheduled_start = frappe.utils.add_to_date(frappe.utils.now_datetime(), hours=1)
-	job.scheduled_end = frappe.utils.add_to_date(frappe.utils.now_datetime(), hours=3)
-	job.append("crew", {"user": make_user(roles=["Installation Technician"]).name})
-	job.save()
-	job.start()
-	job.items[0].installed_qty = 1
-	job.items[0].serial_no = note.items[0].serial_no
-	job.signature, job.signed_by = SIGNATURE, "Ana"
+	note = ready_to_complete(order, job)
 	job.submit()
 	return note, job
 

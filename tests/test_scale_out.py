@@ -48,11 +48,13 @@ def test_read_apis_read_from_the_replica(replica, module, function, argument):
 	assert frappe.local.db is replica, "the primary connection is back after the call"
 
 
-def test_report_runner_reads_from_the_replica():
+def test_reports_read_from_the_replica(replica):
 	"""Frappe runs every query report (Market Segments included) through its read-only entry point."""
-	from frappe.desk import query_report
+	from frappe.desk.query_report import run
 
-	assert query_report.run.__wrapped__ is not None  # functools.wraps of frappe.read_only
+	run("Market Segments", filters={"dimensions": "City"}, ignore_prepared_report=True)
+	assert hasattr(frappe.local, "replica_db"), "no replica connection was opened"
+	assert frappe.local.db is replica
 
 
 def test_sales_order_submit_defers_bizlink_work_to_the_short_queue():
