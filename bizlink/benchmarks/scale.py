@@ -22,22 +22,9 @@ from collections.abc import Callable
 import frappe
 from frappe.utils import add_days, add_months, now_datetime, today
 
-from bizlink.benchmarks.customer_file import percentile
+from bizlink.benchmarks.customer_file import percentile, timed
 
 Result = dict[str, float | str]
-
-
-def timed(fn: Callable, runs: int, warmup: int = 1, setup: Callable | None = None) -> list[float]:
-	"""Milliseconds of `fn` over `runs` calls (after `warmup`); `setup` runs untimed before each."""
-	samples = []
-	for i in range(warmup + runs):
-		arg = setup() if setup else None
-		start = time.perf_counter()
-		fn(arg) if setup else fn()
-		elapsed = (time.perf_counter() - start) * 1000
-		if i >= warmup:
-			samples.append(elapsed)
-	return samples
 
 
 def p50(samples: list[float]) -> float:
