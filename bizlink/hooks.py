@@ -86,19 +86,38 @@ override_doctype_dashboards = {
 
 STAGE = "bizlink.fulfilment.on_document_change"  # documents that move an order between stages
 
+SEGMENTS = "bizlink.segments"  # the market segments rollup, kept in the documents' transaction
 doc_events = {
 	"Customer": {
 		"validate": "bizlink.overrides.customer.validate",
+		"on_change": f"{SEGMENTS}.on_customer_change",
+		"on_trash": f"{SEGMENTS}.on_customer_trash",
+		"before_rename": f"{SEGMENTS}.before_customer_rename",
+		"after_rename": f"{SEGMENTS}.after_customer_rename",
 	},
+	"Address": {"on_change": f"{SEGMENTS}.on_address_change"},
 	"Sales Order": {
-		"on_submit": "bizlink.installation.on_sales_order_submit",
+		"on_submit": ["bizlink.installation.on_sales_order_submit", f"{SEGMENTS}.on_sales_order"],
 		"before_cancel": "bizlink.installation.before_sales_order_cancel",
-		"on_cancel": ["bizlink.installation.on_sales_order_cancel", STAGE],
+		"on_cancel": ["bizlink.installation.on_sales_order_cancel", STAGE, f"{SEGMENTS}.on_sales_order"],
+	},
+	"Sales Interaction": {
+		"before_change": f"{SEGMENTS}.before_change",
+		"on_change": f"{SEGMENTS}.on_change",
+		"on_trash": f"{SEGMENTS}.on_trash",
+	},
+	"Service Ticket": {
+		"before_change": f"{SEGMENTS}.before_change",
+		"on_change": f"{SEGMENTS}.on_change",
+		"on_trash": f"{SEGMENTS}.on_trash",
 	},
 	"Work Order": {"on_submit": STAGE, "on_cancel": STAGE},
 	"Stock Entry": {"on_submit": STAGE, "on_cancel": STAGE},
 	"Delivery Note": {"on_submit": STAGE, "on_cancel": STAGE},
-	"Sales Invoice": {"on_submit": STAGE, "on_cancel": STAGE},
+	"Sales Invoice": {
+		"on_submit": [STAGE, f"{SEGMENTS}.on_invoice"],
+		"on_cancel": [STAGE, f"{SEGMENTS}.on_invoice"],
+	},
 	"Payment Entry": {"on_submit": STAGE, "on_cancel": STAGE},
 	"ToDo": {
 		"on_update": "bizlink.bizlink.doctype.sales_interaction.follow_up.on_todo_update",
@@ -117,5 +136,6 @@ scheduler_events = {
 	],
 	"daily_long": [
 		"bizlink.overrides.customer.refresh_age_bands",
+		"bizlink.segments.reconcile_drifted",
 	],
 }

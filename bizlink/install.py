@@ -48,7 +48,18 @@ def after_install() -> None:
 	make_default_outcomes()
 	make_ticket_assignment_rule()
 	backfill_on_install()
+	build_segments()
 	click.secho("Thank you for installing BizLink!", fg="green")
+
+
+def build_segments() -> None:
+	"""The market segments rollup from the site's history: at once on a small site, queued on a big one."""
+	from bizlink.segments import rebuild
+
+	if frappe.db.count("Customer") <= 10_000:
+		rebuild()
+	else:
+		frappe.enqueue("bizlink.segments.rebuild_job", queue="long", timeout=3600, enqueue_after_commit=True)
 
 
 def make_roles() -> None:

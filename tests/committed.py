@@ -10,6 +10,7 @@ def purge(doctype: str, names: set[str]) -> None:
 	if not names:
 		return
 	names = list(names)
+	forget_in_segments(doctype, names)
 	meta = frappe.get_meta(doctype)
 	for table in meta.get_table_fields():
 		frappe.db.delete(table.options, {"parenttype": doctype, "parent": ("in", names)})
@@ -32,6 +33,24 @@ def purge(doctype: str, names: set[str]) -> None:
 		frappe.db.delete("Stock Ledger Entry", {"voucher_type": doctype, "voucher_no": ("in", names)})
 		frappe.db.delete("GL Entry", {"voucher_type": doctype, "voucher_no": ("in", names)})
 	frappe.db.delete(doctype, {"name": ("in", names)})
+
+
+def forget_in_segments(doctype: str, names: list[str]) -> None:
+	"""Take the documents out of the market segments rollup, as deleting (or cancelling) them would."""
+	from bizlink import segments
+
+	handlers = {
+		"Sales Order": lambda doc: doc.docstatus == 1 and segments.on_sales_order(doc, "on_cancel"),
+		"Sales Invoice": lambda doc: doc.docstatus == 1 and segments.on_invoice(doc, "on_cancel"),
+		"Sales Interaction": segments.on_trash,
+		"Service Ticket": segments.on_trash,
+		"Customer": segments.on_customer_trash,
+	}
+	if doctype not in handlers:
+		return
+	for name in names:
+		if frappe.db.exists(doctype, name):
+			handlers[doctype](frappe.get_doc(doctype, name))
 
 
 def in_thread(site: str, fn, *args, **kwargs):

@@ -20,6 +20,7 @@ TABLE = {
 		"Service Ticket": "rcw",
 		"Installation Job": "r",
 		"Order Stage Log": "r",
+		"Segment Activity": "r",
 	},
 	"Support Team": {"Service Ticket": "rcw"},
 	"Support Manager": {"Service Ticket": "rcwd"},
@@ -40,6 +41,7 @@ DOCTYPES = (
 	"Installation Job",
 	"Installation Checklist Template",
 	"Order Stage Log",
+	"Segment Activity",
 )
 CASES = [
 	(role, doctype, action, action in TABLE[role].get(doctype, ""))

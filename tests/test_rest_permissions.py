@@ -36,6 +36,7 @@ MATRIX = {
 		"Service Ticket": "rlcwe",
 		"Installation Job": "rl",
 		"Order Stage Log": "rle",
+		"Segment Activity": "rle",
 	},
 	"Support Team": {"Service Ticket": "rlcwe", "BizLink Settings": "r"},
 	"Support Manager": {"Service Ticket": "rlcwde", "BizLink Settings": "rw"},
@@ -56,6 +57,7 @@ DOCTYPES = (
 	"Installation Job",
 	"Installation Checklist Template",
 	"Order Stage Log",
+	"Segment Activity",
 	"BizLink Settings",
 )
 ACTIONS = {"r": "read", "l": "list", "c": "create", "w": "write", "d": "delete", "e": "export"}
@@ -220,6 +222,8 @@ class World:
 				"stage": "Ordered",
 				"entered_on": str(now_datetime()),
 			},
+			# a cell that counts nothing (the rollup's rows are made by BizLink, not by users)
+			"Segment Activity": {"segment": f"rest{tag}", "period": "Now"},
 		}[doctype]
 
 	def make(self, doctype: str):
@@ -269,6 +273,10 @@ def purge_rest_data() -> None:
 			),
 		),
 		("User", users),
+		(
+			"Segment Activity",
+			frappe.get_all("Segment Activity", {"segment": ("like", "rest%")}, pluck="name"),
+		),
 	):
 		purge(doctype, set(names))
 	if items:
@@ -323,6 +331,7 @@ def attempt(world: World, role: str, doctype: str, action: str):
 			"Sales Interaction Outcome": "description",
 			"Installation Checklist Template": "template_name",
 			"Order Stage Log": "note",
+			"Segment Activity": "city",
 		}.get(doctype, "description" if doctype == "Service Ticket" else "notes")
 		value = sample.get(field) if field == "template_name" else f"edited by {role}"
 		return api.resource(user, "PUT", doctype, sample.name, json={field: value})

@@ -10,6 +10,7 @@ from frappe.query_builder.functions import Count, Extract, Max, Min, Now
 from frappe.utils import getdate, today
 
 from bizlink.exceptions import InvalidDateOfBirthError
+from bizlink.segments import reconcile_customer
 from bizlink.setup.custom_fields import AGE_BANDS
 
 
@@ -70,6 +71,7 @@ def refresh_age_bands() -> None:
 		band = get_age_band(row.bizlink_date_of_birth, on)
 		if band != row.bizlink_age_band:
 			frappe.db.set_value("Customer", row.name, "bizlink_age_band", band, update_modified=False)
+			reconcile_customer(row.name)  # its market segment changes with the band
 
 
 def update_interaction_summary(customer: str | None) -> None:

@@ -54,6 +54,19 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"in_standard_filter": 1,
 				"search_index": 1,
 			},
+			{
+				# the market segment the customer's documents count in (see bizlink/segments.py)
+				"fieldname": "bizlink_market_segment",
+				"fieldtype": "Data",
+				"label": "Market Segment Key",
+				"length": 32,
+				"insert_after": "bizlink_next_follow_up",
+				"hidden": 1,
+				"read_only": 1,
+				"no_copy": 1,
+				"print_hide": 1,
+				"report_hide": 1,
+			},
 		],
 		"Item": [
 			{

@@ -111,6 +111,7 @@ def make_scale(
 	if not frappe.db.exists("Issue", name("ISS", 1)) and issues:
 		make_issues(out, rng, issues, customers, company)
 	refresh_summaries()
+	rebuild_segments(out)
 	for doctype in out.made:
 		# fresh index statistics after a bulk load
 		frappe.db.sql(f"analyze table `tab{doctype}`")  # nosemgrep
@@ -459,6 +460,17 @@ def refresh_summaries() -> None:
 	frappe.db.commit()  # nosemgrep
 
 
+def rebuild_segments(out: Writer | None = None) -> None:
+	"""The market segments rollup from what was loaded (bulk inserts run no hooks)."""
+	from bizlink.segments import rebuild
+
+	start = time.perf_counter()
+	rows = rebuild(truncate=True)
+	frappe.db.commit()  # nosemgrep
+	if out and not out.quiet:
+		print(f"  Segment Activity: {sum(rows.values()):,} rows in {time.perf_counter() - start:.1f} s")
+
+
 def reset_scale() -> None:
 	"""Remove every row the generator made (names starting with SC-)."""
 	for doctype in (
@@ -468,3 +480,4 @@ def reset_scale() -> None:
 	):  # fmt: skip
 		frappe.db.delete(doctype, {"name": ("like", f"{PREFIX}%")})
 		frappe.db.commit()  # nosemgrep
+	rebuild_segments()

@@ -7,6 +7,7 @@ from frappe.query_builder.functions import Count, Sum
 from frappe.utils import add_months, flt, getdate, today
 
 from bizlink.market import DIMENSIONS, base_query, run_aggregate
+from bizlink.segments import segment_query
 
 DEFAULT_DIMENSIONS = ["Customer Group", "Territory"]
 
@@ -63,6 +64,17 @@ def get_columns(filters) -> list[dict]:
 
 
 def get_data(filters) -> list[dict]:
+	"""Segments from the rollup (Segment Activity); the customers of a segment from the documents."""
+	dims = [DIMENSIONS[d][0] for d in filters.dimensions]
+	if filters.view == "Customers":
+		rows = live_data(filters)
+	else:
+		rows = segment_query(filters, dims).run(as_dict=True)
+	return finish(rows, dims)
+
+
+def live_data(filters) -> list[dict]:
+	"""The aggregate straight from the documents, one row per segment (or customer)."""
 	query, customer, fields, measures = base_query(filters)
 	dims = [DIMENSIONS[d][0] for d in filters.dimensions]
 	group_terms = [fields[key] for key in dims]
@@ -86,9 +98,13 @@ def get_data(filters) -> list[dict]:
 		)
 		.groupby(*group_terms)
 		.orderby(Sum(measures["revenue"]), order=frappe.qb.desc)
+		.orderby(*group_terms)  # ties in a stable order
 		.limit(1000)
 	)
-	rows = run_aggregate(aggregate, as_dict=True)
+	return run_aggregate(aggregate, as_dict=True)
+
+
+def finish(rows: list[dict], dims: list[str]) -> list[dict]:
 	for row in rows:
 		row.revenue, row.orders = flt(row.revenue), int(row.orders or 0)
 		row.average_order_value = flt(row.order_value) / row.orders if row.orders else 0
@@ -97,7 +113,8 @@ def get_data(filters) -> list[dict]:
 			if flt(row.previous_revenue)
 			else None
 		)
-		row.open_tickets = int(row.open_tickets or 0)
+		for key in ("customers", "interactions", "open_tickets", "ratings"):
+			row[key] = int(row[key] or 0)
 		row.csat = flt(row.rating_sum) / flt(row.ratings) if flt(row.ratings) else None  # 1 to 5
 		for key in dims:
 			row[key] = row[key] or _("Not Set")
