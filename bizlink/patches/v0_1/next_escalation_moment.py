@@ -10,7 +10,7 @@ def execute():
 		ticket.escalation_level == "Warned"
 	).run()
 	frappe.qb.update(ticket).set(ticket.escalate_at, None).where(ticket.escalation_level == "Breached").run()
-	frappe.db.add_index("Service Ticket", ["escalate_at"])  # what the escalation job now reads by
+	# the index the escalation job reads by comes from the field's search_index (the DocType)
 	for index in ("escalation_level_escalate_at_index", "escalation_level_sla_resolution_by_index"):
 		if frappe.db.has_index("tabService Ticket", index):
 			# the old indexes, no longer read: each costs every ticket write (DDL has no qb form)

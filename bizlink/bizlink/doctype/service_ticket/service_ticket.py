@@ -260,11 +260,6 @@ def describe_warranty(serial) -> str:
 	return "; ".join(parts) or _("No warranty or AMC recorded")
 
 
-def on_doctype_update():
-	# the escalation job reads only the tickets whose next escalation moment has come
-	frappe.db.add_index("Service Ticket", ["escalate_at"])
-
-
 def find_customer_by_email(email: str) -> tuple[str | None, str | None]:
 	"""The Contact with this email address and the Customer it is linked to, if any."""
 	from frappe.utils import parse_addr
