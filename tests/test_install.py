@@ -26,6 +26,26 @@ def test_custom_fields_present_on_erpnext_doctypes():
 				assert frappe.db.has_column(doctype, field["fieldname"])
 
 
+@pytest.mark.parametrize(
+	("doctype", "columns"),
+	[
+		("Service Ticket", ["escalate_at"]),  # the escalation job
+		("Sales Interaction", ["customer", "interaction_date"]),  # the customer file
+		("Sales Interaction", ["follow_up_status", "next_action_date"]),  # the follow-up digest
+		("Order Stage Log", ["stage", "entered_on"]),  # cycle times
+		("Installation Job", ["scheduled_start", "scheduled_end"]),  # the technician schedule
+		("Segment Activity", ["segment"]),  # a customer moving between segments
+	],
+)
+def test_the_indexes_jobs_and_reports_read_by_exist(doctype, columns):
+	"""Each index survives the schema syncs after install (a single-column one only as search_index)."""
+	rows = frappe.db.sql(f"show index from `tab{doctype}`", as_dict=True)  # nosemgrep
+	indexes: dict[str, list[str]] = {}
+	for row in sorted(rows, key=lambda r: r.Seq_in_index):
+		indexes.setdefault(row.Key_name, []).append(row.Column_name)
+	assert columns in indexes.values(), indexes
+
+
 def test_hooks_are_loaded():
 	hooks = frappe.get_hooks("doc_events")
 	assert "bizlink.overrides.customer.validate" in hooks["Customer"]["validate"]

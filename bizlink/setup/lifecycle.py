@@ -21,6 +21,7 @@ BIZLINK_DOCTYPES = (
 	"Installation Job",
 	"Installation Checklist Template",
 	"Order Stage Log",
+	"Segment Activity",
 	"BizLink Settings",
 	"BizLink Status Log",
 )
