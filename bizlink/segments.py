@@ -20,7 +20,7 @@ from datetime import date
 
 import frappe
 from frappe.query_builder import Case
-from frappe.query_builder.functions import Count, Date, Function, IfNull, Sum
+from frappe.query_builder.functions import IfNull, Sum
 from frappe.utils import add_days, add_months, flt, get_first_day, get_last_day, getdate, now
 from pypika.terms import Values
 
@@ -38,6 +38,19 @@ MEASURES = (
 	"customers",
 	"open_tickets",
 )
+# every row's columns before its measures
+COLUMNS = (
+	"name",
+	"segment",
+	*DIMENSIONS,
+	"company",
+	"period",
+	"period_start",
+	"creation",
+	"modified",
+	"owner",
+	"modified_by",
+)
 RESOLVED = ("Resolved", "Closed")
 SEPARATOR = "\x1f"
 
@@ -53,11 +66,15 @@ def company_key(company: str | None) -> str:
 	return hashlib.md5((company or "").encode()).hexdigest()[:12]
 
 
+def name_prefix(period: str, start) -> str:
+	"""A row's name starts with its period and date: "D20261127", "M20261101", "N00000000"."""
+	return PERIOD_CODES[period] + (getdate(start).strftime("%Y%m%d") if start else "00000000")
+
+
 def row_name(segment: str, company: str, period: str, start) -> str:
 	"""Period, date, segment, company: the table is stored in this order (the name is its primary key),
 	so the rows of a date range lie together and the report reads them as one stretch."""
-	day = getdate(start).strftime("%Y%m%d") if start else "00000000"
-	return f"{PERIOD_CODES[period]}{day}{segment}{company_key(company)}"
+	return f"{name_prefix(period, start)}{segment}{company_key(company)}"
 
 
 # reading a customer's segment
@@ -82,16 +99,6 @@ def customer_segment_query(customer: str):
 	)
 
 
-def run_locked(query) -> list:
-	"""Run a select as a shared locking read: it sees the latest committed rows and keeps them until
-	this transaction ends (no query builder form for LOCK IN SHARE MODE; the values stay parameters)."""
-	from frappe.query_builder.terms import NamedParameterWrapper
-
-	params = NamedParameterWrapper()
-	sql = query.get_sql(param_wrapper=params) + " LOCK IN SHARE MODE"
-	return frappe.db.sql(sql, params.get_parameters(), as_dict=True)  # nosemgrep
-
-
 # writing
 
 
@@ -101,9 +108,7 @@ def upsert(segment: str, dims: tuple, cells: dict, sign: int = 1) -> None:
 		return
 	table = frappe.qb.DocType(DOCTYPE)
 	stamp, user = now(), frappe.session.user
-	columns = ["name", "segment", *DIMENSIONS, "company", "period", "period_start"]
-	columns += ["creation", "modified", "owner", "modified_by", *MEASURES]
-	query = frappe.qb.into(table).columns(*columns)
+	query = frappe.qb.into(table).columns(*COLUMNS, *MEASURES)
 	for (company, period, start), measures in cells.items():
 		values = [sign * flt(measures.get(m)) for m in MEASURES]
 		query = query.insert(
@@ -139,10 +144,9 @@ def add(customer: str | None, cells: dict, sign: int = 1) -> None:
 	values = {"customer": customer, "now": now(), "user": frappe.session.user, "none": company_key("")}
 	selects = []
 	for i, ((company, period, start), measures) in enumerate(cells.items()):
-		day = getdate(start).strftime("%Y%m%d") if start else "00000000"
 		values.update(
 			{
-				f"prefix{i}": PERIOD_CODES[period] + day,
+				f"prefix{i}": name_prefix(period, start),
 				f"key{i}": company_key(company),
 				f"company{i}": company or "",
 				f"period{i}": period,
@@ -158,8 +162,7 @@ def add(customer: str | None, cells: dict, sign: int = 1) -> None:
 	target = "`tabSegment Activity`"
 	# no query builder form for INSERT ... SELECT ... ON DUPLICATE KEY UPDATE; the values are parameters
 	frappe.db.sql(  # nosemgrep
-		f"""insert into {target} (name, segment, {", ".join(DIMENSIONS)}, company, period, period_start,
-			creation, modified, owner, modified_by, {", ".join(MEASURES)})
+		f"""insert into {target} ({", ".join(COLUMNS + MEASURES)})
 		select concat(cell.prefix, n.segment, cell.company_key), n.segment,
 			{", ".join(f"n.{d}" for d in DIMENSIONS)}, cell.company, cell.period, cell.period_start,
 			%(now)s, %(now)s, %(user)s, %(user)s, {", ".join(f"cell.{m}" for m in MEASURES)}
@@ -176,62 +179,28 @@ def add(customer: str | None, cells: dict, sign: int = 1) -> None:
 
 
 def contributions(customer: str) -> dict:
-	"""Everything the customer adds to its segment, read from the documents with locking reads."""
+	"""Everything the customer adds to its segment, read from the documents (as `rebuild` reads them,
+	SOURCES) with locking reads: they see the latest committed rows and keep them until this
+	transaction ends."""
 	cells: dict = defaultdict(lambda: defaultdict(float))
-
-	def put(company, on, **measures):
-		for key in ((company or "", "Day", on), (company or "", "Month", get_first_day(on))):
-			for measure, value in measures.items():
-				cells[key][measure] += flt(value)
-
-	invoice = frappe.qb.DocType("Sales Invoice")
-	for row in run_locked(
-		frappe.qb.from_(invoice)
-		.select(invoice.company, invoice.posting_date, Sum(invoice.base_net_total).as_("amount"))
-		.where((invoice.customer == customer) & (invoice.docstatus == 1))
-		.groupby(invoice.company, invoice.posting_date)
-	):
-		put(row.company, row.posting_date, revenue=row.amount)
-
-	order = frappe.qb.DocType("Sales Order")
-	for row in run_locked(
-		frappe.qb.from_(order)
-		.select(
-			order.company,
-			order.transaction_date,
-			Count(order.name).as_("orders"),
-			Sum(order.base_net_total).as_("amount"),
+	for table, company, day, measures, condition in SOURCES:
+		aggregates = ", ".join(f"{aggregate} {measure}" for measure, aggregate in measures.items())
+		rows = frappe.db.sql(  # nosemgrep
+			f"""select {company} company, {day} day, {aggregates} from `{table}` src
+			where {condition} and src.customer = %(customer)s
+			group by {company}, {day} lock in share mode""",
+			{"customer": customer},
+			as_dict=True,
 		)
-		.where((order.customer == customer) & (order.docstatus == 1))
-		.groupby(order.company, order.transaction_date)
-	):
-		put(row.company, row.transaction_date, orders=row.orders, order_value=row.amount)
-
-	interaction = frappe.qb.DocType("Sales Interaction")
-	day = Date(interaction.interaction_date)
-	for row in run_locked(
-		frappe.qb.from_(interaction)
-		.select(day.as_("day"), Count(interaction.name).as_("interactions"))
-		.where((interaction.customer == customer) & interaction.interaction_date.isnotnull())
-		.groupby(day)
-	):
-		put("", row.day, interactions=row.interactions)
-
-	ticket = frappe.qb.DocType("Service Ticket")
-	day = Date(ticket.rated_on)
-	for row in run_locked(
-		frappe.qb.from_(ticket)
-		.select(day.as_("day"), Sum(ticket.rating * 5).as_("stars"), Count(ticket.name).as_("ratings"))
-		.where((ticket.customer == customer) & ticket.rated_on.isnotnull())
-		.groupby(day)
-	):
-		put("", row.day, rating_sum=row.stars, ratings=row.ratings)
-
-	open_tickets = run_locked(
-		frappe.qb.from_(ticket)
-		.select(Count(ticket.name).as_("count"))
-		.where((ticket.customer == customer) & ticket.status.notin(RESOLVED))
-	)[0].count
+		for row in rows:
+			for key, values in dated_cells(row.company, row.day, {m: row[m] for m in measures}).items():
+				for measure, value in values.items():
+					cells[key][measure] += flt(value)
+	open_tickets = frappe.db.sql(  # nosemgrep
+		f"""select count(*) from `tabService Ticket` src
+		where {OPEN_TICKET} and src.customer = %(customer)s lock in share mode""",
+		{"customer": customer},
+	)[0][0]
 	cells[("", "Now", None)] = {"customers": 1, "open_tickets": open_tickets}
 	return cells
 
@@ -241,21 +210,16 @@ def segment_dims(segment: str) -> tuple | None:
 	return tuple(row[key] for key in DIMENSIONS) if row else None
 
 
-def reconcile_customer(customer: str) -> tuple[str, tuple] | None:
-	"""Move the customer's contributions to the segment it belongs in now, if it has changed.
-
-	Returns the segment its documents count in, (key, dims), or None (disabled or deleted)."""
-	query = customer_segment_query(customer).for_update()
-	rows = query.run(as_dict=True)
+def reconcile_customer(customer: str) -> None:
+	"""Move the customer's contributions to the segment it belongs in now, if it has changed."""
+	rows = customer_segment_query(customer).for_update().run(as_dict=True)
 	if not rows:
-		return None
+		return
 	row = rows[0]
 	dims = tuple(row[key] for key in DIMENSIONS)
 	current = "" if row.disabled else segment_key(dims)
-	if current == row.recorded:
-		return (current, dims) if current else None
-	move(customer, row.recorded, current, dims)
-	return (current, dims) if current else None
+	if current != row.recorded:
+		move(customer, row.recorded, current, dims)
 
 
 def move(customer: str, old: str, new: str, new_dims: tuple | None) -> None:
@@ -270,24 +234,11 @@ def move(customer: str, old: str, new: str, new_dims: tuple | None) -> None:
 def reconcile_drifted() -> int:
 	"""Daily: reconcile the customers whose segment changed without their document being saved
 	(frappe.db.set_value, data patches). Returns how many moved."""
-	c = frappe.qb.DocType("Customer")
-	address = frappe.qb.DocType("Address")
-	dims = Function(
-		"CONCAT_WS",
-		Function("CHAR", 31),
-		IfNull(c.bizlink_age_band, ""),
-		IfNull(address.city, ""),
-		IfNull(c.customer_group, ""),
-		IfNull(c.territory, ""),
-	)
-	current = Case().when(c.disabled == 1, "").else_(Function("MD5", dims))
-	names = (
-		frappe.qb.from_(c)
-		.left_join(address)
-		.on(address.name == c.customer_primary_address)
-		.select(c.name)
-		.where(IfNull(c.bizlink_market_segment, "") != current)
-		.run(pluck=True)
+	names = frappe.db.sql(  # nosemgrep
+		f"""select c.name from `tabCustomer` c
+		left join `tabAddress` a on a.name = c.customer_primary_address
+		where ifnull(c.bizlink_market_segment, '') != {CURRENT_SEGMENT}""",
+		pluck=True,
 	)
 	for name in names:
 		reconcile_customer(name)
@@ -302,10 +253,15 @@ def on_customer_change(doc, method=None) -> None:
 		reconcile_customer(doc.name)
 
 
-def on_customer_trash(doc, method=None) -> None:
-	recorded = frappe.db.get_value("Customer", doc.name, "bizlink_market_segment", for_update=True)
+def leave_segment(customer: str) -> None:
+	"""Take everything the customer contributed out of its segment (it counts nowhere until reconciled)."""
+	recorded = frappe.db.get_value("Customer", customer, "bizlink_market_segment", for_update=True)
 	if recorded:
-		move(doc.name, recorded, "", None)
+		move(customer, recorded, "", None)
+
+
+def on_customer_trash(doc, method=None) -> None:
+	leave_segment(doc.name)
 
 
 def before_customer_rename(doc, method=None, old=None, new=None, merge=False) -> None:
@@ -314,9 +270,7 @@ def before_customer_rename(doc, method=None, old=None, new=None, merge=False) ->
 	if not merge:
 		return
 	for customer in (old, new):
-		recorded = frappe.db.get_value("Customer", customer, "bizlink_market_segment", for_update=True)
-		if recorded:
-			move(customer, recorded, "", None)
+		leave_segment(customer)
 
 
 def after_customer_rename(doc, method=None, old=None, new=None, merge=False) -> None:
@@ -415,9 +369,8 @@ def in_period(table, from_date, to_date):
 	"""Rows of the period, as ranges of names (the primary key: read in order, not looked up)."""
 	condition = None
 	for period, start, end in date_ranges(from_date, to_date):
-		code = PERIOD_CODES[period]
-		# a name is code + yyyymmdd + hex digits, all of which sort before "z"
-		term = table.name[f"{code}{start:%Y%m%d}" : f"{code}{end:%Y%m%d}z"]
+		# a name is the prefix + hex digits, all of which sort before "z"
+		term = table.name[name_prefix(period, start) : name_prefix(period, end) + "z"]
 		condition = term if condition is None else condition | term
 	return condition
 
@@ -460,7 +413,7 @@ def segment_query(filters, dims: list[str]):
 	return query
 
 
-# rebuilding from the documents
+# what the documents contribute, in SQL: read by rebuild (all customers) and contributions (one)
 
 SEGMENT = (
 	"MD5(CONCAT_WS(CHAR(31), IFNULL(c.bizlink_age_band, ''), IFNULL(a.city, ''), "
@@ -470,13 +423,12 @@ DIMS = (
 	"MIN(IFNULL(c.bizlink_age_band, '')), MIN(IFNULL(a.city, '')), "
 	"MIN(IFNULL(c.customer_group, '')), MIN(IFNULL(c.territory, ''))"
 )
+# the segment a customer belongs in now ('' when disabled): segment_key() in SQL
+CURRENT_SEGMENT = f"if(c.disabled, '', {SEGMENT})"
+OPEN_TICKET = "src.status not in ({})".format(", ".join(f"'{status}'" for status in RESOLVED))
 CUSTOMERS = (
 	"join `tabCustomer` c on c.name = src.customer and c.disabled = 0 "
 	"left join `tabAddress` a on a.name = c.customer_primary_address"
-)
-COLUMNS = (
-	"name, segment, age_band, city, customer_group, territory, company, period, period_start, "
-	"creation, modified, owner, modified_by"
 )
 # (source table, company, day, measures {column: aggregate}, condition)
 SOURCES = (
@@ -523,7 +475,7 @@ def rebuild(truncate: bool = False) -> dict:
 	# the segment each customer counts in
 	sql(  # nosemgrep
 		f"""update `tabCustomer` c left join `tabAddress` a on a.name = c.customer_primary_address
-		set c.bizlink_market_segment = if(c.disabled, '', {SEGMENT})"""
+		set c.bizlink_market_segment = {CURRENT_SEGMENT}"""
 	)
 	stamp = "now(6), now(6), 'Administrator', 'Administrator'"
 	for table, company, day, measures, condition in SOURCES:
@@ -531,7 +483,7 @@ def rebuild(truncate: bool = False) -> dict:
 		values = ", ".join(measures.values())
 		updates = ", ".join(f"{m} = {m} + values({m})" for m in measures)
 		sql(  # nosemgrep
-			f"""insert into `tabSegment Activity` ({COLUMNS}, {names})
+			f"""insert into `tabSegment Activity` ({", ".join(COLUMNS)}, {names})
 			select concat('D', date_format({day}, '%Y%m%d'), c.bizlink_market_segment, left(md5({company}), 12)),
 				c.bizlink_market_segment, {DIMS}, {company}, 'Day', {day}, {stamp}, {values}
 			from `{table}` src {CUSTOMERS}
@@ -542,7 +494,7 @@ def rebuild(truncate: bool = False) -> dict:
 	month = "date_format(period_start, '%Y-%m-01')"
 	dated = [m for m in MEASURES if m not in ("customers", "open_tickets")]
 	sql(  # nosemgrep
-		f"""insert into `tabSegment Activity` ({COLUMNS}, {", ".join(dated)})
+		f"""insert into `tabSegment Activity` ({", ".join(COLUMNS)}, {", ".join(dated)})
 		select concat('M', date_format(period_start, '%Y%m01'), segment, left(md5(company), 12)), segment,
 			min(age_band), min(city), min(customer_group), min(territory), company, 'Month', {month},
 			{stamp}, {", ".join(f"sum({m})" for m in dated)}
@@ -550,7 +502,7 @@ def rebuild(truncate: bool = False) -> dict:
 		group by {month}, segment, company"""
 	)
 	sql(  # nosemgrep
-		f"""insert into `tabSegment Activity` ({COLUMNS}, customers)
+		f"""insert into `tabSegment Activity` ({", ".join(COLUMNS)}, customers)
 		select concat('N00000000', c.bizlink_market_segment, left(md5(''), 12)), c.bizlink_market_segment,
 			{DIMS}, '', 'Now', null, {stamp}, count(*)
 		from `tabCustomer` c left join `tabAddress` a on a.name = c.customer_primary_address
@@ -558,11 +510,11 @@ def rebuild(truncate: bool = False) -> dict:
 		group by c.bizlink_market_segment"""
 	)
 	sql(  # nosemgrep
-		f"""insert into `tabSegment Activity` ({COLUMNS}, open_tickets)
+		f"""insert into `tabSegment Activity` ({", ".join(COLUMNS)}, open_tickets)
 		select concat('N00000000', c.bizlink_market_segment, left(md5(''), 12)), c.bizlink_market_segment,
 			{DIMS}, '', 'Now', null, {stamp}, count(*)
 		from `tabService Ticket` src {CUSTOMERS}
-		where src.status not in ('Resolved', 'Closed')
+		where {OPEN_TICKET}
 		group by c.bizlink_market_segment
 		on duplicate key update open_tickets = open_tickets + values(open_tickets)"""
 	)
@@ -570,6 +522,7 @@ def rebuild(truncate: bool = False) -> dict:
 
 
 def rebuild_job() -> None:
-	"""The rebuild as a background job (install on a site with history, `bizlink-rebuild-segments`)."""
+	"""The rebuild as a background job (install on a big site; `bench --site SITE execute
+	bizlink.segments.rebuild_job` to repair)."""
 	rebuild()
 	frappe.db.commit()  # nosemgrep
