@@ -14,9 +14,8 @@ from test_concurrency import race
 from test_market import market, sell
 
 from bizlink import segments
-from bizlink.bizlink.report.market_segments.market_segments import finish, live_data, normalise
+from bizlink.bizlink.report.market_segments.market_segments import segment_figures
 from bizlink.factories import make_customer, make_interaction, make_item, make_sales_order
-from bizlink.market import DIMENSIONS as REPORT_DIMENSIONS
 from bizlink.overrides.customer import refresh_age_bands
 
 ALL = ["Age Band", "City", "Customer Group", "Territory"]
@@ -34,26 +33,7 @@ def periods():
 
 
 def figures(filters: dict, from_rollup: bool) -> dict:
-	filters = normalise(filters)
-	dims = [REPORT_DIMENSIONS[d][0] for d in filters.dimensions]
-	if from_rollup:
-		rows = segments.segment_query(filters, dims).run(as_dict=True)
-	else:
-		rows = live_data(filters)
-	out = {}
-	for row in finish(rows, dims):
-		out[tuple(row[key] for key in dims)] = (
-			row.customers,
-			flt(row.revenue, 2),
-			flt(row.previous_revenue, 2),
-			row.orders,
-			flt(row.order_value, 2),
-			row.interactions,
-			row.open_tickets,
-			flt(row.rating_sum, 2),
-			row.ratings,
-		)
-	return out
+	return segment_figures(filters, from_rollup)
 
 
 def assert_matches(territory: str) -> None:

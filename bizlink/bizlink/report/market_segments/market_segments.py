@@ -73,6 +73,28 @@ def get_data(filters) -> list[dict]:
 	return finish(rows, dims)
 
 
+def segment_figures(filters: dict, from_rollup: bool) -> dict[tuple, tuple]:
+	"""Each segment's figures, {(dimension values): (customers, revenue, ...)}, from the rollup or from
+	the documents: the two must agree (the tests and the benchmark compare them)."""
+	filters = normalise(filters)
+	dims = [DIMENSIONS[d][0] for d in filters.dimensions]
+	rows = segment_query(filters, dims).run(as_dict=True) if from_rollup else live_data(filters)
+	return {
+		tuple(row[key] for key in dims): (
+			row.customers,
+			flt(row.revenue, 2),
+			flt(row.previous_revenue, 2),
+			row.orders,
+			flt(row.order_value, 2),
+			row.interactions,
+			row.open_tickets,
+			flt(row.rating_sum, 2),
+			row.ratings,
+		)
+		for row in finish(rows, dims)
+	}
+
+
 def live_data(filters) -> list[dict]:
 	"""The aggregate straight from the documents, one row per segment (or customer)."""
 	query, customer, fields, measures = base_query(filters)
