@@ -117,3 +117,15 @@ class InvalidSettingError(frappe.ValidationError):
 
 class NothingToInstallError(frappe.ValidationError):
 	pass
+
+
+class CrewChangeNotAllowedError(frappe.PermissionError):
+	"""A technician changing the crew of a job (only managers book people)."""
+
+
+class PortalSerialError(frappe.ValidationError):
+	"""A portal customer naming a serial number that is not among their own products."""
+
+
+class CompanyNotPermittedError(frappe.PermissionError):
+	"""A report asked for a company outside the user's User Permissions."""

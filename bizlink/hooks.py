@@ -67,10 +67,20 @@ standard_portal_menu_items = [
 
 permission_query_conditions = {
 	"Installation Job": "bizlink.permissions.installation_job_query",
+	# a job's child rows listed on their own follow their job's rule
+	"Installation Job Technician": "bizlink.permissions.installation_job_child_query",
+	"Installation Job Item": "bizlink.permissions.installation_job_child_query",
+	"Installation Job Checklist Item": "bizlink.permissions.installation_job_child_query",
+	"BizLink Status Log": "bizlink.permissions.installation_job_child_query",
 }
 
 has_permission = {
 	"Installation Job": "bizlink.permissions.installation_job_has_permission",
+}
+
+override_whitelisted_methods = {
+	# counts of BizLink's DocTypes follow read permission (Frappe's own does not check it)
+	"frappe.client.get_count": "bizlink.overrides.client.get_count",
 }
 
 override_doctype_dashboards = {
@@ -87,7 +97,10 @@ override_doctype_dashboards = {
 STAGE = "bizlink.fulfilment.on_document_change"  # documents that move an order between stages
 
 SEGMENTS = "bizlink.segments"  # the market segments rollup, kept in the documents' transaction
+HOLD = "bizlink.guard.hold_system_fields"  # fields only the system writes, whatever a request brings
 doc_events = {
+	# every BizLink DocType, and BizLink's fields on ERPNext's: a DocType or field added later is held too
+	"*": {"before_validate": HOLD, "before_update_after_submit": HOLD},
 	"Customer": {
 		"validate": "bizlink.overrides.customer.validate",
 		"on_change": f"{SEGMENTS}.on_customer_change",

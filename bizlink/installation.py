@@ -125,7 +125,10 @@ def on_sales_order_cancel(doc, method=None) -> None:
 
 
 def relink_jobs_of_amended_order(order) -> None:
-	"""Jobs cancelled with the order that `order` amends move to it, keeping their crew and schedule."""
+	"""Jobs cancelled with the order that `order` amends move to it, keeping their crew and schedule
+	(unless a crew member was booked at that time meanwhile: then it goes back to To Schedule)."""
+	from bizlink.bizlink.doctype.installation_job.installation_job import find_crew_clash
+
 	items = get_installation_items(order)
 	for name in frappe.get_all(
 		JOB,
@@ -138,7 +141,18 @@ def relink_jobs_of_amended_order(order) -> None:
 		job.set("items", [])
 		for row in items:
 			job.append("items", row).db_insert()
-		set_status(job, "Scheduled" if job.scheduled_start and job.crew else "To Schedule")
+		scheduled = bool(job.scheduled_start and job.crew)
+		if scheduled and (clash := find_crew_clash(job)):
+			# booked elsewhere since the order was cancelled: the manager schedules it again
+			job.db_set({"scheduled_start": None, "scheduled_end": None})
+			job.add_comment(
+				"Info",
+				_("Not scheduled again: {0} was booked on Installation Job {1} meanwhile.").format(
+					clash.technician_name or clash.user, clash.name
+				),
+			)
+			scheduled = False
+		set_status(job, "Scheduled" if scheduled else "To Schedule")
 		job.add_comment(
 			"Info",
 			_("Moved from Sales Order {0} to its amendment {1}").format(order.amended_from, order.name),

@@ -3,6 +3,7 @@ translated message instead of a database error or a silent change.
 
 - a date or datetime that does not parse (MariaDB would refuse the row with a bare SQL error);
 - a number field given text, a list or a dict (Frappe would turn "abc" into 0);
+- a Text Editor value that is JSON, which Frappe's sanitiser leaves alone: sanitised all the same;
 - a link whose value fetches other fields (e.g. `customer` fetches `customer_name`): Frappe v15
   leaves such a link unchecked when the record does not exist.
 """
@@ -10,8 +11,14 @@ translated message instead of a database error or a silent change.
 import frappe
 from frappe import _
 from frappe.utils import get_datetime, getdate
+from frappe.utils.html_utils import is_json, sanitize_html
 
-from bizlink.exceptions import CancelledReferenceError, InvalidDateError, InvalidNumberError
+from bizlink.exceptions import (
+	CancelledReferenceError,
+	InvalidDateError,
+	InvalidNumberError,
+	ReferenceCustomerMismatchError,
+)
 
 NUMBER_TYPES = ("Int", "Float", "Currency", "Percent", "Duration")
 
@@ -26,6 +33,10 @@ def validate_input(doc) -> None:
 				check_date(row, df, value)
 			elif df.fieldtype in NUMBER_TYPES:
 				check_number(row, df, value)
+			elif df.fieldtype == "Text Editor" and isinstance(value, str) and is_json(value):
+				# Frappe's sanitiser leaves a JSON value alone, so '"<img src=x onerror=...>"' would be
+				# stored as it is and run in the desk, which shows a Text Editor's value as markup
+				row.set(df.fieldname, sanitize_html(value, always_sanitize=True))
 			elif df.fieldtype == "Link" and row.meta.get_fields_to_fetch(df.fieldname):
 				# a saved link was checked when it was set (and its record cannot be deleted since)
 				if row is not doc or doc.is_new() or doc.has_value_changed(df.fieldname):
@@ -98,3 +109,69 @@ def validate_not_cancelled(doc, fieldnames: tuple[str, ...]) -> None:
 				title=_("Cancelled Document"),
 				exc=CancelledReferenceError,
 			)
+
+
+# Links that must belong to the document's customer --------------------------------------------
+
+PARTY_LINKED = ("Contact", "Address")  # linked to customers through Dynamic Link
+
+
+def validate_customer_links(doc, skip: tuple[str, ...] = ()) -> None:
+	"""Every link of a document that has a customer must agree with it, derived from the meta: a
+	linked record with a `customer` field (order, delivery, job, invoice...) must be that customer's,
+	a Contact or Address must be linked to that customer. Checked when the link or the customer is
+	set or changed, so a ticket never copies another customer's email, a job another's phone."""
+	customer = doc.get("customer")
+	if not customer or doc.meta.get_field("customer").options != "Customer":
+		return
+	customer_changed = doc.is_new() or doc.has_value_changed("customer")
+	for df in doc.meta.get_link_fields():
+		value = doc.get(df.fieldname)
+		if not value or df.fieldname in ("customer", *skip) or df.options == "Customer":
+			continue
+		if not (customer_changed or doc.has_value_changed(df.fieldname)):
+			continue
+		if df.options in PARTY_LINKED:
+			owners = frappe.get_all(
+				"Dynamic Link",
+				filters={"parenttype": df.options, "parent": value, "link_doctype": "Customer"},
+				pluck="link_name",
+			)
+			belongs = customer in owners
+		elif frappe.get_meta(df.options).has_field("customer"):
+			owner = frappe.db.get_value(df.options, value, "customer")
+			belongs = not owner or owner == customer
+		else:
+			continue
+		if not belongs:
+			frappe.throw(
+				_("{0} {1} is not of customer {2}.").format(
+					_(df.label or df.options), frappe.bold(value), frappe.bold(customer)
+				),
+				title=_("Reference of Another Customer"),
+				exc=ReferenceCustomerMismatchError,
+			)
+
+
+REPORT_YEARS = (1900, 2200)  # a report period outside these is a typo (and past MariaDB's date range)
+
+
+def check_report_period(from_date, to_date) -> None:
+	"""A report's period: real dates, in order, within REPORT_YEARS."""
+	for value in (from_date, to_date):
+		if value and not REPORT_YEARS[0] <= getdate(value).year <= REPORT_YEARS[1]:
+			frappe.throw(
+				_("The period must fall between the years {0} and {1}, not {2}.").format(
+					REPORT_YEARS[0], REPORT_YEARS[1], frappe.bold(str(value)[:20])
+				),
+				title=_("Invalid Date"),
+				exc=InvalidDateError,
+			)
+	if from_date and to_date and getdate(from_date) > getdate(to_date):
+		frappe.throw(
+			_("The period starts on {0}, after it ends on {1}.").format(
+				frappe.bold(str(from_date)), frappe.bold(str(to_date))
+			),
+			title=_("Invalid Date"),
+			exc=InvalidDateError,
+		)

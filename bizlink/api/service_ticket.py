@@ -9,13 +9,21 @@ import hmac
 
 import frappe
 from frappe import _
+from frappe.rate_limiter import rate_limit
 from frappe.utils import add_days, cint, get_url, now_datetime
 from frappe.utils.password import get_encryption_key
 
+from bizlink.bizlink.doctype.service_ticket.service_ticket import (
+	get_delivery_of_serial,
+	throw_not_your_serial,
+)
 from bizlink.exceptions import FeedbackLinkExpiredError, InvalidFeedbackLinkError
 from bizlink.playbook import points_if_same
 
 LINK_VALID_DAYS = 14
+# guest and portal writes, per client address (Frappe's rate limiter; over it: 429)
+FEEDBACK_TRIES_PER_HOUR = 10  # per ticket link
+PORTAL_TICKETS_PER_HOUR = 20  # each one mails the customer and assigns an agent
 
 
 def sign(ticket: str, expires: int) -> str:
@@ -44,6 +52,7 @@ def check_link(ticket: str, expires, token: str) -> None:
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
+@rate_limit(key="ticket", limit=FEEDBACK_TRIES_PER_HOUR, seconds=60 * 60)
 def submit_feedback(
 	ticket: str, expires: int, token: str, rating: int | str, feedback: str | None = None
 ) -> dict:
@@ -73,6 +82,7 @@ def get_portal_ticket(name: str) -> "frappe.model.document.Document":
 
 
 @frappe.whitelist(methods=["POST"])
+@rate_limit(limit=PORTAL_TICKETS_PER_HOUR, seconds=60 * 60)
 def create_portal_ticket(subject: str, description: str | None = None, serial_no: str | None = None) -> str:
 	"""A portal customer records a problem; the ticket is theirs, never another customer's."""
 	if frappe.session.user == "Guest":
@@ -80,13 +90,17 @@ def create_portal_ticket(subject: str, description: str | None = None, serial_no
 	customers = get_portal_customers()
 	if not customers:
 		frappe.throw(_("Your user is not linked to a customer."), frappe.PermissionError)
+	if serial_no:
+		delivery = frappe.db.exists("Serial No", serial_no) and get_delivery_of_serial(serial_no)
+		if not delivery or delivery.customer not in customers:
+			throw_not_your_serial(serial_no)  # the same answer whether the serial exists or not
 	ticket = frappe.get_doc(
 		{
 			"doctype": "Service Ticket",
-			"subject": (subject or "").strip()[:140],
+			"subject": frappe.utils.strip_html(subject or "").strip()[:140],
 			"description": frappe.utils.escape_html(description or ""),
 			"serial_no": serial_no or None,
-			"customer": customers[0],
+			"customer": delivery.customer if serial_no else customers[0],
 			"channel": "Portal",
 			"raised_by": frappe.db.get_value("User", frappe.session.user, "email"),
 		}
@@ -105,6 +119,7 @@ SIMILARITY = {"item": 3, "ticket_type": 2, "customer_group": 1}
 def get_similar_resolved(ticket: str, limit: int = 5) -> list[dict]:
 	"""Resolved tickets like this one (same item +3, same type +2, same customer group +1), best first."""
 	frappe.has_permission("Service Ticket", "read", doc=ticket, throw=True)
+	limit = max(1, min(cint(limit), 20))
 	current = frappe.db.get_value(
 		"Service Ticket", ticket, ["name", "item", "ticket_type", "customer"], as_dict=True
 	)
@@ -134,9 +149,15 @@ def get_similar_resolved(ticket: str, limit: int = 5) -> list[dict]:
 		.where(score > 0)
 		.orderby(score, order=frappe.qb.desc)
 		.orderby(t.resolved_on, order=frappe.qb.desc)
-		.limit(min(int(limit), 20))
+		.limit(limit * 5)  # room for those the user may not read, left out below
 		.run(as_dict=True)
 	)
+	readable = set(
+		frappe.get_list("Service Ticket", filters={"name": ("in", [r.name for r in rows])}, pluck="name")
+		if rows
+		else ()
+	)
+	rows = [row for row in rows if row.name in readable][:limit]
 	for row in rows:
 		row.score = int(row.score)
 		row.reasons = [

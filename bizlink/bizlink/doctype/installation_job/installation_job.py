@@ -8,6 +8,7 @@ from frappe.utils import add_to_date, cint, flt, get_datetime, getdate, now_date
 
 from bizlink.bizlink.status_log import log_status_change, set_status
 from bizlink.exceptions import (
+	CrewChangeNotAllowedError,
 	CrewOverlapError,
 	EndBeforeStartError,
 	InstalledQtyExceedsDeliveredError,
@@ -18,8 +19,10 @@ from bizlink.exceptions import (
 	SerialNotOnDeliveryError,
 )
 from bizlink.fulfilment import refresh_stage
+from bizlink.guard import system_write
 from bizlink.installation import get_delivered_serial_nos, update_sales_order_installation
-from bizlink.validation import validate_input
+from bizlink.permissions import may_change_crew
+from bizlink.validation import validate_customer_links, validate_input
 
 OPEN_STATUSES = ("To Schedule", "Scheduled", "In Progress", "On Hold")
 STARTED_STATUSES = ("In Progress", "On Hold")
@@ -77,6 +80,7 @@ class InstallationJob(Document):
 		validate_input(self)
 		self.validate_not_cancelled()
 		self.validate_order()
+		validate_customer_links(self)
 		self.set_contact_details()
 		self.validate_schedule()
 		self.validate_crew()
@@ -104,24 +108,31 @@ class InstallationJob(Document):
 	@frappe.whitelist()
 	def start(self):
 		self.check_transition(("Scheduled",), "In Progress")
-		self.actual_start = now_datetime()
-		self.status = "In Progress"
-		self.save()
+		with system_write(self, "status", "actual_start"):
+			self.actual_start = now_datetime()
+			self.status = "In Progress"
+			self.save()
 
 	@frappe.whitelist()
 	def hold(self):
 		self.check_transition(("In Progress",), "On Hold")
-		self.status = "On Hold"
-		self.save()
+		with system_write(self, "status"):
+			self.status = "On Hold"
+			self.save()
 
 	@frappe.whitelist()
 	def resume(self):
 		self.check_transition(("On Hold",), "In Progress")
-		self.status = "In Progress"
-		self.save()
+		with system_write(self, "status"):
+			self.status = "In Progress"
+			self.save()
 
 	def check_transition(self, allowed_from: tuple, to: str):
-		if self.docstatus != 0 or self.status not in allowed_from:
+		# a whitelisted document method needs only read permission through `run_doc_method`
+		self.check_permission("write")
+		# judged on the stored job: a client document sent with the call may say anything
+		stored = frappe.db.get_value(self.doctype, self.name, ["docstatus", "status"], as_dict=True)
+		if not stored or stored.docstatus != 0 or stored.status not in allowed_from:
 			frappe.throw(
 				_("An installation job that is {0} cannot move to {1}.").format(
 					frappe.bold(_(self.status)), frappe.bold(_(to))
@@ -203,6 +214,7 @@ class InstallationJob(Document):
 			)
 
 	def validate_crew(self):
+		self.validate_crew_change()
 		seen = set()
 		for row in list(self.crew):
 			if row.user in seen:
@@ -213,25 +225,24 @@ class InstallationJob(Document):
 		if self.scheduled_start and self.crew and self.docstatus == 0:
 			self.check_crew_overlap()
 
+	def validate_crew_change(self):
+		"""Managers book the crew; a technician changing it would take over (or hand off) a job."""
+		if may_change_crew():
+			return
+		before = self.get_doc_before_save()
+		stored = sorted((row.user, cint(row.is_lead)) for row in (before.crew if before else []))
+		if sorted((row.user, cint(row.is_lead)) for row in self.crew) != stored:
+			frappe.throw(
+				_("Only an Installation Manager can change the crew of Installation Job {0}.").format(
+					frappe.bold(self.name)
+				),
+				title=_("Not Permitted"),
+				exc=CrewChangeNotAllowedError,
+			)
+
 	def check_crew_overlap(self):
-		job = frappe.qb.DocType("Installation Job")
-		crew = frappe.qb.DocType("Installation Job Technician")
-		clash = (
-			frappe.qb.from_(job)
-			.join(crew)
-			.on((crew.parent == job.name) & (crew.parenttype == "Installation Job"))
-			.select(job.name, crew.user, crew.technician_name, job.scheduled_start, job.scheduled_end)
-			.where(crew.user.isin([row.user for row in self.crew]))
-			.where(job.name != (self.name or ""))
-			.where(job.docstatus < 2)
-			.where(job.status.isin(OPEN_STATUSES))
-			.where(job.scheduled_start < self.scheduled_end)
-			.where(job.scheduled_end > self.scheduled_start)
-			.limit(1)
-			.run(as_dict=True)
-		)
+		clash = find_crew_clash(self)
 		if clash:
-			clash = clash[0]
 			frappe.throw(
 				_("{0} is already booked on Installation Job {1} from {2} to {3}.").format(
 					frappe.bold(clash.technician_name or clash.user),
@@ -399,6 +410,38 @@ class InstallationJob(Document):
 			note.flags.ignore_permissions = True
 			note.flags.ignore_links = True
 			note.cancel()
+
+
+def find_crew_clash(job) -> frappe._dict | None:
+	"""Another open job booking one of `job`'s crew at an overlapping time, read so that it holds.
+
+	The crew's User rows are locked first, so two saves booking the same technician run one after the
+	other; the overlap is then read with a locking read, which sees what the other save committed
+	(a plain read would see the transaction's older snapshot) and keeps it until this one commits.
+	"""
+	users = sorted({row.user for row in job.crew if row.user})
+	if not users or not job.scheduled_start or not job.scheduled_end:
+		return None
+	user = frappe.qb.DocType("User")
+	frappe.qb.from_(user).select(user.name).where(user.name.isin(users)).for_update().run()
+	ij = frappe.qb.DocType("Installation Job")
+	crew = frappe.qb.DocType("Installation Job Technician")
+	clash = (
+		frappe.qb.from_(ij)
+		.join(crew)
+		.on((crew.parent == ij.name) & (crew.parenttype == "Installation Job"))
+		.select(ij.name, crew.user, crew.technician_name, ij.scheduled_start, ij.scheduled_end)
+		.where(crew.user.isin(users))
+		.where(ij.name != (job.name or ""))
+		.where(ij.docstatus < 2)
+		.where(ij.status.isin(OPEN_STATUSES))
+		.where(ij.scheduled_start < job.scheduled_end)
+		.where(ij.scheduled_end > job.scheduled_start)
+		.limit(1)
+		.for_update()
+		.run(as_dict=True)
+	)
+	return clash[0] if clash else None
 
 
 def split_serials(serial_no: str | None) -> list[str]:

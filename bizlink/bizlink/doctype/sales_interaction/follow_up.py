@@ -48,7 +48,7 @@ def upsert_todo(doc, user: str, description: str) -> str:
 		"reference_name": doc.name,
 		"status": "Open",
 	}
-	if doc.todo and frappe.db.get_value("ToDo", doc.todo, "status") == "Open":
+	if own_todo(doc):
 		todo = frappe.get_doc("ToDo", doc.todo)
 		if any(todo.get(key) != value for key, value in values.items() if key != "date") or getdate(
 			todo.date
@@ -71,7 +71,7 @@ def upsert_event(doc, user: str, description: str) -> str:
 		"reference_doctype": DOCTYPE,
 		"reference_docname": doc.name,
 	}
-	if doc.event and frappe.db.exists("Event", doc.event):
+	if own_event(doc):
 		event = frappe.get_doc("Event", doc.event)
 		event.update(values)
 		event.save(ignore_permissions=True)
@@ -83,12 +83,26 @@ def upsert_event(doc, user: str, description: str) -> str:
 	return event.name
 
 
+def own_todo(doc) -> bool:
+	"""The interaction's ToDo is open and is the one BizLink made for it: BizLink acts on it with
+	elevated rights, so it never touches a ToDo the interaction merely names."""
+	return bool(doc.todo) and frappe.db.exists(
+		"ToDo", {"name": doc.todo, "reference_type": DOCTYPE, "reference_name": doc.name, "status": "Open"}
+	)
+
+
+def own_event(doc) -> bool:
+	# an Event keeps no reference to the interaction: that `event` is the one BizLink made is held by
+	# bizlink.guard (a read-only field no payload can set)
+	return bool(doc.event) and bool(frappe.db.exists("Event", doc.event))
+
+
 def remove_follow_up(doc) -> None:
-	if doc.todo and frappe.db.get_value("ToDo", doc.todo, "status") == "Open":
+	if own_todo(doc):
 		todo = frappe.get_doc("ToDo", doc.todo)
 		todo.status = "Cancelled"
 		todo.save(ignore_permissions=True)
-	if doc.event and frappe.db.exists("Event", doc.event):
+	if own_event(doc):
 		frappe.delete_doc("Event", doc.event, ignore_permissions=True, force=True)
 	if not doc.flags.in_delete and (doc.todo or doc.event):
 		doc.db_set({"todo": None, "event": None}, update_modified=False)

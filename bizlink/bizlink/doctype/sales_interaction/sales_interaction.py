@@ -17,7 +17,7 @@ from bizlink.exceptions import (
 	ReferenceCustomerMismatchError,
 )
 from bizlink.overrides.customer import update_interaction_summary
-from bizlink.validation import validate_input, validate_not_cancelled
+from bizlink.validation import validate_customer_links, validate_input, validate_not_cancelled
 
 MAX_DURATION_MINUTES = 24 * 60
 PARTY_TYPES = ("Lead", "Prospect")
@@ -68,6 +68,7 @@ class SalesInteraction(Document):
 		self.validate_next_action_date()
 		self.validate_contact()
 		self.validate_references()
+		validate_customer_links(self, skip=("contact",))  # any other link; the contact: leads too
 		self.set_follow_up_status()
 
 	def on_update(self):

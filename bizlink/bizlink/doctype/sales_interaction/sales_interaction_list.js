@@ -1,9 +1,11 @@
 frappe.listview_settings["Sales Interaction"] = {
 	add_fields: ["outcome", "outcome_category", "follow_up_status", "next_action_date"],
 	get_indicator(doc) {
+		// the desk puts the label and the filter into markup as they are: an outcome is named by users
+		const esc = frappe.utils.escape_html;
 		const colors = { Won: "green", Positive: "blue", Neutral: "orange", Negative: "red", Lost: "gray" };
 		if (doc.outcome) {
-			return [__(doc.outcome), colors[doc.outcome_category] || "gray", `outcome,=,${doc.outcome}`];
+			return [esc(__(doc.outcome)), colors[doc.outcome_category] || "gray", esc(`outcome,=,${doc.outcome}`)];
 		}
 		if (doc.follow_up_status === "Open" && doc.next_action_date < frappe.datetime.get_today()) {
 			return [__("Follow-up Overdue"), "red", "follow_up_status,=,Open"];

@@ -4,7 +4,7 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import cint, date_diff, getdate, now_datetime, time_diff_in_seconds, today
+from frappe.utils import cint, date_diff, getdate, now_datetime, strip_html, time_diff_in_seconds, today
 
 from bizlink.bizlink.status_log import log_status_change
 from bizlink.exceptions import (
@@ -12,11 +12,12 @@ from bizlink.exceptions import (
 	InvalidStatusTransitionError,
 	MissingCustomerError,
 	MissingResolutionError,
+	PortalSerialError,
 	ReferenceCustomerMismatchError,
 	ReopenWindowError,
 	SerialOfAnotherCustomerError,
 )
-from bizlink.validation import validate_input, validate_not_cancelled
+from bizlink.validation import validate_customer_links, validate_input, validate_not_cancelled
 
 RESOLVED_STATUSES = ("Resolved", "Closed")
 MAX_FEEDBACK = 2000  # characters: the rating page is public
@@ -123,6 +124,8 @@ class ServiceTicket(Document):
 		delivery = get_delivery_of_serial(self.serial_no)
 		if delivery:
 			if self.customer and delivery.customer != self.customer:
+				if not is_desk_user():
+					throw_not_your_serial(self.serial_no)  # never tell a customer who else bought it
 				frappe.throw(
 					_("Serial No {0} was delivered to {1}, not to customer {2}.").format(
 						frappe.bold(self.serial_no),
@@ -153,6 +156,7 @@ class ServiceTicket(Document):
 					title=_("Reference of Another Customer"),
 					exc=ReferenceCustomerMismatchError,
 				)
+		validate_customer_links(self, skip=("sales_order",))
 
 	# Status ------------------------------------------------------------------------------------
 
@@ -191,9 +195,11 @@ class ServiceTicket(Document):
 				exc=ReopenWindowError,
 			)
 
-	@frappe.whitelist()
 	def rate(self, rating: int | str, feedback: str | None = None):
-		"""The customer's rating (1 to 5) of a resolved ticket: once."""
+		"""The customer's rating (1 to 5) of a resolved ticket: once.
+
+		Not a whitelisted method: only the customer's signed link (`submit_feedback`) calls it. Staff
+		cannot write a rating on any path (the rating fields are held, see `bizlink.guard`)."""
 		given = rating
 		try:
 			rating = int(str(rating).strip())
@@ -220,8 +226,26 @@ class ServiceTicket(Document):
 				title=_("Feedback Too Long"),
 				exc=InvalidRatingError,
 			)
-		# the Rating field stores a fraction of the stars
-		self.db_set({"rating": rating / 5, "feedback": feedback, "rated_on": now_datetime()})
+		# the Rating field stores a fraction of the stars; what a guest typed is kept as plain text
+		self.db_set({"rating": rating / 5, "feedback": strip_html(feedback), "rated_on": now_datetime()})
+
+
+def is_desk_user() -> bool:
+	return (
+		frappe.session.user == "Administrator"
+		or frappe.get_cached_value("User", frappe.session.user, "user_type") == "System User"
+	)
+
+
+def throw_not_your_serial(serial_no: str):
+	"""The one answer a portal customer gets for a serial that is not theirs, whether it exists or not."""
+	frappe.throw(
+		_("Serial No {0} is not among the products delivered to you.").format(
+			frappe.bold(str(serial_no)[:140])
+		),
+		title=_("Unknown Serial No"),
+		exc=PortalSerialError,
+	)
 
 
 def get_delivery_of_serial(serial_no: str) -> frappe._dict | None:

@@ -7,13 +7,16 @@ from frappe.query_builder.functions import Count, Sum
 from frappe.utils import add_months, flt, getdate, today
 
 from bizlink.market import DIMENSIONS, base_query, run_aggregate
+from bizlink.permissions import scope_report_to_companies
 from bizlink.segments import segment_query
+from bizlink.validation import check_report_period
 
 DEFAULT_DIMENSIONS = ["Customer Group", "Territory"]
 
 
 def execute(filters: dict | None = None):
 	filters = normalise(filters)
+	scope_report_to_companies(filters)
 	columns = get_columns(filters)
 	data = get_data(filters)
 	return columns, data, None, get_chart(filters, data)
@@ -23,6 +26,7 @@ def normalise(filters) -> frappe._dict:
 	filters = frappe._dict(filters or {})
 	filters.to_date = getdate(filters.to_date or today())
 	filters.from_date = getdate(filters.from_date or add_months(filters.to_date, -12))
+	check_report_period(filters.from_date, filters.to_date)
 	dims = filters.dimensions or DEFAULT_DIMENSIONS
 	if isinstance(dims, str):
 		dims = frappe.parse_json(dims) if dims.startswith("[") else [d.strip() for d in dims.split(",")]

@@ -9,6 +9,8 @@ from pypika.terms import Term
 from pypika.utils import format_alias_sql
 
 from bizlink.fulfilment import STAGES
+from bizlink.permissions import scope_report_to_companies
+from bizlink.validation import check_report_period
 
 
 class PercentileCont(Term):
@@ -27,6 +29,8 @@ class PercentileCont(Term):
 
 def execute(filters: dict | None = None):
 	filters = frappe._dict(filters or {})
+	scope_report_to_companies(filters)
+	check_report_period(filters.from_date, filters.to_date)
 	data = get_data(filters)
 	return get_columns(), data, None, get_chart(data)
 

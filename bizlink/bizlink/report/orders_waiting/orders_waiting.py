@@ -7,12 +7,14 @@ from frappe.query_builder.functions import Now
 from frappe.utils import add_to_date, now_datetime
 
 from bizlink.fulfilment import STAGES
+from bizlink.permissions import scope_report_to_companies
 
 LIMIT = 500
 
 
 def execute(filters: dict | None = None):
 	filters = frappe._dict(filters or {})
+	scope_report_to_companies(filters)
 	return get_columns(), get_data(filters)
 
 

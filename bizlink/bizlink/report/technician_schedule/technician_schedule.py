@@ -5,7 +5,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, getdate, today
 
-from bizlink.permissions import installation_job_query
+from bizlink.permissions import allowed_companies, installation_job_query
 
 MAX_DAYS = 31
 
@@ -71,6 +71,9 @@ def get_data(filters) -> list[dict]:
 	)
 	if filters.technician:
 		query = query.where(crew.user == filters.technician)
+	companies = allowed_companies()
+	if companies is not None:  # User Permissions on Company
+		query = query.where(job.company.isin(companies))
 	rows = query.run(as_dict=True)
 	if installation_job_query():  # a technician: only the jobs whose crew they are in
 		rows = [row for row in rows if row.technician == frappe.session.user]

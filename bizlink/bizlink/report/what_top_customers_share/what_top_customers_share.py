@@ -8,6 +8,7 @@ from frappe.query_builder.functions import Count, Sum
 
 from bizlink.bizlink.report.market_segments.market_segments import normalise
 from bizlink.market import base_query, run_aggregate
+from bizlink.permissions import readable_customers, scope_report_to_companies
 
 ATTRIBUTES = (
 	("age_band", "Age Band"),
@@ -20,6 +21,7 @@ MAX_TOP = 500
 
 def execute(filters: dict | None = None):
 	filters = normalise(filters)
+	scope_report_to_companies(filters)
 	selection = get_selection(filters)
 	data = get_lift(selection)
 	message = _("{0} customers selected: the top {1} by revenue from {2} to {3}{4}.").format(
@@ -55,6 +57,7 @@ def get_selection(filters) -> list[str]:
 	query = (
 		query.select(customer.name)
 		.where(measures["revenue"] > 0)
+		.where(readable_customers(customer))
 		.orderby(measures["revenue"], order=frappe.qb.desc)
 		.orderby(customer.name)
 		.limit(top)
