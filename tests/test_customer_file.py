@@ -163,6 +163,8 @@ def test_sales_user_reads_customer_file(market):
 
 
 def test_user_permission_on_customer_is_respected(market):
+	# A has similar customers (T first) for a user who may read them all
+	assert [row["customer"] for row in get_customer_playbook(market.a)["similar"]][:1] == [market.t]
 	user = make_user(roles=["Sales User"])
 	frappe.get_doc(
 		{"doctype": "User Permission", "user": user.name, "allow": "Customer", "for_value": market.a}

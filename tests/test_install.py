@@ -77,16 +77,52 @@ def test_workspace_links_what_bizlink_ships():
 	assert frappe.db.exists("Page", "customer-file")
 
 
-def test_number_cards_count():
+def card_count(name: str) -> int:
+	"""What the desk shows on a number card: the count with the card's own filters."""
 	from frappe.desk.doctype.number_card.number_card import get_result
 
-	for card in frappe.get_doc("Workspace", "BizLink").number_cards:
-		doc = frappe.get_doc("Number Card", card.number_card_name)
-		assert get_result(doc.as_dict(), "[]") >= 0
+	card = frappe.get_doc("Number Card", name)
+	return get_result(card.as_dict(), card.filters_json)
+
+
+def test_number_cards_count():
+	from test_service_ticket import make_ticket
+
+	from bizlink.factories import make_customer, make_item, make_sales_order
+
+	cards = [card.number_card_name for card in frappe.get_doc("Workspace", "BizLink").number_cards]
+	assert set(cards) == {
+		"Overdue Follow-ups",
+		"Installations to Schedule",
+		"Installations This Week",
+		"Orders Waiting Over 14 Days",
+		"Open Service Tickets",
+		"Tickets Due Today",
+	}
+	for card in cards:  # each card's filters name fields the site has (else: an error), and count
+		document_type = frappe.db.get_value("Number Card", card, "document_type")
+		assert card_count(card) <= frappe.db.count(document_type), card
+	open_tickets, to_schedule = card_count("Open Service Tickets"), card_count("Installations to Schedule")
+	customer = make_customer(city=None).name
+	make_ticket(customer, status="Open")
+	make_ticket(customer, status="Resolved", resolution_details="<p>Fixed</p>")  # not counted
+	item = make_item(bizlink_requires_installation=1, bizlink_installation_hours=2)
+	make_sales_order(customer, items=[{"item_code": item.name, "qty": 1, "rate": 100}])
+	assert card_count("Open Service Tickets") == open_tickets + 1
+	assert card_count("Installations to Schedule") == to_schedule + 1
 
 
 def test_role_profiles():
-	from bizlink.install import ROLE_PROFILES
-
-	for profile, roles in ROLE_PROFILES.items():
-		assert {r.role for r in frappe.get_doc("Role Profile", profile).roles} == set(roles)
+	# the README's list of role profiles, written out (not the install code's own table)
+	expected = {
+		"BizLink Salesperson": {"Sales User"},
+		"BizLink Sales Manager": {"Sales User", "Sales Manager"},
+		"BizLink Installation Technician": {"Installation Technician"},
+		"BizLink Installation Manager": {"Installation Manager", "Sales User"},
+		"BizLink Support Agent": {"Support Team"},
+		"BizLink Support Manager": {"Support Team", "Support Manager"},
+	}
+	profiles = frappe.get_all("Role Profile", filters={"name": ("like", "BizLink %")}, pluck="name")
+	assert set(profiles) == set(expected)
+	for profile, roles in expected.items():
+		assert {r.role for r in frappe.get_doc("Role Profile", profile).roles} == roles, profile

@@ -392,9 +392,17 @@ def queued_emails_since(before: int) -> list[dict]:
 	return queued
 
 
-def test_crew_is_told_when_scheduled_and_crew_and_customer_reminded_the_day_before(order, outgoing_email):
+def test_crew_is_told_when_scheduled_and_crew_and_customer_reminded_the_day_before(boiler, outgoing_email):
 	from frappe.email.doctype.notification.notification import evaluate_alert
 
+	from bizlink.factories import make_customer
+
+	customer = make_customer()
+	order = make_sales_order(
+		customer.name,
+		items=[{"item_code": boiler.name, "qty": 1, "rate": 1800}],
+		contact_person=customer.customer_primary_contact,  # whom the customer reminder goes to
+	)
 	tech = technician()
 	before = frappe.db.count("Email Queue")
 	job = schedule(job_of(order), 0, [tech])  # tomorrow
@@ -408,8 +416,8 @@ def test_crew_is_told_when_scheduled_and_crew_and_customer_reminded_the_day_befo
 			evaluate_alert(doc, alert, alert.event)
 	reminders = queued_emails_since(before)
 	assert any(tech in q["recipients"] and job.customer_name in q["message"] for q in reminders)
-	if job.contact_email:
-		assert any(job.contact_email in q["recipients"] for q in reminders)
+	assert job.contact_email == frappe.db.get_value("Contact", customer.customer_primary_contact, "email_id")
+	assert any(job.contact_email in q["recipients"] for q in reminders)
 
 
 def test_technician_schedule_shows_each_technicians_day(boiler):
