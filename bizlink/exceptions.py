@@ -129,3 +129,7 @@ class PortalSerialError(frappe.ValidationError):
 
 class CompanyNotPermittedError(frappe.PermissionError):
 	"""A report asked for a company outside the user's User Permissions."""
+
+
+class ChildRowAloneError(frappe.PermissionError):
+	"""A child row saved or deleted on its own instead of through its parent."""

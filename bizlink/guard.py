@@ -18,9 +18,12 @@ Child rows are matched to the stored rows by name; a row whose name belongs to a
 taken as a new row (saving it under its name would move the other document's row here).
 """
 
+import weakref
 from contextlib import contextmanager
 
 import frappe
+from frappe import _
+from frappe.model.document import Document
 
 NOT_HELD = {"amended_from"}  # set by Frappe itself on amend
 
@@ -105,3 +108,54 @@ def default_of(df):
 	if df.fieldtype in frappe.model.numeric_fieldtypes:
 		return frappe.utils.cint(df.default) if df.fieldtype in ("Int", "Check") else 0
 	return df.default or None
+
+
+class ChildRow(Document):
+	"""Base of BizLink's child DocTypes: a row is read and changed only through its parent.
+
+	Frappe v15 judges a child row fetched on its own (`GET/PUT/DELETE /api/resource/<child>/<name>`,
+	`frappe.client.get/delete`, `getdoc`) only by the parent DocType's role permissions: its
+	`parent_doc` is unset, so the parent's record rule (a technician's crew) is never asked. Here the
+	row's parent is the one stored for it (never the `parent` a payload sends), so reads follow the
+	parent's rule; and a row is never saved or deleted on its own, where neither the parent's rule nor
+	its held fields would apply: it is changed by saving its parent."""
+
+	@property
+	def parent_doc(self):
+		ref = getattr(self, "_parent_doc", None)
+		if isinstance(ref, weakref.ReferenceType):
+			ref = ref()
+		if ref is None and self.name and not self.get("__islocal"):
+			stored = frappe.db.get_value(self.doctype, self.name, ["parenttype", "parent"], as_dict=True)
+			if stored and stored.parenttype and stored.parent:
+				ref = frappe.get_doc(stored.parenttype, stored.parent)
+		return ref
+
+	@parent_doc.setter
+	def parent_doc(self, value):
+		self._parent_doc = value
+
+	@parent_doc.deleter
+	def parent_doc(self):
+		self._parent_doc = None
+
+	def before_validate(self):
+		refuse_alone(self)
+
+	def on_trash(self):
+		refuse_alone(self)
+
+
+def refuse_alone(row) -> None:
+	"""A child row saved or deleted on its own, by a user: refused (see `ChildRow`)."""
+	from bizlink.exceptions import ChildRowAloneError
+
+	if row.flags.ignore_permissions:
+		return
+	frappe.throw(
+		_("Change the rows of {0} {1} by saving the {0} itself.").format(
+			_(row.parenttype or "parent"), frappe.bold(row.parent or "")
+		),
+		title=_("Not Permitted"),
+		exc=ChildRowAloneError,
+	)

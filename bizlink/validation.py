@@ -144,13 +144,16 @@ def validate_customer_links(doc, skip: tuple[str, ...] = ()) -> None:
 		else:
 			continue
 		if not belongs:
-			frappe.throw(
-				_("{0} {1} is not of customer {2}.").format(
-					_(df.label or df.options), frappe.bold(value), frappe.bold(customer)
-				),
-				title=_("Reference of Another Customer"),
-				exc=ReferenceCustomerMismatchError,
-			)
+			throw_not_of_customer(df.options, value, customer)
+
+
+def throw_not_of_customer(doctype: str, name: str, customer: str):
+	"""A reference that is not the customer's, told without saying whose it is."""
+	frappe.throw(
+		_("{0} {1} is not of customer {2}.").format(_(doctype), frappe.bold(name), frappe.bold(customer)),
+		title=_("Reference of Another Customer"),
+		exc=ReferenceCustomerMismatchError,
+	)
 
 
 REPORT_YEARS = (1900, 2200)  # a report period outside these is a typo (and past MariaDB's date range)

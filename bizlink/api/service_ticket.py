@@ -10,7 +10,7 @@ import hmac
 import frappe
 from frappe import _
 from frappe.rate_limiter import rate_limit
-from frappe.utils import add_days, cint, get_url, now_datetime
+from frappe.utils import add_days, add_to_date, cint, get_url, now_datetime
 from frappe.utils.password import get_encryption_key
 
 from bizlink.bizlink.doctype.service_ticket.service_ticket import (
@@ -21,9 +21,11 @@ from bizlink.exceptions import FeedbackLinkExpiredError, InvalidFeedbackLinkErro
 from bizlink.playbook import points_if_same
 
 LINK_VALID_DAYS = 14
-# guest and portal writes, per client address (Frappe's rate limiter; over it: 429)
-FEEDBACK_TRIES_PER_HOUR = 10  # per ticket link
-PORTAL_TICKETS_PER_HOUR = 20  # each one mails the customer and assigns an agent
+# guest and portal writes (over them: 429). Frappe's rate limiter keys on the client address, which
+# a client can claim (X-Forwarded-For): the feedback limit keys on the ticket alone, and the portal
+# limit is also counted per user in the database
+FEEDBACK_TRIES_PER_HOUR = 10  # per ticket, whoever tries
+PORTAL_TICKETS_PER_HOUR = 20  # per address and per user: each one mails the customer and assigns an agent
 
 
 def sign(ticket: str, expires: int) -> str:
@@ -52,7 +54,7 @@ def check_link(ticket: str, expires, token: str) -> None:
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
-@rate_limit(key="ticket", limit=FEEDBACK_TRIES_PER_HOUR, seconds=60 * 60)
+@rate_limit(key="ticket", limit=FEEDBACK_TRIES_PER_HOUR, seconds=60 * 60, ip_based=False)
 def submit_feedback(
 	ticket: str, expires: int, token: str, rating: int | str, feedback: str | None = None
 ) -> dict:
@@ -90,6 +92,19 @@ def create_portal_ticket(subject: str, description: str | None = None, serial_no
 	customers = get_portal_customers()
 	if not customers:
 		frappe.throw(_("Your user is not linked to a customer."), frappe.PermissionError)
+	recent = frappe.db.count(
+		"Service Ticket",
+		{
+			"owner": frappe.session.user,
+			"channel": "Portal",
+			"creation": (">", add_to_date(now_datetime(), hours=-1)),
+		},
+	)
+	if recent >= PORTAL_TICKETS_PER_HOUR:
+		frappe.throw(
+			_("You hit the rate limit because of too many requests. Please try after sometime."),
+			frappe.RateLimitExceededError,
+		)
 	if serial_no:
 		delivery = frappe.db.exists("Serial No", serial_no) and get_delivery_of_serial(serial_no)
 		if not delivery or delivery.customer not in customers:

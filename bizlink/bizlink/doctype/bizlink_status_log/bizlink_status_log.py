@@ -1,10 +1,10 @@
 # Copyright (c) 2026, BizLink contributors
 # For license information, please see license.txt
 
-from frappe.model.document import Document
+from bizlink.guard import ChildRow
 
 
-class BizLinkStatusLog(Document):
+class BizLinkStatusLog(ChildRow):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 

@@ -239,6 +239,19 @@ class InstallationJob(Document):
 				title=_("Not Permitted"),
 				exc=CrewChangeNotAllowedError,
 			)
+		# nor what is installed (the item rows) or must be checked (the template, its mandatory checks)
+		stored_checks = before.checklist if before else []
+		kept = {row.name for row in self.checklist}
+		removed = [row for row in stored_checks if row.mandatory and row.name not in kept]
+		items_changed = before and {r.name for r in self.items} != {r.name for r in before.items}
+		if (before and self.checklist_template != before.checklist_template) or removed or items_changed:
+			frappe.throw(
+				_(
+					"Only an Installation Manager can change the items or checklist of Installation Job {0}."
+				).format(frappe.bold(self.name)),
+				title=_("Not Permitted"),
+				exc=CrewChangeNotAllowedError,
+			)
 
 	def check_crew_overlap(self):
 		clash = find_crew_clash(self)

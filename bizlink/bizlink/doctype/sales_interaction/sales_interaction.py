@@ -17,7 +17,12 @@ from bizlink.exceptions import (
 	ReferenceCustomerMismatchError,
 )
 from bizlink.overrides.customer import update_interaction_summary
-from bizlink.validation import validate_customer_links, validate_input, validate_not_cancelled
+from bizlink.validation import (
+	throw_not_of_customer,
+	validate_customer_links,
+	validate_input,
+	validate_not_cancelled,
+)
 
 MAX_DURATION_MINUTES = 24 * 60
 PARTY_TYPES = ("Lead", "Prospect")
@@ -180,6 +185,8 @@ class SalesInteraction(Document):
 	def check_reference(self, doctype: str, name: str, party: tuple, parties: set):
 		if party in parties:
 			return
+		if not frappe.has_permission(doctype, "read", doc=name):
+			throw_not_of_customer(doctype, name, self.customer)  # never whose it is
 		frappe.throw(
 			_("{0} {1} belongs to {2}, not to customer {3}.").format(
 				_(doctype),

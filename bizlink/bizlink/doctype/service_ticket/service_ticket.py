@@ -17,7 +17,12 @@ from bizlink.exceptions import (
 	ReopenWindowError,
 	SerialOfAnotherCustomerError,
 )
-from bizlink.validation import validate_customer_links, validate_input, validate_not_cancelled
+from bizlink.validation import (
+	throw_not_of_customer,
+	validate_customer_links,
+	validate_input,
+	validate_not_cancelled,
+)
 
 RESOLVED_STATUSES = ("Resolved", "Closed")
 MAX_FEEDBACK = 2000  # characters: the rating page is public
@@ -126,6 +131,8 @@ class ServiceTicket(Document):
 			if self.customer and delivery.customer != self.customer:
 				if not is_desk_user():
 					throw_not_your_serial(self.serial_no)  # never tell a customer who else bought it
+				if not frappe.has_permission("Delivery Note", "read", doc=delivery.delivery_note):
+					throw_not_of_customer("Serial No", self.serial_no, self.customer)  # nor an agent
 				frappe.throw(
 					_("Serial No {0} was delivered to {1}, not to customer {2}.").format(
 						frappe.bold(self.serial_no),
@@ -149,6 +156,8 @@ class ServiceTicket(Document):
 		if self.sales_order:
 			so_customer = frappe.db.get_value("Sales Order", self.sales_order, "customer")
 			if so_customer != self.customer:
+				if not frappe.has_permission("Sales Order", "read", doc=self.sales_order):
+					throw_not_of_customer("Sales Order", self.sales_order, self.customer)  # never whose
 				frappe.throw(
 					_("Sales Order {0} belongs to {1}, not to customer {2}.").format(
 						frappe.bold(self.sales_order), frappe.bold(so_customer), frappe.bold(self.customer)
