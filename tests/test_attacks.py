@@ -960,3 +960,175 @@ def test_unbounded_inputs_are_answered_not_crashed(world):
 	tally("unbounded inputs", playbook.status_code >= 500 or segments.status_code >= 500)
 	assert playbook.status_code == 200, text(playbook)[:300]
 	assert segments.status_code == 417, text(segments)[:300]
+
+
+# 11. Child rows on their own (found by the served-site review) -----------------------------------
+
+
+def bizlink_child_doctypes() -> list[str]:
+	return sorted(frappe.get_all("DocType", {"module": "BizLink", "istable": 1}, pluck="name"))
+
+
+def rows_of(doctype: str, job: str) -> list[str]:
+	return frappe.get_all(doctype, {"parent": job, "parenttype": JOB}, pluck="name", order_by="idx")
+
+
+def child_fingerprint(doctype: str, job: str) -> list:
+	frappe.db.rollback()
+	fields = [
+		df.fieldname
+		for df in frappe.get_meta(doctype).fields
+		if df.fieldtype not in frappe.model.no_value_fields
+	]
+	return frappe.get_all(
+		doctype, {"parent": job, "parenttype": JOB}, ["name", "parent", *fields], order_by="idx"
+	)
+
+
+def test_every_child_doctype_is_a_child_row():
+	from bizlink.guard import ChildRow
+
+	for doctype in bizlink_child_doctypes():
+		assert issubclass(frappe.get_doc({"doctype": doctype}).__class__, ChildRow), doctype
+
+
+@pytest.mark.parametrize(
+	"doctype",
+	[
+		"Installation Job Technician",
+		"Installation Job Item",
+		"Installation Job Checklist Item",
+		"BizLink Status Log",
+	],
+)
+def test_a_child_row_is_neither_read_nor_changed_on_its_own(world, doctype):
+	"""GET/PUT/DELETE `/api/resource/<child>/<row>`, `frappe.client.get/delete`: another job's rows are
+	not read; no row (not even one of one's own job) is changed or moved on its own."""
+	me = world.users["Installation Technician"]
+	own, other = world.job.name, world.other_job.name
+	frappe.db.rollback()
+	if not rows_of(doctype, other):  # give the victim job a row of this table
+		victim = frappe.get_doc(JOB, other)
+		if doctype == "Installation Job Checklist Item":
+			victim.append("checklist", {"description": "Comprobar presión", "mandatory": 1})
+		victim.save(ignore_permissions=True)
+		frappe.db.commit()
+	if not rows_of(doctype, own):
+		mine = frappe.get_doc(JOB, own)
+		if doctype == "Installation Job Checklist Item":
+			mine.append("checklist", {"description": "Comprobar presión", "mandatory": 1})
+		mine.notes = f"<p>{random_string(6)}</p>"
+		mine.save(ignore_permissions=True)
+		frappe.db.commit()
+	theirs, mine = rows_of(doctype, other)[0], rows_of(doctype, own)[0]
+	before = (child_fingerprint(doctype, own), child_fingerprint(doctype, other), fingerprint(other))
+	meta = frappe.get_meta(doctype)
+	field = next(
+		df
+		for df in meta.fields
+		if df.fieldtype in ("Data", "Link", "Check", "Select", "Small Text", "Int", "Float")
+	)
+	value = me if field.fieldtype == "Link" and field.options == "User" else forged(field)
+	reads = [
+		world.api.resource(me, "GET", doctype, theirs),
+		call(world, me, "frappe.client.get", http="GET", doctype=doctype, name=theirs),
+	]
+	writes = [
+		world.api.resource(me, "PUT", doctype, mine, json={"parent": other}),
+		world.api.resource(me, "PUT", doctype, theirs, json={field.fieldname: value}),
+		world.api.resource(me, "PUT", doctype, mine, json={field.fieldname: value}),
+		world.api.resource(me, "DELETE", doctype, theirs),
+		call(world, me, "frappe.client.delete", doctype=doctype, name=theirs),
+	]
+	# frappe.client.delete takes a row out through its parent, saved as the user: the parent's rules
+	# apply (crew, items and mandatory checks are the managers', the status log is held), so what
+	# counts is what is stored after it
+	call(world, me, "frappe.client.delete", doctype=doctype, name=mine)
+	after = (child_fingerprint(doctype, own), child_fingerprint(doctype, other), fingerprint(other))
+	got_in = [ok(r) for r in reads + writes]
+	for hit in got_in:
+		tally("child rows on their own", hit)
+	assert not any(got_in), [(i, r.status_code, text(r)[:160]) for i, r in enumerate(reads + writes) if ok(r)]
+	assert after == before
+
+
+def test_a_technician_cannot_share_their_job(world):
+	me = world.users["Installation Technician"]
+	response = call(
+		world,
+		me,
+		"frappe.share.add",
+		doctype=JOB,
+		name=world.job.name,
+		user=world.rival,
+		read=1,
+		write=1,
+		share=1,
+	)
+	frappe.db.rollback()
+	shared = frappe.db.exists(
+		"DocShare", {"share_doctype": JOB, "share_name": world.job.name, "user": world.rival}
+	)
+	tally("sharing", ok(response) or bool(shared))
+	forget_assignments(world.job.name)
+	assert not ok(response) and not shared
+
+
+def test_an_agent_is_not_told_whose_order_or_serial_it_is(world):
+	"""Support may pick but not read orders and deliveries: a refusal does not name their customer."""
+	agent = world.users["Support Team"]
+	ticket = world.samples["Service Ticket"].name
+	names = (world.other_customer.name, world.other_customer.customer_name)
+	for payload in ({"sales_order": world.other_order.name}, {"serial_no": world.serial}):
+		response = world.api.resource(agent, "PUT", "Service Ticket", ticket, json=payload)
+		leaked = any(name in text(response) for name in names)
+		tally("portal and guest messages", leaked or ok(response))
+		assert response.status_code == 417 and not leaked, text(response)[:300]
+
+
+def test_a_claimed_client_address_does_not_escape_the_feedback_limit(world):
+	from bizlink.api.service_ticket import FEEDBACK_TRIES_PER_HOUR
+
+	frappe.cache.delete_keys("rl:")
+	codes = [
+		guest(
+			world,
+			"POST",
+			"/api/method/bizlink.api.service_ticket.submit_feedback",
+			data={"ticket": world.other_ticket.name, "expires": 9999999999, "token": "forged", "rating": 5},
+			headers={"X-Forwarded-For": f"10.9.{n}.1"},
+		).status_code
+		for n in range(FEEDBACK_TRIES_PER_HOUR + 1)
+	]
+	frappe.cache.delete_keys("rl:")
+	tally("rate limits", codes[-1] != 429)
+	assert codes[-1] == 429, codes
+
+
+def test_portal_tickets_are_limited_per_user_whatever_address_they_claim(world):
+	from bizlink.api.service_ticket import PORTAL_TICKETS_PER_HOUR
+
+	me = world.users["Customer"]
+	frappe.db.rollback()
+	made = frappe.db.count("Service Ticket", {"owner": me, "channel": "Portal"})
+	for n in range(max(0, PORTAL_TICKETS_PER_HOUR - made)):  # earlier tests of the module filed some
+		frappe.cache.delete_keys("rl:")
+		response = world.api.request(
+			me,
+			"POST",
+			"/api/method/bizlink.api.service_ticket.create_portal_ticket",
+			data={"subject": f"Fuga {n}"},
+			headers={"X-Forwarded-For": f"10.8.{n}.1"},
+		)
+		assert ok(response), text(response)[:300]
+		world.made.append(("Service Ticket", response.json["message"]))
+	frappe.cache.delete_keys("rl:")
+	over = world.api.request(
+		me,
+		"POST",
+		"/api/method/bizlink.api.service_ticket.create_portal_ticket",
+		data={"subject": "Una más"},
+		headers={"X-Forwarded-For": "10.8.200.1"},
+	)
+	tally("rate limits", over.status_code != 429)
+	assert over.status_code == 429, text(over)[:300]

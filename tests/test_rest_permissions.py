@@ -94,13 +94,16 @@ class Api:
 		self.site = site
 		self.keys: dict[str, str] = {}
 
-	def request(self, user: str, method: str, path: str, **kwargs):
+	def request(self, user: str, method: str, path: str, headers: dict | None = None, **kwargs):
 		result = {}
 
 		def run():
 			with patch("frappe.app.get_site_name", return_value=self.site):
 				result["response"] = self.client.open(
-					path, method=method, headers={"Authorization": f"token {self.keys[user]}"}, **kwargs
+					path,
+					method=method,
+					headers={"Authorization": f"token {self.keys[user]}", **(headers or {})},
+					**kwargs,
 				)
 
 		thread = threading.Thread(target=run)
