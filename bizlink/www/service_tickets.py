@@ -3,6 +3,7 @@
 
 import frappe
 from frappe import _
+from frappe.utils.html_utils import sanitize_html
 
 from bizlink.api.service_ticket import get_portal_customers, get_portal_ticket
 
@@ -17,6 +18,10 @@ def get_context(context):
 	if name:
 		context.ticket = get_portal_ticket(name)
 		context.title = context.ticket.subject
+		# Text Editor HTML is shown as HTML: sanitised here too, as a stored value may have passed the
+		# sanitiser unchanged on save (it leaves a JSON-quoted string alone) or been written around it
+		context.description_html = sanitize_html(context.ticket.description or "", always_sanitize=True)
+		context.resolution_html = sanitize_html(context.ticket.resolution_details or "", always_sanitize=True)
 	else:
 		customers = get_portal_customers()
 		context.tickets = (

@@ -9,6 +9,6 @@ frappe.listview_settings["Sales Order"] = frappe.listview_settings["Sales Order"
 			? frappe.datetime.get_day_diff(frappe.datetime.now_datetime(), doc.bizlink_stage_since)
 			: 0;
 		const color = value === "Completed" ? "green" : days > 14 ? "red" : days > 7 ? "orange" : "blue";
-		return `<span class="indicator-pill ${color}">${__(value)} · ${__("{0} d", [days])}</span>`;
+		return `<span class="indicator-pill ${color}">${frappe.utils.escape_html(__(value))} · ${__("{0} d", [days])}</span>`;
 	};
 })(frappe.listview_settings["Sales Order"]);

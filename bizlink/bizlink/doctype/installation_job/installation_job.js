@@ -3,6 +3,9 @@
 
 frappe.ui.form.on("Installation Job", {
 	setup(frm) {
+		// the desk puts a child table's Data cells into markup as they are: a checklist line is shown as text
+		frappe.meta.get_docfield("Installation Job Checklist Item", "description").formatter = (value) =>
+			frappe.utils.escape_html(value == null ? "" : String(value));
 		frm.set_query("sales_order", () => ({ filters: { docstatus: 1, status: ["not in", ["Closed", "Completed"]] } }));
 		frm.set_query("address", () => ({
 			query: "frappe.contacts.doctype.address.address.address_query",
@@ -16,6 +19,19 @@ frappe.ui.form.on("Installation Job", {
 			query: "frappe.core.doctype.user.user.user_query",
 			filters: { ignore_user_type: 0 },
 		}));
+	},
+
+	onload(frm) {
+		// a read-only Small Text is shown as markup, and the address template puts the address's values
+		// (a city a user typed) into it unescaped, joined with <br>: each line is shown as text. Set before
+		// the fields are drawn, on the document's own copy of the field.
+		frm.get_docfield("address_display").formatter = (value) =>
+			(value || "")
+				.split(/<br\s*\/?>/i)
+				.map((line) => line.trim())
+				.filter(Boolean)
+				.map((line) => frappe.utils.escape_html(line))
+				.join("<br>");
 	},
 
 	refresh(frm) {

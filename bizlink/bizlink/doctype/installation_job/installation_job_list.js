@@ -10,6 +10,8 @@ frappe.listview_settings["Installation Job"] = {
 			Completed: "green",
 			Cancelled: "red",
 		};
-		return [__(doc.status), colors[doc.status] || "gray", `status,=,${doc.status}`];
+		// the desk puts the label and the filter into markup as they are (a Workflow may name the states)
+		const esc = frappe.utils.escape_html;
+		return [esc(__(doc.status)), colors[doc.status] || "gray", esc(`status,=,${doc.status}`)];
 	},
 };

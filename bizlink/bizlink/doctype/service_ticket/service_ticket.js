@@ -42,20 +42,5 @@ frappe.ui.form.on("Service Ticket", {
 		if (!frm.is_new() && frm.doc.customer) {
 			frm.add_custom_button(__("Customer File"), () => frappe.set_route("customer-file", frm.doc.customer));
 		}
-		if (!frm.is_new() && ["Resolved", "Closed"].includes(frm.doc.status) && !frm.doc.rating) {
-			frm.add_custom_button(__("Record Customer Rating"), () => {
-				frappe.prompt(
-					[
-						{ fieldname: "rating", fieldtype: "Rating", label: __("Rating"), reqd: 1 },
-						{ fieldname: "feedback", fieldtype: "Small Text", label: __("Feedback") },
-					],
-					(values) =>
-						frm
-							.call("rate", { rating: Math.round(values.rating * 5), feedback: values.feedback })
-							.then(() => frm.reload_doc()),
-					__("Customer Rating")
-				);
-			});
-		}
 	},
 });

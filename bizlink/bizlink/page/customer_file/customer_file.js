@@ -66,7 +66,8 @@ class CustomerFile {
 
 	render() {
 		const { profile, totals } = this.file;
-		this.page.set_title(profile.customer_name);
+		// the page's title is markup: the name goes in as text (and as it is into the browser tab)
+		this.page.set_title(esc(profile.customer_name), null, false, profile.customer_name);
 		this.page.clear_actions_menu();
 		this.page.set_primary_action(__("Log Interaction"), () =>
 			frappe.new_doc("Sales Interaction", { customer: profile.name })
@@ -80,9 +81,9 @@ class CustomerFile {
 				<div class="col-md-5">${this.profile_html(profile)}</div>
 				<div class="col-md-7">
 					<div class="bl-card"><div class="bl-totals">
-						${this.total(money(totals.revenue), __("Revenue"))}
-						${this.total(totals.orders, __("Orders"))}
-						${this.total(totals.interactions_90_days, __("Interactions in 90 days"))}
+						${totals.revenue == null ? "" : this.total(money(totals.revenue), __("Revenue"))}
+						${totals.orders == null ? "" : this.total(totals.orders, __("Orders"))}
+						${totals.interactions_90_days == null ? "" : this.total(totals.interactions_90_days, __("Interactions in 90 days"))}
 						${this.total(this.file.open_orders.rows.length, __("Open Orders"))}
 					</div></div>
 					${this.follow_ups_html()}
@@ -220,7 +221,7 @@ class CustomerFile {
 							<div class="bl-muted">${esc(frappe.datetime.str_to_user(i.interaction_date))}
 								${i.sales_person ? " · " + esc(i.sales_person) : ""}
 								${i.duration ? " · " + esc(i.duration) + " " + __("min") : ""}</div>
-							${i.notes ? `<div class="bl-notes">${esc(frappe.utils.html2text(i.notes)).slice(0, 300)}</div>` : ""}
+							${i.notes ? `<div class="bl-notes">${esc(frappe.utils.html2text(i.notes).slice(0, 300))}</div>` : ""}
 						</div>`
 					)
 					.join("")

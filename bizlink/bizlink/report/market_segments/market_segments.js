@@ -26,22 +26,32 @@ frappe.query_reports["Market Segments"] = {
 		{ fieldname: "city", label: __("City"), fieldtype: "Data" },
 		{ fieldname: "age_band", label: __("Age Band"), fieldtype: "Select", options: ["", "Under 25", "25-34", "35-44", "45-54", "55-64", "65+"] },
 	],
+	onload(report) {
+		// drill down from a segment's customer count to its customers; the link carries only the row's
+		// index, so no report value is ever part of markup or script (delegated: bound once per page)
+		$(report.page.wrapper)
+			.off("click.bizlink_drill")
+			.on("click.bizlink_drill", ".bizlink-drill", function (event) {
+				event.preventDefault();
+				const data = report.datatable && report.datatable.datamanager.getData(Number(this.dataset.row));
+				if (data) drill_down(report, data);
+			});
+	},
 	formatter(value, row, column, data, default_formatter) {
+		// user-typed text (a city, a group's name) is shown as text, never read as markup
+		if (column.fieldtype === "Data" && value != null) value = frappe.utils.escape_html(value);
 		value = default_formatter(value, row, column, data);
-		if (column.fieldname === "customers" && data && frappe.query_report.get_filter_value("view") !== "Customers") {
-			// drill down: the customers of this segment
-			const segment = encodeURIComponent(JSON.stringify(data));
-			value = `<a href="#" onclick="bizlink_drill_down(decodeURIComponent('${segment}')); return false;">${value}</a>`;
+		if (column.fieldname === "customers" && data && row && frappe.query_report.get_filter_value("view") !== "Customers") {
+			value = `<a href="#" class="bizlink-drill" data-row="${cint(row.meta.rowIndex)}">${value}</a>`;
 		}
 		return value;
 	},
 };
 
-window.bizlink_drill_down = function (segment) {
-	const data = JSON.parse(segment);
-	const report = frappe.query_report;
+function drill_down(report, segment) {
+	const filters = {};
 	for (const key of ["customer_group", "territory", "city", "age_band"]) {
-		if (key in data && data[key] !== __("Not Set")) report.set_filter_value(key, data[key]);
+		if (key in segment && segment[key] !== __("Not Set")) filters[key] = segment[key];
 	}
-	report.set_filter_value("view", "Customers");
-};
+	report.set_filter_value({ ...filters, view: "Customers" });
+}

@@ -7,4 +7,9 @@ frappe.query_reports["Order Fulfilment Cycle Time"] = {
 		{ fieldname: "territory", label: __("Territory"), fieldtype: "Link", options: "Territory" },
 		{ fieldname: "item_group", label: __("Item Group"), fieldtype: "Link", options: "Item Group" },
 	],
+	formatter(value, row, column, data, default_formatter) {
+		// user-typed text is shown as text, never read as markup
+		if (column.fieldtype === "Data" && value != null) value = frappe.utils.escape_html(value);
+		return default_formatter(value, row, column, data);
+	},
 };

@@ -10,6 +10,8 @@ frappe.query_reports["Orders Waiting"] = {
 		{ fieldname: "min_days", label: __("Waiting At Least (days)"), fieldtype: "Int", default: 0 },
 	],
 	formatter(value, row, column, data, default_formatter) {
+		// user-typed text is shown as text, never read as markup
+		if (column.fieldtype === "Data" && value != null) value = frappe.utils.escape_html(value);
 		value = default_formatter(value, row, column, data);
 		if (column.fieldname === "days_waiting" && data && data.days_waiting > 14) value = `<b style="color: var(--red-600)">${value}</b>`;
 		return value;

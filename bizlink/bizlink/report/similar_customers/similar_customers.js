@@ -14,4 +14,9 @@ frappe.query_reports["Similar Customers"] = {
 			default: 10,
 		},
 	],
+	formatter(value, row, column, data, default_formatter) {
+		// user-typed text is shown as text, never read as markup
+		if (column.fieldtype === "Data" && value != null) value = frappe.utils.escape_html(value);
+		return default_formatter(value, row, column, data);
+	},
 };

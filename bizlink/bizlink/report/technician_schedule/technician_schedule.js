@@ -20,4 +20,19 @@ frappe.query_reports["Technician Schedule"] = {
 			options: "User",
 		},
 	],
+	formatter(value, row, column, data, default_formatter) {
+		// user-typed text is shown as text, never read as markup; the address's lines (joined with <br> by
+		// the address template, its values unescaped) become one line of text
+		if (column.fieldname === "address_display" && value) {
+			value = value
+				.split(/<br\s*\/?>/i)
+				.map((line) => line.trim())
+				.filter(Boolean)
+				.map((line) => frappe.utils.escape_html(line))
+				.join(", ");
+		} else if (column.fieldtype === "Data" && value != null) {
+			value = frappe.utils.escape_html(value);
+		}
+		return default_formatter(value, row, column, data);
+	},
 };

@@ -9,4 +9,9 @@ frappe.query_reports["What Top Customers Share"] = {
 		{ fieldname: "city", label: __("City"), fieldtype: "Data" },
 		{ fieldname: "age_band", label: __("Age Band"), fieldtype: "Select", options: ["", "Under 25", "25-34", "35-44", "45-54", "55-64", "65+"] },
 	],
+	formatter(value, row, column, data, default_formatter) {
+		// user-typed text is shown as text, never read as markup
+		if (column.fieldtype === "Data" && value != null) value = frappe.utils.escape_html(value);
+		return default_formatter(value, row, column, data);
+	},
 };
