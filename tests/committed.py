@@ -76,3 +76,39 @@ def in_thread(site: str, fn, *args, **kwargs):
 	thread = threading.Thread(target=run)
 	thread.start()
 	return thread, result
+
+
+def purge_world(customers, items=(), users=(), extra: tuple = ()) -> None:
+	"""Remove customers with their orders, jobs, stage logs, interactions and tickets, then items and
+	users with what Frappe keeps about them, and `extra` ((doctype, names), ...) in between."""
+	orders = frappe.get_all("Sales Order", filters={"customer": ("in", customers or [""])}, pluck="name")
+	by_order = {"sales_order": ("in", orders or [""])}
+	by_customer = {"customer": ("in", customers or [""])}
+	for doctype, names in (
+		("Installation Job", frappe.get_all("Installation Job", by_order, pluck="name")),
+		("Order Stage Log", frappe.get_all("Order Stage Log", by_order, pluck="name")),
+		("Sales Interaction", frappe.get_all("Sales Interaction", by_customer, pluck="name")),
+		("Service Ticket", frappe.get_all("Service Ticket", by_customer, pluck="name")),
+		("Sales Order", orders),
+		("Customer", customers),
+		("Item", items),
+		*extra,
+		("User", users),
+	):
+		purge(doctype, set(names))
+	if items:
+		frappe.db.delete("Bin", {"item_code": ("in", list(items))})
+		frappe.db.delete("Item Price", {"item_code": ("in", list(items))})
+	if users:
+		users = list(users)
+		for doctype, field in (
+			("User Permission", "user"),
+			("Access Log", "user"),
+			("Activity Log", "user"),
+			("Notification Log", "for_user"),
+			("ToDo", "allocated_to"),
+			("Contact", "user"),
+			("Sessions", "user"),
+		):
+			frappe.db.delete(doctype, {field: ("in", users)})
+		frappe.db.delete("__Auth", {"doctype": "User", "name": ("in", users)})  # their API secrets

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import frappe
 import pytest
-from committed import purge
+from committed import purge_world
 from frappe.utils import add_days, escape_html, get_datetime, now_datetime, random_string, strip_html, today
 
 from bizlink import segments
@@ -254,52 +254,11 @@ def remove_hostile() -> None:
 			pluck="user",
 		)
 	)
-	orders = frappe.get_all("Sales Order", filters={"customer": ("in", customers or [""])}, pluck="name")
-	for doctype, names in (
-		(
-			"Installation Job",
-			frappe.get_all("Installation Job", {"sales_order": ("in", orders or [""])}, pluck="name"),
-		),
-		(
-			"Order Stage Log",
-			frappe.get_all("Order Stage Log", {"sales_order": ("in", orders or [""])}, pluck="name"),
-		),
-		(
-			"Sales Interaction",
-			frappe.get_all("Sales Interaction", {"customer": ("in", customers or [""])}, pluck="name"),
-		),
-		(
-			"Service Ticket",
-			frappe.get_all("Service Ticket", {"customer": ("in", customers or [""])}, pluck="name"),
-		),
-		("Sales Order", orders),
-		("Customer", customers),
-		("Item", items),
-		(
-			"Sales Interaction Outcome",
-			frappe.get_all("Sales Interaction Outcome", {"name": ("like", "%XSSO%")}, pluck="name"),
-		),
-		("User", users),
-	):
-		purge(doctype, set(names))
+	outcomes = frappe.get_all("Sales Interaction Outcome", {"name": ("like", "%XSSO%")}, pluck="name")
+	purge_world(customers, items, users, extra=(("Sales Interaction Outcome", outcomes),))
 	if groups:
 		frappe.db.delete("Segment Activity", {"customer_group": ("in", groups)})
 		frappe.db.delete("Customer Group", {"name": ("in", groups)})
-	if items:
-		frappe.db.delete("Bin", {"item_code": ("in", items)})
-		frappe.db.delete("Item Price", {"item_code": ("in", items)})
-	if users:
-		for doctype, field in (
-			("User Permission", "user"),
-			("Access Log", "user"),
-			("Activity Log", "user"),
-			("Notification Log", "for_user"),
-			("ToDo", "allocated_to"),
-			("Contact", "user"),
-			("Sessions", "user"),
-		):
-			frappe.db.delete(doctype, {field: ("in", list(users))})
-		frappe.db.delete("__Auth", {"doctype": "User", "name": ("in", list(users))})
 	frappe.db.commit()
 
 

@@ -14,7 +14,7 @@ from unittest.mock import patch
 
 import frappe
 import pytest
-from committed import purge
+from committed import purge_world
 from frappe.utils import add_days, get_test_client, now_datetime, random_string, today
 
 from bizlink.factories import make_customer, make_item, make_sales_order, make_user
@@ -237,58 +237,29 @@ def purge_rest_data() -> None:
 	customers = frappe.get_all("Customer", filters={"name": ("like", "REST Customer %")}, pluck="name")
 	items = frappe.get_all("Item", filters={"name": ("like", "REST-INST-%")}, pluck="name")
 	users = frappe.get_all("User", filters={"name": ("like", "rest-%@example.com")}, pluck="name")
-	orders = frappe.get_all("Sales Order", filters={"customer": ("in", customers or [""])}, pluck="name")
-	for doctype, names in (
-		(
-			"Installation Job",
-			frappe.get_all("Installation Job", {"sales_order": ("in", orders or [""])}, pluck="name"),
-		),
-		(
-			"Order Stage Log",
-			frappe.get_all("Order Stage Log", {"sales_order": ("in", orders or [""])}, pluck="name"),
-		),
-		(
-			"Sales Interaction",
-			frappe.get_all("Sales Interaction", {"customer": ("in", customers or [""])}, pluck="name"),
-		),
-		(
-			"Service Ticket",
-			frappe.get_all("Service Ticket", {"customer": ("in", customers or [""])}, pluck="name"),
-		),
-		("Sales Order", orders),
-		("Customer", customers),
-		("Item", items),
-		(
-			"Sales Interaction Outcome",
-			frappe.get_all("Sales Interaction Outcome", {"name": ("like", "REST outcome %")}, pluck="name"),
-		),
-		(
-			"Installation Checklist Template",
-			frappe.get_all(
-				"Installation Checklist Template", {"name": ("like", "REST template %")}, pluck="name"
+	purge_world(
+		customers,
+		items,
+		users,
+		extra=(
+			(
+				"Sales Interaction Outcome",
+				frappe.get_all(
+					"Sales Interaction Outcome", {"name": ("like", "REST outcome %")}, pluck="name"
+				),
+			),
+			(
+				"Installation Checklist Template",
+				frappe.get_all(
+					"Installation Checklist Template", {"name": ("like", "REST template %")}, pluck="name"
+				),
+			),
+			(
+				"Segment Activity",
+				frappe.get_all("Segment Activity", {"segment": ("like", "rest%")}, pluck="name"),
 			),
 		),
-		("User", users),
-		(
-			"Segment Activity",
-			frappe.get_all("Segment Activity", {"segment": ("like", "rest%")}, pluck="name"),
-		),
-	):
-		purge(doctype, set(names))
-	if items:
-		frappe.db.delete("Bin", {"item_code": ("in", items)})
-		frappe.db.delete("Item Price", {"item_code": ("in", items)})
-	if users:
-		for doctype, field in (
-			("User Permission", "user"),
-			("Access Log", "user"),
-			("Activity Log", "user"),
-			("Notification Log", "for_user"),
-			("ToDo", "allocated_to"),
-			("Contact", "user"),
-		):
-			frappe.db.delete(doctype, {field: ("in", users)})
-		frappe.db.delete("__Auth", {"doctype": "User", "name": ("in", users)})  # their API secrets
+	)
 	frappe.db.commit()
 
 
