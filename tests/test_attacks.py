@@ -1132,3 +1132,16 @@ def test_portal_tickets_are_limited_per_user_whatever_address_they_claim(world):
 	)
 	tally("rate limits", over.status_code != 429)
 	assert over.status_code == 429, text(over)[:300]
+
+
+def test_a_user_who_may_only_record_tickets_records_them_open(world):
+	payload = {**world.payload("Service Ticket"), "status": "Resolved", "resolution_details": "<p>Hecho</p>"}
+	response = world.api.resource(world.users["Sales User"], "POST", "Service Ticket", json=payload)
+	assert ok(response), text(response)[:300]
+	world.made.append(("Service Ticket", response.json["data"]["name"]))
+	frappe.db.rollback()
+	stored = frappe.db.get_value(
+		"Service Ticket", response.json["data"]["name"], ["status", "resolved_on"], as_dict=True
+	)
+	tally("held fields, create", stored.status != "Open" or bool(stored.resolved_on))
+	assert stored.status == "Open" and not stored.resolved_on

@@ -170,6 +170,8 @@ class ServiceTicket(Document):
 	# Status ------------------------------------------------------------------------------------
 
 	def validate_status_change(self):
+		if self.is_new() and self.status not in ("Open", "Triage") and not self.may_set_status():
+			self.status = "Open"  # a user who may record tickets but not work them records them open
 		before = self.get_doc_before_save()
 		previous = before.status if before else None
 		if self.status in RESOLVED_STATUSES and not (self.resolution_details or "").strip():
@@ -191,6 +193,9 @@ class ServiceTicket(Document):
 			self.resolution_time = time_diff_in_seconds(self.resolved_on, self.creation or self.resolved_on)
 		if self.status not in RESOLVED_STATUSES:
 			self.resolved_on = None
+
+	def may_set_status(self) -> bool:
+		return bool(self.flags.ignore_permissions) or frappe.has_permission(self.doctype, "write")
 
 	def validate_reopen_window(self):
 		days = cint(frappe.db.get_single_value("BizLink Settings", "reopen_window_days") or 30)
