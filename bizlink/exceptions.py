@@ -133,3 +133,7 @@ class CompanyNotPermittedError(frappe.PermissionError):
 
 class ChildRowAloneError(frappe.PermissionError):
 	"""A child row saved or deleted on its own instead of through its parent."""
+
+
+class TextTooLongError(frappe.ValidationError):
+	"""A text field over BizLink's limit (bizlink.validation.MAX_TEXT)."""

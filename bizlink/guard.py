@@ -105,6 +105,8 @@ def hold_child_row(doc, row, stored) -> None:
 
 
 def default_of(df):
+	if df.default == "__user":
+		return frappe.session.user
 	if df.fieldtype in frappe.model.numeric_fieldtypes:
 		return frappe.utils.cint(df.default) if df.fieldtype in ("Int", "Check") else 0
 	return df.default or None

@@ -18,9 +18,13 @@ from bizlink.exceptions import (
 	InvalidDateError,
 	InvalidNumberError,
 	ReferenceCustomerMismatchError,
+	TextTooLongError,
 )
 
 NUMBER_TYPES = ("Int", "Float", "Currency", "Percent", "Duration")
+LONG_TEXT_TYPES = ("Small Text", "Text", "Long Text", "Text Editor", "Markdown Editor", "HTML Editor")
+REPORT_YEARS = (1900, 2200)  # a date outside these is a typo (and past MariaDB's date range)
+MAX_TEXT = 100_000  # characters in one text field: a page of notes is a few thousand
 
 
 def validate_input(doc) -> None:
@@ -33,6 +37,14 @@ def validate_input(doc) -> None:
 				check_date(row, df, value)
 			elif df.fieldtype in NUMBER_TYPES:
 				check_number(row, df, value)
+			if df.fieldtype in LONG_TEXT_TYPES and isinstance(value, str) and len(value) > MAX_TEXT:
+				frappe.throw(
+					_("{0} is limited to {1} characters, not {2}.").format(
+						frappe.bold(label(row, df)), MAX_TEXT, len(value)
+					),
+					title=_("Text Too Long"),
+					exc=TextTooLongError,
+				)
 			elif df.fieldtype == "Text Editor" and isinstance(value, str) and is_json(value):
 				# Frappe's sanitiser leaves a JSON value alone, so '"<img src=x onerror=...>"' would be
 				# stored as it is and run in the desk, which shows a Text Editor's value as markup
@@ -51,9 +63,11 @@ def label(row, df) -> str:
 def check_date(row, df, value) -> None:
 	try:
 		if isinstance(value, str):
-			getdate(value) if df.fieldtype == "Date" else get_datetime(value)
+			value = getdate(value) if df.fieldtype == "Date" else get_datetime(value)
 		elif not hasattr(value, "year"):
 			raise ValueError(value)
+		if not REPORT_YEARS[0] <= value.year <= REPORT_YEARS[1]:
+			raise ValueError(value)  # year 9999: a typo, and past what reports and reminders handle
 	except Exception:
 		frappe.throw(
 			_("{0} is not a valid date: {1}").format(
@@ -154,9 +168,6 @@ def throw_not_of_customer(doctype: str, name: str, customer: str):
 		title=_("Reference of Another Customer"),
 		exc=ReferenceCustomerMismatchError,
 	)
-
-
-REPORT_YEARS = (1900, 2200)  # a report period outside these is a typo (and past MariaDB's date range)
 
 
 def check_report_period(from_date, to_date) -> None:

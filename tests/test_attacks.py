@@ -1145,3 +1145,94 @@ def test_a_user_who_may_only_record_tickets_records_them_open(world):
 	)
 	tally("held fields, create", stored.status != "Open" or bool(stored.resolved_on))
 	assert stored.status == "Open" and not stored.resolved_on
+
+
+# 12. What a second review got in through ---------------------------------------------------------
+
+
+def test_a_technician_changes_neither_items_nor_mandatory_checks(world):
+	me = world.users["Installation Technician"]
+	job = frappe.get_doc(JOB, world.job.name)
+	if not any(row.mandatory for row in job.checklist):
+		job.append("checklist", {"description": "Comprobar estanqueidad", "mandatory": 1})
+		job.save(ignore_permissions=True)
+		frappe.db.commit()
+	stored = frappe.get_doc(JOB, world.job.name).as_dict(convert_dates_to_str=True)
+	more = {**stored, "items": [{**row, "qty": 99} for row in stored["items"]]}
+	renamed = {
+		**stored,
+		"checklist": [
+			{**r, "description": f"(renamed) {r['description']}"} if r["mandatory"] else r
+			for r in stored["checklist"]
+		],
+	}
+	responses = [
+		call(world, me, "frappe.client.save", doc=json.dumps(payload, default=str))
+		for payload in (more, renamed)
+	]
+	frappe.db.rollback()
+	now = frappe.get_doc(JOB, world.job.name)
+	got_in = [ok(r) for r in responses] + [
+		[(r.item_code, r.qty) for r in now.items] != [(r["item_code"], r["qty"]) for r in stored["items"]],
+		[r.description for r in now.checklist] != [r["description"] for r in stored["checklist"]],
+	]
+	for hit in got_in:
+		tally("technician and the manager's fields", hit)
+	assert not any(got_in), [text(r)[:200] for r in responses]
+
+
+def test_the_follow_up_goes_to_who_logged_it_not_to_whom_the_payload_names(world):
+	seller = world.users["Sales User"]
+	payload = {
+		**world.payload("Sales Interaction"),
+		"next_action": "Llamar",
+		"next_action_date": add_days(today(), 5),
+		"user": "Administrator",
+	}
+	response = world.api.resource(seller, "POST", "Sales Interaction", json=payload)
+	assert ok(response), text(response)[:300]
+	name = response.json["data"]["name"]
+	world.made.append(("Sales Interaction", name))
+	frappe.db.rollback()
+	todo = frappe.db.get_value(
+		"ToDo", {"reference_type": "Sales Interaction", "reference_name": name}, "allocated_to"
+	)
+	tally("elevated code on payload links", todo != seller)
+	assert frappe.db.get_value("Sales Interaction", name, "user") == seller
+	assert todo == seller
+
+
+@pytest.mark.parametrize(
+	("role", "doctype", "values"),
+	[
+		("Support Team", "Service Ticket", {"description": "B" * 3_000_000}),
+		("Sales User", "Sales Interaction", {"notes": "C" * 3_000_000}),
+		("Sales User", "Sales Interaction", {"interaction_date": "9999-12-31 10:00:00"}),
+		("Sales User", "Sales Interaction", {"next_action": "x", "next_action_date": "9999-12-31"}),
+	],
+	ids=["3 MB description", "3 MB notes", "year 9999", "follow-up in 9999"],
+)
+def test_oversized_text_and_far_dates_are_refused(world, role, doctype, values):
+	response = world.api.resource(
+		world.users[role], "POST", doctype, json={**world.payload(doctype), **values}
+	)
+	if ok(response):
+		world.made.append((doctype, response.json["data"]["name"]))
+	tally("unbounded inputs", ok(response))
+	assert response.status_code == 417, text(response)[:300]
+
+
+def test_a_3_mb_portal_request_is_refused(world):
+	frappe.cache.delete_keys("rl:")
+	response = call(
+		world,
+		world.users["Customer"],
+		"bizlink.api.service_ticket.create_portal_ticket",
+		subject="big",
+		description="A" * 3_000_000,
+	)
+	frappe.cache.delete_keys("rl:")
+	if ok(response):
+		world.made.append(("Service Ticket", response.json["message"]))
+	tally("unbounded inputs", ok(response))
+	assert response.status_code == 417, text(response)[:300]

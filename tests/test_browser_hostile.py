@@ -20,15 +20,23 @@ import time
 import unicodedata
 from pathlib import Path
 from unittest.mock import patch
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import frappe
 import pytest
-from committed import purge_world
+from committed import purge, purge_world
 from frappe.utils import add_days, escape_html, get_datetime, now_datetime, random_string, strip_html, today
 
 from bizlink import segments
-from bizlink.factories import make_customer, make_item, make_portal_user, make_sales_order, make_user
+from bizlink.factories import (
+	make_customer,
+	make_delivery_note,
+	make_item,
+	make_portal_user,
+	make_sales_invoice,
+	make_sales_order,
+	make_user,
+)
 
 pytestmark = pytest.mark.commits
 
@@ -50,6 +58,8 @@ HOSTILE = [
 N = len(HOSTILE)
 LONG = "".join(f"long note {i:05d}: L'Hospitalet \U0001f680 '-x-' " for i in range(2400))[:65536]
 LONG_HEAD = LONG[:200]
+# the customers' group: a name may not hold "<" or ">", so quotes and an entity
+GROUP_TAIL = "'-alert(document.domain)-' &lt;b&gt;"
 # hostile strings x views, counted by hand from the views below (and compared with what is checked)
 EXPECTED_CHECKS = (
 	N  # Market Segments by City: each city
@@ -90,7 +100,7 @@ class Hostile:
 		self.group = frappe.get_doc(
 			{
 				"doctype": "Customer Group",
-				"customer_group_name": f"{PREFIX} {tag}",
+				"customer_group_name": f"{PREFIX} {tag} {GROUP_TAIL}",
 				"parent_customer_group": frappe.db.get_value("Customer Group", {"is_group": 1}, "name"),
 				"is_group": 0,
 			}
@@ -119,6 +129,7 @@ class Hostile:
 		self.interactions(first)
 		self.tickets(first)
 		self.job(first)
+		self.sales()
 		frappe.db.commit()
 
 	def interactions(self, customer):
@@ -228,6 +239,18 @@ class Hostile:
 			},
 		)
 
+	def sales(self):
+		"""An order of each customer, invoiced: revenue that makes them the top customers; the third one
+		delivered, so that it has left a stage (the cycle time of its group) and a timeline to show."""
+		item = make_item(f"XSS-INST-{self.tag}-P", is_stock_item=0)
+		self.billed_orders = []
+		for i, customer in enumerate(self.customers):
+			order = make_sales_order(customer, items=[{"item_code": item.name, "qty": 1, "rate": 100}])
+			make_sales_invoice(order.name)
+			if i == 2:
+				make_delivery_note(order.name)
+			self.billed_orders.append(order.name)
+
 
 def purge_hostile() -> None:
 	"""Remove every record this module makes (found by its names, so a run that died is cleaned too);
@@ -255,6 +278,12 @@ def remove_hostile() -> None:
 		)
 	)
 	outcomes = frappe.get_all("Sales Interaction Outcome", {"name": ("like", "%XSSO%")}, pluck="name")
+	by_customer = {"customer": ("in", customers or [""])}
+	purge("Delivery Note", set(frappe.get_all("Delivery Note", by_customer, pluck="name")))
+	invoices = frappe.get_all("Sales Invoice", by_customer, pluck="name")
+	purge("Sales Invoice", set(invoices))
+	if invoices:
+		frappe.db.delete("Payment Ledger Entry", {"voucher_no": ("in", invoices)})
 	purge_world(customers, items, users, extra=(("Sales Interaction Outcome", outcomes),))
 	if groups:
 		frappe.db.delete("Segment Activity", {"customer_group": ("in", groups)})
@@ -389,10 +418,17 @@ class Viewer:
 		# the page's text, and what the inputs hold (a field the user may edit shows its value in an input)
 		text = norm(self.page.inner_text("body") + "\n" + self.page.evaluate(INPUT_VALUES))
 		missing = [value for value in expected if norm(value) not in text]
+		Path("/tmp/bl/text").mkdir(parents=True, exist_ok=True)  # DEBUG
+		Path(f"/tmp/bl/text/{view[:40].replace('/', '_')}.txt").write_text(text, errors="surrogatepass")  # DEBUG
+		self.page.screenshot(path=f"/tmp/bl/text/{view[:40].replace('/', '_')}.png", full_page=True)  # DEBUG
 		assert not self.dialogs, f"{view}: a dialog opened: {self.dialogs}"
 		assert not self.errors, f"{view}: script errors: {self.errors}"
 		assert not missing, f"{view}: not shown as typed: {missing}"
 		Viewer.checks += len(expected)
+		Path("/tmp/bl/text").mkdir(parents=True, exist_ok=True)  # DEBUG
+		Path(f"/tmp/bl/text/{view[:40].replace('/', '_')}.txt").write_text(
+			text, errors="surrogatepass"
+		)  # DEBUG
 
 	def close(self):
 		self.context.close()
@@ -564,6 +600,82 @@ def view_installation(installer: Viewer, hostile: Hostile):
 	assert installer.page.locator(".bizlink-certificate img").count() == 0  # the signature is no image
 
 
+def run_report(viewer: Viewer, report: str, filters: dict, rows: str):
+	"""Open a report with filters (in the address, as a link to it would: a required filter must be there
+	from the start) and wait until its data satisfies `rows`, a JavaScript condition on `data`."""
+	viewer.page.goto(f"{viewer.base}/app/query-report/{report}?{urlencode(filters)}")
+	viewer.wait(
+		f"""(filters) => window.frappe && frappe.query_report && frappe.query_report.report_name === {report!r}
+			&& !frappe.query_report.loading
+			&& Object.entries(filters).every(([k, v]) => frappe.query_report.get_filter_value(k) === v)
+			&& ((data) => {rows})(frappe.query_report.data || [])""",
+		arg=filters,
+	)
+	viewer.settle()
+
+
+def view_reports(sales: Viewer, hostile: Hostile):
+	group = hostile.group.name
+	run_report(
+		sales,
+		"What Top Customers Share",
+		{"customer_group": group},
+		f"data.filter((row) => row.value === {group!r}).length === 1",
+	)
+	sales.check("What Top Customers Share", [*HOSTILE, group])
+	run_report(
+		sales,
+		"Similar Customers",
+		{"customer": hostile.customers[0]},
+		f"data.filter((row) => (row.why || '').includes({group!r})).length === {N - 1}",
+	)
+	sales.check("Similar Customers", [*HOSTILE[1:], group])
+	run_report(
+		sales,
+		"Orders Waiting",
+		{},
+		f"data.some((row) => row.sales_order === {hostile.order!r})",  # the job's: to be installed
+	)
+	sales.check("Orders Waiting", [])  # its orders and customers are shown by their names
+	run_report(
+		sales,
+		"Order Fulfilment Cycle Time",
+		{"customer_group": group},
+		"data.length > 0",
+	)
+	sales.check("Order Fulfilment Cycle Time", [group])
+
+
+def view_lists(sales: Viewer, support: Viewer, installer: Viewer, hostile: Hostile):
+	first = hostile.customers[0]
+	rows = "document.querySelectorAll('.list-row-container .list-row').length"
+	support.goto(f"/app/service-ticket?customer={first}", desk_ready(f"{rows} === {N}"))
+	support.check("Service Ticket list", [f"Ticket {value}" for value in HOSTILE])
+	installer.goto(f"/app/installation-job?name={hostile.job_name}", desk_ready(f"{rows} === 1"))
+	installer.check("Installation Job list", [HOSTILE[0]])
+	sales.goto(
+		f"/app/sales-order?customer_group={quote(hostile.group.name)}",
+		desk_ready(f"{rows} === {N + 1} && document.querySelectorAll('.indicator-pill').length"),
+	)
+	sales.check("Sales Order list", list(HOSTILE))
+
+
+def view_sales_forms(sales: Viewer, support: Viewer, hostile: Hostile):
+	order = hostile.billed_orders[2]
+	view_form(sales, "Sales Order", order)
+	sales.wait("() => document.querySelector('.bizlink-stages')")
+	sales.settle()
+	sales.check("Sales Order form", [HOSTILE[2]])
+	view_form(sales, "Customer", hostile.customers[0])
+	sales.check("Customer form", [HOSTILE[0], hostile.group.name])
+	view_form(support, "Service Ticket", hostile.ticket_names[2])
+	support.wait(
+		"() => document.querySelector('.form-dashboard-section .section-body a[href*=service-ticket]')"
+	)
+	support.settle()
+	support.check("open ticket form", [f"Ticket {value}" for value in HOSTILE[:3]])
+
+
 # The test ---------------------------------------------------------------------------------------
 
 
@@ -580,6 +692,9 @@ def test_hostile_text_is_shown_as_typed(hostile, server, browser):
 		view_tickets(viewers["support"], viewers["portal"], viewers["guest"], hostile)
 		view_installation(viewers["installer"], hostile)
 		view_customer_files(viewers["sales"], hostile)
+		view_reports(viewers["sales"], hostile)
+		view_lists(viewers["sales"], viewers["support"], viewers["installer"], hostile)
+		view_sales_forms(viewers["sales"], viewers["support"], hostile)
 	finally:
 		for viewer in viewers.values():
 			viewer.close()

@@ -239,11 +239,19 @@ class InstallationJob(Document):
 				title=_("Not Permitted"),
 				exc=CrewChangeNotAllowedError,
 			)
-		# nor what is installed (the item rows) or must be checked (the template, its mandatory checks)
-		stored_checks = before.checklist if before else []
-		kept = {row.name for row in self.checklist}
-		removed = [row for row in stored_checks if row.mandatory and row.name not in kept]
-		items_changed = before and {r.name for r in self.items} != {r.name for r in before.items}
+
+		# nor what is to be installed (the item rows: item and quantity; the technician records what
+		# was installed) or checked (the template and its mandatory checks, as worded)
+		def items(doc):
+			return sorted((r.name, r.item_code, flt(r.qty), r.so_detail) for r in doc.items)
+
+		kept = {(r.name, r.description) for r in self.checklist}
+		removed = [
+			r
+			for r in (before.checklist if before else [])
+			if r.mandatory and (r.name, r.description) not in kept
+		]
+		items_changed = before and items(self) != items(before)
 		if (before and self.checklist_template != before.checklist_template) or removed or items_changed:
 			frappe.throw(
 				_(
