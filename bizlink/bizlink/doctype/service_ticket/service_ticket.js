@@ -26,12 +26,14 @@ frappe.ui.form.on("Service Ticket", {
 				.then((rows) => {
 					if (!rows.length) return;
 					const esc = frappe.utils.escape_html;
+					// the resolution comes as the editor's HTML with its tags stripped, its entities still there:
+					// read as text (DOMParser runs nothing), then escaped once
 					const html = rows
 						.map(
 							(r) => `<div style="padding: 6px 0; border-bottom: 1px solid var(--border-color);">
 								<a href="/app/service-ticket/${encodeURIComponent(r.name)}">${esc(r.subject)}</a>
 								<span class="text-muted small">· ${r.reasons.map(esc).join(", ")}</span>
-								<div class="small">${esc(r.resolution)}</div>
+								<div class="small">${esc(frappe.utils.html2text(r.resolution))}</div>
 							</div>`
 						)
 						.join("");
