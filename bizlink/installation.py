@@ -14,6 +14,14 @@ OPEN_STATUSES = ("To Schedule", "Scheduled")
 STARTED_STATUSES = ("In Progress", "On Hold")
 
 
+def jobs_with_crew():
+	"""Installation Jobs joined with their crew rows: (query, job table, crew table)."""
+	job = frappe.qb.DocType(JOB)
+	crew = frappe.qb.DocType("Installation Job Technician")
+	query = frappe.qb.from_(job).join(crew).on((crew.parent == job.name) & (crew.parenttype == JOB))
+	return query, job, crew
+
+
 def requires_installation(item_code: str) -> bool:
 	return bool(frappe.get_cached_value("Item", item_code, "bizlink_requires_installation"))
 

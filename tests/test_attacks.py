@@ -194,6 +194,17 @@ def crew_row(name: str) -> str:
 	return frappe.get_all("Installation Job Technician", {"parent": name, "parenttype": JOB}, pluck="name")[0]
 
 
+def crew_row_of(job: str, user: str) -> dict:
+	"""A crew row of `job` for `user`, as a client would send it on its own."""
+	return {
+		"doctype": "Installation Job Technician",
+		"parenttype": JOB,
+		"parent": job,
+		"parentfield": "crew",
+		"user": user,
+	}
+
+
 WRITE_PATHS = {
 	"REST PUT crew": lambda w, me, n: w.api.resource(
 		me, "PUT", JOB, n, json={"crew": [{"user": w.rival, "is_lead": 1}, {"user": me}]}
@@ -220,31 +231,13 @@ WRITE_PATHS = {
 		w,
 		me,
 		"frappe.client.insert",
-		doc=json.dumps(
-			{
-				"doctype": "Installation Job Technician",
-				"parenttype": JOB,
-				"parent": n,
-				"parentfield": "crew",
-				"user": me,
-			}
-		),
+		doc=json.dumps(crew_row_of(n, me)),
 	),
 	"frappe.client.insert_many of a crew row": lambda w, me, n: call(
 		w,
 		me,
 		"frappe.client.insert_many",
-		docs=json.dumps(
-			[
-				{
-					"doctype": "Installation Job Technician",
-					"parenttype": JOB,
-					"parent": n,
-					"parentfield": "crew",
-					"user": me,
-				}
-			]
-		),
+		docs=json.dumps([crew_row_of(n, me)]),
 	),
 	"frappe.client.submit": lambda w, me, n: call(
 		w, me, "frappe.client.submit", doc=json.dumps(job_payload(n, me), default=str)

@@ -20,7 +20,7 @@ from bizlink.exceptions import (
 )
 from bizlink.fulfilment import refresh_stage
 from bizlink.guard import system_write
-from bizlink.installation import get_delivered_serial_nos, update_sales_order_installation
+from bizlink.installation import get_delivered_serial_nos, jobs_with_crew, update_sales_order_installation
 from bizlink.permissions import may_change_crew
 from bizlink.validation import validate_customer_links, validate_input
 
@@ -445,13 +445,9 @@ def find_crew_clash(job) -> frappe._dict | None:
 		return None
 	user = frappe.qb.DocType("User")
 	frappe.qb.from_(user).select(user.name).where(user.name.isin(users)).for_update().run()
-	ij = frappe.qb.DocType("Installation Job")
-	crew = frappe.qb.DocType("Installation Job Technician")
+	query, ij, crew = jobs_with_crew()
 	clash = (
-		frappe.qb.from_(ij)
-		.join(crew)
-		.on((crew.parent == ij.name) & (crew.parenttype == "Installation Job"))
-		.select(ij.name, crew.user, crew.technician_name, ij.scheduled_start, ij.scheduled_end)
+		query.select(ij.name, crew.user, crew.technician_name, ij.scheduled_start, ij.scheduled_end)
 		.where(crew.user.isin(users))
 		.where(ij.name != (job.name or ""))
 		.where(ij.docstatus < 2)

@@ -5,6 +5,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, getdate, today
 
+from bizlink.installation import jobs_with_crew
 from bizlink.permissions import allowed_companies, installation_job_query
 
 MAX_DAYS = 31
@@ -45,13 +46,9 @@ def get_data(filters) -> list[dict]:
 	"""Each technician's jobs from `date` for `days` days, in time order; a technician sees their own."""
 	start = getdate(filters.date or today())
 	end = add_days(start, max(1, min(int(filters.days or 1), MAX_DAYS)))
-	job = frappe.qb.DocType("Installation Job")
-	crew = frappe.qb.DocType("Installation Job Technician")
+	query, job, crew = jobs_with_crew()
 	query = (
-		frappe.qb.from_(job)
-		.join(crew)
-		.on((crew.parent == job.name) & (crew.parenttype == "Installation Job"))
-		.select(
+		query.select(
 			crew.user.as_("technician"),
 			crew.technician_name,
 			job.scheduled_start,
