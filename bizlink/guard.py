@@ -130,7 +130,7 @@ class ChildRow(Document):
 		if ref is None and self.name and not self.get("__islocal"):
 			stored = frappe.db.get_value(self.doctype, self.name, ["parenttype", "parent"], as_dict=True)
 			if stored and stored.parenttype and stored.parent:
-				ref = frappe.get_doc(stored.parenttype, stored.parent)
+				ref = self._parent_doc = frappe.get_doc(stored.parenttype, stored.parent)  # loaded once
 		return ref
 
 	@parent_doc.setter

@@ -340,38 +340,23 @@ def test_a_jobs_child_rows_are_read_only_through_the_job(world, child):
 	mine = set(frappe.get_all("Installation Job Technician", {"user": me, "parenttype": JOB}, pluck="parent"))
 	tally("child rows listed", not parents <= mine)
 	assert parents and parents <= mine  # their own job's rows, none of another's
-	count = call(
-		world,
-		me,
-		"frappe.client.get_count",
-		http="GET",
-		doctype=child,
-		filters=json.dumps({"parent": world.other_job.name}),
-	)
+	count = count_as(world, me, child, {"parent": world.other_job.name})
 	tally("counts", ok(count) and count.json["message"] != 0)
 	assert ok(count) and count.json["message"] == 0, text(count)[:300]
 
 
+def count_as(world, user: str, doctype: str, filters: dict):
+	return call(
+		world, user, "frappe.client.get_count", http="GET", doctype=doctype, filters=json.dumps(filters)
+	)
+
+
 def test_counts_of_bizlink_doctypes_follow_read_permission(world):
 	me = world.users["Installation Technician"]
-	response = call(
-		world,
-		me,
-		"frappe.client.get_count",
-		http="GET",
-		doctype=JOB,
-		filters=json.dumps({"name": world.other_job.name}),
-	)
+	response = count_as(world, me, JOB, {"name": world.other_job.name})
 	tally("counts", response.json["message"] != 0)
 	assert response.json["message"] == 0
-	mine = call(
-		world,
-		me,
-		"frappe.client.get_count",
-		http="GET",
-		doctype=JOB,
-		filters=json.dumps({"name": world.job.name}),
-	)
+	mine = count_as(world, me, JOB, {"name": world.job.name})
 	assert mine.json["message"] == 1
 
 

@@ -106,7 +106,7 @@ def create_portal_ticket(subject: str, description: str | None = None, serial_no
 			frappe.RateLimitExceededError,
 		)
 	if serial_no:
-		delivery = frappe.db.exists("Serial No", serial_no) and get_delivery_of_serial(serial_no)
+		delivery = get_delivery_of_serial(serial_no)  # None for a serial that does not exist
 		if not delivery or delivery.customer not in customers:
 			throw_not_your_serial(serial_no)  # the same answer whether the serial exists or not
 	ticket = frappe.get_doc(

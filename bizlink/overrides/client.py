@@ -7,15 +7,16 @@ import frappe
 from frappe.client import get_count as frappe_get_count
 from frappe.utils import get_safe_filters
 
+from bizlink.permissions import parents_of
+
 
 @frappe.whitelist()
 def get_count(doctype: str, filters=None, debug: bool = False, cache: bool = False) -> int:
-	if not is_bizlink(doctype):
-		return frappe_get_count(doctype, filters, debug, cache)
 	meta = frappe.get_meta(doctype)
-	parent_doctype = None
-	if meta.istable:
-		parent_doctype = frappe.form_dict.get("parent") or "Installation Job"
+	if meta.module != "BizLink":
+		return frappe_get_count(doctype, filters, debug, cache)
+	# a child table is counted through a parent (its rows then follow their parents' rules)
+	parent_doctype = (frappe.form_dict.get("parent") or parents_of(doctype)[0]) if meta.istable else None
 	rows = frappe.get_list(
 		doctype,
 		filters=get_safe_filters(filters),
@@ -23,7 +24,3 @@ def get_count(doctype: str, filters=None, debug: bool = False, cache: bool = Fal
 		parent_doctype=parent_doctype,
 	)
 	return rows[0].count if rows else 0
-
-
-def is_bizlink(doctype: str) -> bool:
-	return frappe.db.get_value("DocType", doctype, "module", cache=True) == "BizLink"
