@@ -48,6 +48,12 @@ def previous_period(from_date, to_date) -> tuple:
 	return add_days(from_date, -days), add_days(from_date, -1)
 
 
+def within_days(moment, from_date, to_date):
+	"""A datetime on one of the days from_date..to_date: from the first midnight up to, not including,
+	the midnight after the last day (which belongs to the next day, as the rollup counts it)."""
+	return (moment >= getdate(from_date)) & (moment < add_days(getdate(to_date), 1))
+
+
 def customer_measures(from_date, to_date, company: str | None = None):
 	"""Derived tables, one row per customer: revenue, previous revenue, orders and order value, interactions."""
 	invoice = frappe.qb.DocType("Sales Invoice")
@@ -79,7 +85,7 @@ def customer_measures(from_date, to_date, company: str | None = None):
 	interactions = (
 		frappe.qb.from_(interaction)
 		.select(interaction.customer, Count(interaction.name).as_("interactions"))
-		.where(interaction.interaction_date[getdate(from_date) : add_days(to_date, 1)])
+		.where(within_days(interaction.interaction_date, from_date, to_date))
 		.groupby(interaction.customer)
 	)
 	ticket = frappe.qb.DocType("Service Ticket")
@@ -89,13 +95,9 @@ def customer_measures(from_date, to_date, company: str | None = None):
 			ticket.customer,
 			Sum(Case().when(ticket.status.notin(("Resolved", "Closed")), 1).else_(0)).as_("open_tickets"),
 			Sum(
-				Case()
-				.when(ticket.rated_on[getdate(from_date) : add_days(to_date, 1)], ticket.rating * 5)
-				.else_(0)
+				Case().when(within_days(ticket.rated_on, from_date, to_date), ticket.rating * 5).else_(0)
 			).as_("rating_sum"),
-			Sum(Case().when(ticket.rated_on[getdate(from_date) : add_days(to_date, 1)], 1).else_(0)).as_(
-				"ratings"
-			),
+			Sum(Case().when(within_days(ticket.rated_on, from_date, to_date), 1).else_(0)).as_("ratings"),
 		)
 		.groupby(ticket.customer)
 	)
@@ -116,7 +118,7 @@ def base_query(filters):
 	query = (
 		frappe.qb.from_(c)
 		.left_join(address)
-		.on(address.name == c.customer_primary_address)
+		.on(address.name == c.bizlink_market_address)
 		.left_join(rev)
 		.on(rev.customer == c.name)
 		.left_join(prev)

@@ -53,7 +53,7 @@ def get_profile(customer: str) -> frappe._dict:
 	profile = (
 		frappe.qb.from_(c)
 		.left_join(address)
-		.on(address.name == c.customer_primary_address)
+		.on(address.name == c.bizlink_market_address)
 		.select(
 			c.name,
 			c.customer_name,
@@ -90,7 +90,7 @@ def find_similar_customers(customer: str, limit: int = 10) -> list[dict]:
 	order_item = frappe.qb.DocType("Sales Order Item")
 
 	shared_items = IfNull(0, 0)
-	query = frappe.qb.from_(c).left_join(address).on(address.name == c.customer_primary_address)
+	query = frappe.qb.from_(c).left_join(address).on(address.name == c.bizlink_market_address)
 	if target["items"]:
 		shared = (
 			frappe.qb.from_(order_item)

@@ -1,7 +1,8 @@
 """The market segments rollup (DocType Segment Activity), which the Market Segments report reads.
 
-A segment is one combination of age band, city (of the primary address), customer group and
-territory. Each enabled customer counts in exactly one segment: the one recorded on the customer
+A segment is one combination of age band, city (of the customer's market address: its Primary
+Address, else the address linked to it that a user would call its address — `MARKET_ADDRESS`),
+customer group and territory. Each enabled customer counts in exactly one segment: the one recorded on the customer
 (`bizlink_market_segment`, a hash of the four). For each segment the rollup keeps, by day and by
 month, what its customers were invoiced, ordered, asked (interactions) and rated; and, as of now, how
 many customers and open tickets it has.
@@ -52,6 +53,7 @@ COLUMNS = (
 	"modified_by",
 )
 RESOLVED = ("Resolved", "Closed")
+ROW_LIMIT = 1000  # segments a report shows at most
 SEPARATOR = "\x1f"
 
 
@@ -86,7 +88,7 @@ def customer_segment_query(customer: str):
 	return (
 		frappe.qb.from_(c)
 		.left_join(address)
-		.on(address.name == c.customer_primary_address)
+		.on(address.name == c.bizlink_market_address)
 		.select(
 			c.disabled,
 			IfNull(c.bizlink_market_segment, "").as_("recorded"),
@@ -234,9 +236,10 @@ def move(customer: str, old: str, new: str, new_dims: tuple | None) -> None:
 def reconcile_drifted() -> int:
 	"""Daily: reconcile the customers whose segment changed without their document being saved
 	(frappe.db.set_value, data patches). Returns how many moved."""
+	refresh_market_addresses()
 	names = frappe.db.sql(  # nosemgrep
 		f"""select c.name from `tabCustomer` c
-		left join `tabAddress` a on a.name = c.customer_primary_address
+		left join `tabAddress` a on a.name = c.bizlink_market_address
 		where ifnull(c.bizlink_market_segment, '') != {CURRENT_SEGMENT}""",
 		pluck=True,
 	)
@@ -250,6 +253,7 @@ def reconcile_drifted() -> int:
 
 def on_customer_change(doc, method=None) -> None:
 	if not doc.flags.in_delete:  # Frappe runs on_change after on_trash too
+		refresh_market_addresses(doc.name)  # a db_set of the primary address skips validate
 		reconcile_customer(doc.name)
 
 
@@ -279,10 +283,34 @@ def after_customer_rename(doc, method=None, old=None, new=None, merge=False) -> 
 
 
 def on_address_change(doc, method=None) -> None:
-	"""A new city on a primary address moves its customers to another segment."""
-	if doc.flags.in_delete or doc.is_new() or not doc.has_value_changed("city"):
+	"""An address saved (made from the address form, REST or an import, linked, unlinked, a new city,
+	marked primary, disabled): the customers it concerns find their market address again and move to
+	the segment it puts them in."""
+	if doc.flags.in_delete:
 		return
-	for customer in frappe.get_all("Customer", filters={"customer_primary_address": doc.name}, pluck="name"):
+	linked = {row.link_name for row in doc.get("links") or () if row.link_doctype == "Customer"}
+	customers = linked | set(
+		frappe.get_all(
+			"Customer",
+			or_filters={"bizlink_market_address": doc.name, "customer_primary_address": doc.name},
+			pluck="name",
+		)
+	)
+	move_to_market_address(customers)
+
+
+def on_address_delete(doc, method=None) -> None:
+	"""A deleted address (its links gone with it): its customers find another one."""
+	move_to_market_address(frappe.get_all("Customer", {"bizlink_market_address": doc.name}, pluck="name"))
+
+
+def on_address_rename(doc, method=None, old=None, new=None, merge=False) -> None:
+	move_to_market_address(frappe.get_all("Customer", {"bizlink_market_address": old}, pluck="name"))
+
+
+def move_to_market_address(customers) -> None:
+	for customer in sorted(customers):
+		refresh_market_addresses(customer)
 		reconcile_customer(customer)
 
 
@@ -295,6 +323,14 @@ def on_sales_order(doc, method=None) -> None:
 	sign = -1 if method == "on_cancel" else 1
 	measures = {"orders": 1, "order_value": doc.base_net_total}
 	add(doc.customer, dated_cells(doc.company, doc.transaction_date, measures), sign)
+
+
+def on_sales_order_update(doc, method=None) -> None:
+	"""Update Items on a submitted order changes its value: the difference moves the order value."""
+	before = doc.get_doc_before_save()
+	change = flt(doc.base_net_total) - flt(before.base_net_total if before else doc.base_net_total)
+	if change:
+		add(doc.customer, dated_cells(doc.company, doc.transaction_date, {"order_value": change}))
 
 
 def interaction_cells(doc) -> dict:
@@ -321,19 +357,36 @@ FIELDS = {
 }
 
 
+def stored_fields(doc):
+	"""What the rollup holds for the document: its row as stored, read with a lock (None when new)."""
+	if doc.is_new() or not doc.name:
+		return None
+	return frappe.db.get_value(doc.doctype, doc.name, FIELDS[doc.doctype], as_dict=True, for_update=True)
+
+
+def before_save(doc, method=None) -> None:
+	"""A save (insert or update) starts: remember what the document adds as stored before it."""
+	doc.flags.bizlink_segment_counted = stored_fields(doc)
+
+
 def before_change(doc, method=None) -> None:
-	"""db_set: remember what the document adds as stored now (the document's doc_before_save may be
-	older, from a save earlier in the request)."""
-	before = frappe.db.get_value(doc.doctype, doc.name, FIELDS[doc.doctype], as_dict=True, for_update=True)
-	doc.flags.bizlink_segment_before = before
+	"""db_set: remember what the document adds as stored, unless this document object already knows
+	what the rollup holds for it (before_save or the last on_change set it). Inside the document's own
+	save (a db_set from its on_update) the stored row already holds the new values while the rollup
+	does not: what the save began with is still what the rollup holds."""
+	if "bizlink_segment_counted" not in doc.flags:
+		doc.flags.bizlink_segment_counted = stored_fields(doc)
 
 
 def on_change(doc, method=None) -> None:
-	"""Sales Interaction and Service Ticket: take what the document added before, add what it adds now."""
+	"""Sales Interaction and Service Ticket: take what the document added before, add what it adds now.
+	Frappe runs on_change after each db_set and after the save itself: each takes away exactly what the
+	previous one added, so a save whose on_update calls db_set adds the document once."""
 	if doc.flags.in_delete:  # Frappe runs on_change after on_trash too
 		return
 	cells_of = CELLS[doc.doctype]
-	before = doc.flags.pop("bizlink_segment_before", None) or doc.get_doc_before_save()
+	before = doc.flags.get("bizlink_segment_counted")
+	doc.flags.bizlink_segment_counted = frappe._dict({key: doc.get(key) for key in FIELDS[doc.doctype]})
 	old, new = cells_of(before), cells_of(doc)
 	if old == new and (before and before.customer) == doc.customer:
 		return
@@ -403,7 +456,7 @@ def segment_query(filters, dims: list[str]):
 		.having(Sum(t.customers) > 0)
 		.orderby(within(current, "revenue"), order=frappe.qb.desc)
 		.orderby(*(t[key] for key in dims))  # ties in a stable order
-		.limit(1000)
+		.limit(ROW_LIMIT + 1)  # one more tells the report the list was cut
 	)
 	if filters.company:
 		query = query.where(t.company.isin([filters.company, ""]))
@@ -423,12 +476,21 @@ DIMS = (
 	"MIN(IFNULL(c.bizlink_age_band, '')), MIN(IFNULL(a.city, '')), "
 	"MIN(IFNULL(c.customer_group, '')), MIN(IFNULL(c.territory, ''))"
 )
+# the address a user would call the customer's: the Customer's Primary Address; else, of the enabled
+# addresses linked to it (however they were made: address form, REST, import), the one marked
+# Preferred Billing Address (is_primary_address), else a billing address, else the first one made
+MARKET_ADDRESS = """coalesce(nullif(c.customer_primary_address, ''), (
+	select dl.parent from `tabDynamic Link` dl join `tabAddress` ma on ma.name = dl.parent
+	where dl.parenttype = 'Address' and dl.link_doctype = 'Customer' and dl.link_name = c.name
+		and ma.disabled = 0
+	order by ma.is_primary_address desc, ma.address_type = 'Billing' desc, ma.creation, ma.name
+	limit 1))"""
 # the segment a customer belongs in now ('' when disabled): segment_key() in SQL
 CURRENT_SEGMENT = f"if(c.disabled, '', {SEGMENT})"
 OPEN_TICKET = "src.status not in ({})".format(", ".join(f"'{status}'" for status in RESOLVED))
 CUSTOMERS = (
 	"join `tabCustomer` c on c.name = src.customer and c.disabled = 0 "
-	"left join `tabAddress` a on a.name = c.customer_primary_address"
+	"left join `tabAddress` a on a.name = c.bizlink_market_address"
 )
 # (source table, company, day, measures {column: aggregate}, condition)
 SOURCES = (
@@ -463,62 +525,148 @@ SOURCES = (
 )
 
 
+def refresh_market_addresses(customer: str | None = None) -> int:
+	"""Set `bizlink_market_address` (MARKET_ADDRESS) of one customer, or of every customer whose stored
+	one differs; return how many changed."""
+	condition = "c.name = %(customer)s" if customer else "1 = 1"
+	frappe.db.sql(  # nosemgrep
+		f"""update `tabCustomer` c set c.bizlink_market_address = {MARKET_ADDRESS}
+		where {condition} and not (c.bizlink_market_address <=> {MARKET_ADDRESS})""",
+		{"customer": customer},
+	)
+	return frappe.db._cursor.rowcount
+
+
+def market_address_of(doc) -> str | None:
+	"""MARKET_ADDRESS of a Customer document being saved (its primary address may be new)."""
+	return frappe.db.sql(  # nosemgrep
+		f"select {MARKET_ADDRESS} from (select %(name)s name, %(primary)s customer_primary_address) c",
+		{"name": doc.name, "primary": doc.customer_primary_address or ""},
+	)[0][0]
+
+
 def rebuild(truncate: bool = False) -> dict:
 	"""Recompute the whole rollup from the documents, in this transaction (readers see the old rollup
 	until it commits). `truncate` empties the table first, committing: for a bulk load, where nobody
 	reads yet. Returns the rows made per period."""
-	sql = frappe.db.sql
 	if truncate:
 		frappe.db.truncate(DOCTYPE)
 	else:
-		sql("delete from `tabSegment Activity`")  # nosemgrep
+		frappe.db.sql("delete from `tabSegment Activity`")  # nosemgrep
+	refresh_market_addresses()
 	# the segment each customer counts in
-	sql(  # nosemgrep
-		f"""update `tabCustomer` c left join `tabAddress` a on a.name = c.customer_primary_address
+	frappe.db.sql(  # nosemgrep
+		f"""update `tabCustomer` c left join `tabAddress` a on a.name = c.bizlink_market_address
 		set c.bizlink_market_segment = {CURRENT_SEGMENT}"""
 	)
+	fill()
+	return {period: frappe.db.count(DOCTYPE, {"period": period}) for period in ("Day", "Month", "Now")}
+
+
+def fill(segments: list[str] | None = None) -> None:
+	"""Write the rollup rows of `segments` (all when None) from the documents, into a table without
+	them: what `rebuild` and `repair_drift` write."""
+	sql = frappe.db.sql
+	values = {"segments": tuple(segments or ("",))}
+	only = "and c.bizlink_market_segment in %(segments)s" if segments else ""
 	stamp = "now(6), now(6), 'Administrator', 'Administrator'"
 	for table, company, day, measures, condition in SOURCES:
 		names = ", ".join(measures)
-		values = ", ".join(measures.values())
+		aggregates = ", ".join(measures.values())
 		updates = ", ".join(f"{m} = {m} + values({m})" for m in measures)
 		sql(  # nosemgrep
 			f"""insert into `tabSegment Activity` ({", ".join(COLUMNS)}, {names})
-			select concat('D', date_format({day}, '%Y%m%d'), c.bizlink_market_segment, left(md5({company}), 12)),
-				c.bizlink_market_segment, {DIMS}, {company}, 'Day', {day}, {stamp}, {values}
+			select concat('D', date_format({day}, '%%Y%%m%%d'), c.bizlink_market_segment, left(md5({company}), 12)),
+				c.bizlink_market_segment, {DIMS}, {company}, 'Day', {day}, {stamp}, {aggregates}
 			from `{table}` src {CUSTOMERS}
-			where {condition}
+			where {condition} {only}
 			group by {day}, c.bizlink_market_segment, {company}
-			on duplicate key update {updates}"""
+			on duplicate key update {updates}""",
+			values,
 		)
-	month = "date_format(period_start, '%Y-%m-01')"
+	month = "date_format(period_start, '%%Y-%%m-01')"
 	dated = [m for m in MEASURES if m not in ("customers", "open_tickets")]
 	sql(  # nosemgrep
 		f"""insert into `tabSegment Activity` ({", ".join(COLUMNS)}, {", ".join(dated)})
-		select concat('M', date_format(period_start, '%Y%m01'), segment, left(md5(company), 12)), segment,
+		select concat('M', date_format(period_start, '%%Y%%m01'), segment, left(md5(company), 12)), segment,
 			min(age_band), min(city), min(customer_group), min(territory), company, 'Month', {month},
 			{stamp}, {", ".join(f"sum({m})" for m in dated)}
-		from `tabSegment Activity` where period = 'Day'
-		group by {month}, segment, company"""
+		from `tabSegment Activity` where period = 'Day' {only.replace("c.bizlink_market_segment", "segment")}
+		group by {month}, segment, company""",
+		values,
 	)
 	sql(  # nosemgrep
 		f"""insert into `tabSegment Activity` ({", ".join(COLUMNS)}, customers)
 		select concat('N00000000', c.bizlink_market_segment, left(md5(''), 12)), c.bizlink_market_segment,
 			{DIMS}, '', 'Now', null, {stamp}, count(*)
-		from `tabCustomer` c left join `tabAddress` a on a.name = c.customer_primary_address
-		where c.disabled = 0
-		group by c.bizlink_market_segment"""
+		from `tabCustomer` c left join `tabAddress` a on a.name = c.bizlink_market_address
+		where c.disabled = 0 {only}
+		group by c.bizlink_market_segment""",
+		values,
 	)
 	sql(  # nosemgrep
 		f"""insert into `tabSegment Activity` ({", ".join(COLUMNS)}, open_tickets)
 		select concat('N00000000', c.bizlink_market_segment, left(md5(''), 12)), c.bizlink_market_segment,
 			{DIMS}, '', 'Now', null, {stamp}, count(*)
 		from `tabService Ticket` src {CUSTOMERS}
-		where {OPEN_TICKET}
+		where {OPEN_TICKET} {only}
 		group by c.bizlink_market_segment
-		on duplicate key update open_tickets = open_tickets + values(open_tickets)"""
+		on duplicate key update open_tickets = open_tickets + values(open_tickets)""",
+		values,
 	)
-	return {period: frappe.db.count(DOCTYPE, {"period": period}) for period in ("Day", "Month", "Now")}
+
+
+def drifted_segments() -> list[str]:
+	"""The segments whose rollup rows differ from what their documents add up to, in any row (day,
+	month or now) and measure: the documents' aggregate minus the rollup, by row, is zero everywhere
+	for a segment that has not drifted."""
+	parts = []
+	for table, company, day, measures, condition in SOURCES:
+		for period, start in (
+			("D", f"date_format({day}, '%%Y%%m%%d')"),
+			("M", f"date_format({day}, '%%Y%%m01')"),
+		):
+			columns = ", ".join(f"{measures.get(m, '0')} {m}" for m in MEASURES)
+			parts.append(
+				f"""select concat('{period}', {start}, c.bizlink_market_segment, left(md5({company}), 12)) name,
+				c.bizlink_market_segment segment, {columns}
+				from `{table}` src {CUSTOMERS} where {condition}
+				group by {start}, c.bizlink_market_segment, {company}"""
+			)
+	now_name = "concat('N00000000', c.bizlink_market_segment, left(md5(''), 12))"
+	zeros = {m: "0" for m in MEASURES}
+	columns = ", ".join(f"{'count(*)' if m == 'customers' else zeros[m]} {m}" for m in MEASURES)
+	parts.append(
+		f"""select {now_name} name, c.bizlink_market_segment segment, {columns}
+		from `tabCustomer` c where c.disabled = 0 group by c.bizlink_market_segment"""
+	)
+	columns = ", ".join(f"{'count(*)' if m == 'open_tickets' else zeros[m]} {m}" for m in MEASURES)
+	parts.append(
+		f"""select {now_name} name, c.bizlink_market_segment segment, {columns}
+		from `tabService Ticket` src {CUSTOMERS} where {OPEN_TICKET} group by c.bizlink_market_segment"""
+	)
+	parts.append(
+		f"""select name, segment, {", ".join(f"-{m}" for m in MEASURES)} from `tabSegment Activity`"""
+	)
+	differs = " or ".join(f"abs(sum({m})) > 0.005" for m in MEASURES)
+	return frappe.db.sql(  # nosemgrep
+		f"""select distinct segment from ({" union all ".join(parts)}) delta
+		group by name, segment having {differs}""",
+		{"none": ""},  # with parameters, % is written %%
+		pluck=True,
+	)
+
+
+def repair_drift() -> tuple[int, list[str]]:
+	"""Daily: move the customers whose segment changed behind BizLink's back, then rewrite the segments
+	whose rollup still differs from their documents (a document written with set_value, a change from
+	before a fix). Returns (customers moved, segments rewritten)."""
+	moved = reconcile_drifted()
+	segments = sorted(set(drifted_segments()) - {None, ""})
+	if segments:
+		frappe.db.delete(DOCTYPE, {"segment": ("in", segments)})
+		fill(segments)
+	return moved, segments
 
 
 def rebuild_job() -> None:

@@ -69,7 +69,7 @@ def get_profile(customer: str) -> dict:
 			"image",
 			"email_id",
 			"mobile_no",
-			"customer_primary_address",
+			"bizlink_market_address",
 			"bizlink_date_of_birth",
 			"bizlink_age_band",
 			"bizlink_interaction_count",
@@ -79,8 +79,8 @@ def get_profile(customer: str) -> dict:
 		as_dict=True,
 	)
 	profile["city"] = (
-		frappe.db.get_value("Address", profile.customer_primary_address, "city")
-		if profile.customer_primary_address
+		frappe.db.get_value("Address", profile.bizlink_market_address, "city")
+		if profile.bizlink_market_address
 		else None
 	)
 	return profile

@@ -167,7 +167,7 @@ select ifnull(a.city, '') city, count(*) customers, sum(ifnull(rev.amount, 0)) r
 	sum(ifnull(t.open_tickets, 0)) open_tickets, sum(ifnull(t.rating_sum, 0)) rating_sum,
 	sum(ifnull(t.ratings, 0)) ratings
 from `tabCustomer` c
-left join `tabAddress` a on a.name = c.customer_primary_address
+left join `tabAddress` a on a.name = c.bizlink_market_address
 left join (select customer, sum(base_net_total) amount from `tabSales Invoice`
 	where docstatus = 1 and company = %(company)s and posting_date between %(from)s and %(to)s
 	group by customer) rev on rev.customer = c.name

@@ -55,12 +55,25 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"search_index": 1,
 			},
 			{
+				# the address Market Segments places the customer by (see bizlink/segments.py)
+				# Data, not Link: a Link would stop ERPNext deleting the addresses of a deleted customer
+				"fieldname": "bizlink_market_address",
+				"fieldtype": "Data",
+				"label": "Market Address",
+				"insert_after": "bizlink_next_follow_up",
+				"read_only": 1,
+				"no_copy": 1,
+				"description": "The address Market Segments counts this customer's city by: the Customer "
+				"Primary Address, else its address marked Preferred Billing (is primary), else its billing "
+				"address, else its first address.",
+			},
+			{
 				# the market segment the customer's documents count in (see bizlink/segments.py)
 				"fieldname": "bizlink_market_segment",
 				"fieldtype": "Data",
 				"label": "Market Segment Key",
 				"length": 32,
-				"insert_after": "bizlink_next_follow_up",
+				"insert_after": "bizlink_market_address",
 				"hidden": 1,
 				"read_only": 1,
 				"no_copy": 1,

@@ -37,6 +37,14 @@ frappe.query_reports["Market Segments"] = {
 				if (data) drill_down(report, data);
 			});
 	},
+	after_datatable_render(datatable) {
+		// what each figure counts, as its header's tooltip (a title attribute: text, never markup)
+		for (const [index, column] of datatable.getColumns().entries()) {
+			const description = column.docfield && column.docfield.description;
+			const header = datatable.wrapper.querySelector(`.dt-cell--header[data-col-index="${index}"]`);
+			if (description && header) header.setAttribute("title", description);
+		}
+	},
 	formatter(value, row, column, data, default_formatter) {
 		// user-typed text (a city, a group's name) is shown as text, never read as markup
 		if (column.fieldtype === "Data" && value != null) value = frappe.utils.escape_html(value);

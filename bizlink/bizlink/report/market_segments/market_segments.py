@@ -4,11 +4,12 @@
 import frappe
 from frappe import _
 from frappe.query_builder.functions import Count, Sum
-from frappe.utils import add_months, flt, getdate, today
+from frappe.utils import add_months, escape_html, flt, getdate, today
 
+from bizlink.exceptions import MixedCurrencyError
 from bizlink.market import DIMENSIONS, base_query, run_aggregate
 from bizlink.permissions import scope_report_to_companies
-from bizlink.segments import segment_query
+from bizlink.segments import ROW_LIMIT, segment_query
 from bizlink.validation import check_report_period
 
 DEFAULT_DIMENSIONS = ["Customer Group", "Territory"]
@@ -16,10 +17,43 @@ DEFAULT_DIMENSIONS = ["Customer Group", "Territory"]
 
 def execute(filters: dict | None = None):
 	filters = normalise(filters)
-	scope_report_to_companies(filters)
+	companies = scope_report_to_companies(filters)
+	filters.currency = get_currency(filters, companies)
 	columns = get_columns(filters)
 	data = get_data(filters)
-	return columns, data, None, get_chart(filters, data)
+	truncated = len(data) > ROW_LIMIT
+	data = data[:ROW_LIMIT]
+	for row in data:
+		row.currency = filters.currency
+	return columns, data, get_message(filters, truncated), get_chart(filters, data)
+
+
+def get_currency(filters, companies: list[str] | None) -> str:
+	"""The currency of the figures: amounts are in each company's own currency, so companies with
+	different currencies are never added up (choose one)."""
+	if filters.company:
+		return frappe.get_cached_value("Company", filters.company, "default_currency")
+	company_filters = {"name": ("in", companies)} if companies else {}
+	currencies = sorted(
+		set(frappe.get_all("Company", filters=company_filters, pluck="default_currency")) - {None, ""}
+	)
+	if len(currencies) > 1:
+		frappe.throw(
+			_("Your companies keep their books in {0}: choose a Company to see its figures.").format(
+				", ".join(currencies)
+			),
+			title=_("Several Currencies"),
+			exc=MixedCurrencyError,
+		)
+	return currencies[0] if currencies else frappe.db.get_default("currency")
+
+
+def get_message(filters, truncated: bool) -> str | None:
+	"""Says so when the list was cut (what each column counts is in its header's tooltip)."""
+	if not truncated:
+		return None
+	notice = _("Only the first {0} rows, by amount invoiced, are shown: narrow the filters to see the rest.")
+	return f'<div class="indicator orange"><span>{escape_html(notice.format(ROW_LIMIT))}</span></div>'
 
 
 def normalise(filters) -> frappe._dict:
@@ -35,6 +69,8 @@ def normalise(filters) -> frappe._dict:
 
 
 def get_columns(filters) -> list[dict]:
+	"""The columns; each figure's `description` (its header's tooltip) says what it counts."""
+	ORDERS = _("Submitted Sales Orders dated in the period, invoiced or not.")
 	columns = []
 	if filters.view == "Customers":
 		columns.append(
@@ -50,19 +86,75 @@ def get_columns(filters) -> list[dict]:
 		key, label = DIMENSIONS[dim]
 		columns.append({"fieldname": key, "label": _(label), "fieldtype": "Data", "width": 130})
 	columns += [
-		{"fieldname": "customers", "label": _("Customers"), "fieldtype": "Int", "width": 95},
-		{"fieldname": "revenue", "label": _("Revenue"), "fieldtype": "Currency", "width": 120},
-		{"fieldname": "orders", "label": _("Orders"), "fieldtype": "Int", "width": 80},
+		{
+			"fieldname": "customers",
+			"label": _("Customers"),
+			"fieldtype": "Int",
+			"width": 95,
+			"description": _("Enabled customers in the segment now."),
+		},
+		{
+			"fieldname": "revenue",
+			"label": _("Invoiced"),
+			"fieldtype": "Currency",
+			"options": "currency",
+			"width": 120,
+			"description": _("Net total of submitted Sales Invoices dated in the period."),
+		},
+		{
+			"fieldname": "orders",
+			"label": _("Orders"),
+			"fieldtype": "Int",
+			"width": 80,
+			"description": ORDERS,
+		},
+		{
+			"fieldname": "order_value",
+			"label": _("Order Value"),
+			"fieldtype": "Currency",
+			"options": "currency",
+			"width": 120,
+			"description": ORDERS,
+		},
 		{
 			"fieldname": "average_order_value",
 			"label": _("Average Order Value"),
 			"fieldtype": "Currency",
+			"options": "currency",
 			"width": 140,
+			"description": ORDERS,
 		},
-		{"fieldname": "interactions", "label": _("Interactions"), "fieldtype": "Int", "width": 100},
-		{"fieldname": "open_tickets", "label": _("Open Tickets"), "fieldtype": "Int", "width": 100},
-		{"fieldname": "csat", "label": _("CSAT"), "fieldtype": "Float", "precision": 1, "width": 70},
-		{"fieldname": "growth", "label": _("Growth %"), "fieldtype": "Percent", "width": 100},
+		{
+			"fieldname": "interactions",
+			"label": _("Interactions"),
+			"fieldtype": "Int",
+			"width": 100,
+			"description": _("Sales Interactions dated in the period."),
+		},
+		{
+			"fieldname": "open_tickets",
+			"label": _("Open Tickets"),
+			"fieldtype": "Int",
+			"width": 100,
+			"description": _("Service Tickets open now."),
+		},
+		{
+			"fieldname": "csat",
+			"label": _("CSAT"),
+			"fieldtype": "Float",
+			"precision": 1,
+			"width": 70,
+			"description": _("Average rating (1 to 5) of the tickets rated in the period."),
+		},
+		{
+			"fieldname": "growth",
+			"label": _("Growth %"),
+			"fieldtype": "Percent",
+			"width": 100,
+			"description": _("Invoiced in the period against the period of the same length before it."),
+		},
+		# the Currency columns' currency (hidden: the same on every row)
+		{"fieldname": "currency", "label": _("Currency"), "fieldtype": "Data", "hidden": 1},
 	]
 	return columns
 
@@ -125,7 +217,7 @@ def live_data(filters) -> list[dict]:
 		.groupby(*group_terms)
 		.orderby(Sum(measures["revenue"]), order=frappe.qb.desc)
 		.orderby(*group_terms)  # ties in a stable order
-		.limit(1000)
+		.limit(ROW_LIMIT + 1)  # one more tells the list was cut
 	)
 	return run_aggregate(aggregate, as_dict=True)
 
@@ -133,6 +225,7 @@ def live_data(filters) -> list[dict]:
 def finish(rows: list[dict], dims: list[str]) -> list[dict]:
 	for row in rows:
 		row.revenue, row.orders = flt(row.revenue), int(row.orders or 0)
+		row.order_value = flt(row.order_value)
 		row.average_order_value = flt(row.order_value) / row.orders if row.orders else 0
 		row.growth = (
 			(row.revenue - flt(row.previous_revenue)) / flt(row.previous_revenue) * 100
@@ -155,7 +248,7 @@ def get_chart(filters, data: list[dict]) -> dict | None:
 	return {
 		"data": {
 			"labels": [" · ".join(str(row[k]) for k in dims) for row in top],
-			"datasets": [{"name": _("Revenue"), "values": [row.revenue for row in top]}],
+			"datasets": [{"name": _("Invoiced"), "values": [row.revenue for row in top]}],
 		},
 		"type": "bar",
 		"colors": ["#2490ef"],

@@ -84,7 +84,7 @@ def get_lift(selection: list[str]) -> list[dict]:
 		query = (
 			frappe.qb.from_(c)
 			.left_join(address)
-			.on(address.name == c.customer_primary_address)
+			.on(address.name == c.bizlink_market_address)
 			.select(
 				term.as_("value"),
 				Count(c.name).as_("all_count"),
