@@ -4,7 +4,7 @@ import frappe
 from frappe import _
 
 from bizlink.exceptions import NothingToInstallError, OrderNotOpenError
-from bizlink.installation import create_installation_job, get_active_job
+from bizlink.installation import create_installation_job, get_active_job, get_open_job
 
 
 @frappe.whitelist(methods=["POST"])
@@ -21,7 +21,8 @@ def make_installation_job(sales_order: str) -> str:
 			title=_("Order Not Open"),
 			exc=OrderNotOpenError,
 		)
-	name = get_active_job(sales_order) or create_installation_job(order)
+	# the job still to do (made for what is left to install), else the completed one
+	name = get_open_job(sales_order) or create_installation_job(order) or get_active_job(sales_order)
 	if not name:
 		frappe.throw(
 			_("No item of Sales Order {0} requires installation.").format(frappe.bold(sales_order)),

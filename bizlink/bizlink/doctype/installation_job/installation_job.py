@@ -4,6 +4,7 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.model.meta import get_field_precision
 from frappe.utils import add_to_date, cint, flt, get_datetime, getdate, now_datetime, today
 
 from bizlink.bizlink.status_log import log_status_change, set_status
@@ -15,12 +16,22 @@ from bizlink.exceptions import (
 	InvalidStatusTransitionError,
 	MissingSignatureError,
 	OpenChecklistError,
+	OpenJobExistsError,
 	OrderNotOpenError,
+	SerialAlreadyInstalledError,
 	SerialNotOnDeliveryError,
 )
 from bizlink.fulfilment import refresh_stage
 from bizlink.guard import system_write
-from bizlink.installation import get_delivered_serial_nos, jobs_with_crew, update_sales_order_installation
+from bizlink.installation import (
+	get_delivered_serial_nos,
+	get_deliveries,
+	get_open_job,
+	jobs_with_crew,
+	jobs_with_items,
+	plan_installation,
+	update_sales_order_installation,
+)
 from bizlink.permissions import may_change_crew
 from bizlink.validation import validate_customer_links, validate_input
 
@@ -80,6 +91,7 @@ class InstallationJob(Document):
 		validate_input(self)
 		self.validate_not_cancelled()
 		self.validate_order()
+		self.validate_one_open_job()
 		validate_customer_links(self)
 		self.set_contact_details()
 		self.validate_schedule()
@@ -94,14 +106,26 @@ class InstallationJob(Document):
 
 	def on_submit(self):
 		self.make_installation_note()
+		self.plan_the_rest()
 		update_sales_order_installation(self.sales_order)
 		refresh_stage(self.sales_order, self.doctype, self.name)
 
 	def on_cancel(self):
 		self.cancel_installation_note()
 		set_status(self, "Cancelled")
+		self.plan_the_rest()
 		update_sales_order_installation(self.sales_order)
 		refresh_stage(self.sales_order, self.doctype, self.name)
+
+	def plan_the_rest(self):
+		"""What the order still needs installed (all of it was not, or this job is cancelled) goes on
+		its open job, made in To Schedule when there is none."""
+		order = frappe.get_doc("Sales Order", self.sales_order)
+		if order.docstatus == 1:
+			before = get_open_job(order.name)
+			job = plan_installation(order)
+			if job and job != before:
+				self.add_comment("Info", _("The rest to install is on Installation Job {0}").format(job))
 
 	# Actions on site ---------------------------------------------------------------------------
 
@@ -174,6 +198,25 @@ class InstallationJob(Document):
 				exc=OrderNotOpenError,
 			)
 
+	def validate_one_open_job(self):
+		"""An order has one open job, asking for all it still needs installed (see
+		bizlink.installation.plan_installation): a second would plan the same units twice."""
+		if not self.is_new() or self.docstatus != 0:
+			return
+		other = get_open_job(self.sales_order)
+		if other:
+			frappe.throw(
+				_(
+					"Sales Order {0} already has Installation Job {1} for what is still to install: plan on it."
+				).format(frappe.bold(self.sales_order), frappe.bold(other)),
+				title=_("Open Job Exists"),
+				exc=OpenJobExistsError,
+			)
+		if not self.items and self.sales_order:
+			from bizlink.installation import get_installation_items
+
+			self.set("items", get_installation_items(frappe.get_doc("Sales Order", self.sales_order)))
+
 	def set_contact_details(self):
 		if not self.address or not self.contact:
 			order = frappe.db.get_value(
@@ -185,9 +228,13 @@ class InstallationJob(Document):
 			self.address = self.address or order.shipping_address_name or order.customer_address
 			self.contact = self.contact or order.contact_person
 		if self.address and (self.is_new() or self.has_value_changed("address")):
-			from frappe.contacts.doctype.address.address import get_address_display
+			from frappe.contacts.doctype.address.address import render_address
 
-			self.address_display = get_address_display(self.address)
+			# a job BizLink makes (the rest of an installation, as whoever completed the first part)
+			# shows its order's address; a user choosing one must be able to read it
+			self.address_display = render_address(
+				self.address, check_permissions=not self.flags.ignore_permissions
+			)
 		if self.contact:
 			self.contact_phone, self.contact_email = frappe.db.get_value(
 				"Contact", self.contact, ["mobile_no", "email_id"]
@@ -241,7 +288,11 @@ class InstallationJob(Document):
 			)
 
 		# nor what is to be installed (the item rows: item and quantity; the technician records what
-		# was installed) or checked (the template and its mandatory checks, as worded)
+		# was installed) or checked (the template and its mandatory checks, as worded); the system
+		# following an Update Items on the order is not a user changing them
+		if self.flags.items_from_order:
+			return
+
 		def items(doc):
 			return sorted((r.name, r.item_code, flt(r.qty), r.so_detail) for r in doc.items)
 
@@ -276,49 +327,97 @@ class InstallationJob(Document):
 			)
 
 	def set_delivery_details(self):
-		"""Link each row to the submitted Delivery Note row that delivered it, and take its serials."""
+		"""What each row's order row has delivered on all its submitted Delivery Notes: the quantity
+		(in stock units, the job's one UOM), the latest of them as the row's Delivery Note, and the
+		serial numbers of the deliveries made since the row was last saved (on a new row only if
+		none were typed)."""
+		self.flags.deliveries = deliveries = get_deliveries(row.so_detail for row in self.items)
+		stock_uoms = get_stock_uoms(row.so_detail for row in self.items)
+		before = self.get_doc_before_save()
+		saved_on = {row.name: row.modified for row in before.items} if before else {}
 		for row in self.items:
-			if row.dn_detail or not row.so_detail:
-				continue
-			delivered = frappe.db.get_value(
-				"Delivery Note Item",
-				{"so_detail": row.so_detail, "docstatus": 1},
-				["name", "parent", "serial_no"],
-				as_dict=True,
-				order_by="creation asc",
+			row.uom = stock_uoms.get(row.so_detail) or frappe.get_cached_value(
+				"Item", row.item_code, "stock_uom"
 			)
-			if delivered:
-				row.delivery_note, row.dn_detail = delivered.parent, delivered.name
-				if not row.serial_no and delivered.serial_no:
-					row.serial_no = delivered.serial_no
+			delivered = deliveries.get(row.so_detail) or []
+			row.delivered_qty = sum(delivery.delivered for delivery in delivered)
+			latest = delivered[-1] if delivered else frappe._dict()
+			row.delivery_note, row.dn_detail = latest.parent, latest.name
+			if not frappe.get_cached_value("Item", row.item_code, "has_serial_no"):
+				continue
+			since = saved_on.get(row.name)
+			serials = split_serials(row.serial_no)
+			done = self.installed_serials(row.so_detail)
+			if since or not serials:
+				for delivery in delivered:
+					if not since or get_datetime(delivery.modified) > get_datetime(since):
+						serials += [
+							s for s in delivered_serials(delivery) if s not in serials and s not in done
+						]
+				row.serial_no = "\n".join(serials) or None
+
+	def installed_serials(self, so_detail: str | None) -> dict[str, str]:
+		"""The serial numbers of the order row that other, completed jobs installed: {serial: job}."""
+		if not so_detail:
+			return {}
+		cache = self.flags.setdefault("installed_serials", {})
+		if so_detail not in cache:
+			query, job, item = jobs_with_items()
+			rows = (
+				query.select(job.name, item.serial_no)
+				.where(item.so_detail == so_detail)
+				.where(job.docstatus == 1)
+				.where(job.name != (self.name or ""))
+				.run(as_dict=True)
+			)
+			cache[so_detail] = {serial: row.name for row in rows for serial in split_serials(row.serial_no)}
+		return cache[so_detail]
 
 	def validate_items(self):
+		"""An installed quantity is at most what the row's deliveries brought and no Installation Note
+		installed yet; a serial number must be on one of them, and not installed already."""
+		deliveries = self.flags.deliveries
+		if deliveries is None:
+			deliveries = get_deliveries(row.so_detail for row in self.items)
 		for row in self.items:
 			if flt(row.installed_qty) <= 0 and not row.serial_no:
 				continue
-			if not row.dn_detail:
+			delivered = deliveries.get(row.so_detail) or []
+			if not delivered:
 				if flt(row.installed_qty) > 0:
 					self.throw_not_delivered(row, 0)
 				continue
-			delivered_qty, installed_elsewhere = frappe.db.get_value(
-				"Delivery Note Item", row.dn_detail, ["qty", "installed_qty"]
-			)
-			available = flt(delivered_qty) - flt(installed_elsewhere)
-			if flt(row.installed_qty) > available:
+			precision = row.precision("installed_qty")
+			available = flt(sum(d.available for d in delivered), precision)
+			if flt(row.installed_qty, precision) > available:
 				self.throw_not_delivered(row, available)
 			if row.serial_no:
-				delivered_serials = set(get_delivered_serial_nos(row.dn_detail))
-				foreign = [s for s in split_serials(row.serial_no) if s not in delivered_serials]
+				done = self.installed_serials(row.so_detail)
+				again = [s for s in split_serials(row.serial_no) if s in done]
+				if again:
+					frappe.throw(
+						_("Serial No {0} is already installed (Installation Job {1}).").format(
+							frappe.bold(", ".join(again)), frappe.bold(done[again[0]])
+						),
+						title=_("Already Installed"),
+						exc=SerialAlreadyInstalledError,
+					)
+				on_delivery = {s for d in delivered for s in delivered_serials(d)}
+				foreign = [s for s in split_serials(row.serial_no) if s not in on_delivery]
 				if foreign:
 					frappe.throw(
 						_("Serial No {0} is not on Delivery Note {1} for item {2}.").format(
 							frappe.bold(", ".join(foreign)),
-							frappe.bold(row.delivery_note),
+							frappe.bold(", ".join(dict.fromkeys(d.parent for d in delivered))),
 							frappe.bold(row.item_code),
 						),
 						title=_("Serial Not Delivered"),
 						exc=SerialNotOnDeliveryError,
 					)
+			if self.docstatus == 1 and flt(row.installed_qty) > 0:
+				_parts, short = allocate(row, delivered)
+				if flt(short, precision) > 0:
+					self.throw_not_delivered(row, flt(row.installed_qty) - short)
 
 	def throw_not_delivered(self, row, available: float):
 		frappe.throw(
@@ -392,7 +491,27 @@ class InstallationJob(Document):
 	# ERPNext roll-up ---------------------------------------------------------------------------
 
 	def make_installation_note(self):
+		"""ERPNext's Installation Note of what was installed: a row per Delivery Note row the installed
+		units came from (ERPNext checks each against one delivery row), in that row's UOM, with the
+		serial numbers it delivered."""
 		customer = frappe.db.get_value("Customer", self.customer, ["territory"], as_dict=True)
+		deliveries = get_deliveries(row.so_detail for row in self.items)
+		precision = get_field_precision(frappe.get_meta("Installation Note Item").get_field("qty"))
+		items = []
+		for row in self.items:
+			if flt(row.installed_qty) <= 0:
+				continue
+			for delivery, stock_qty, serials in allocate(row, deliveries.get(row.so_detail) or [])[0]:
+				items.append(
+					{
+						"item_code": row.item_code,
+						"qty": flt(stock_qty / delivery.conversion_factor, precision),
+						"serial_no": "\n".join(serials) or None,
+						"prevdoc_doctype": "Delivery Note",
+						"prevdoc_docname": delivery.parent,
+						"prevdoc_detail_docname": delivery.name,
+					}
+				)
 		note = frappe.get_doc(
 			{
 				"doctype": "Installation Note",
@@ -403,18 +522,7 @@ class InstallationJob(Document):
 				"company": self.company,
 				"inst_date": getdate(self.actual_end or today()),
 				"remarks": _("Installation Job {0}").format(self.name),
-				"items": [
-					{
-						"item_code": row.item_code,
-						"qty": row.installed_qty,
-						"serial_no": row.serial_no,
-						"prevdoc_doctype": "Delivery Note",
-						"prevdoc_docname": row.delivery_note,
-						"prevdoc_detail_docname": row.dn_detail,
-					}
-					for row in self.items
-					if flt(row.installed_qty) > 0
-				],
+				"items": items,
 			}
 		)
 		note.flags.ignore_permissions = True
@@ -459,6 +567,49 @@ def find_crew_clash(job) -> frappe._dict | None:
 		.run(as_dict=True)
 	)
 	return clash[0] if clash else None
+
+
+def delivered_serials(delivery) -> list[str]:
+	"""The serial numbers a delivery row (from `get_deliveries`) delivered, read once."""
+	if delivery.serials is None:
+		delivery.serials = get_delivered_serial_nos(delivery.name)
+	return delivery.serials
+
+
+def allocate(row, deliveries: list) -> tuple[list[tuple], float]:
+	"""Split a job row's installed stock units over the delivery rows they came from: each serial
+	number with the row that delivered it, the rest oldest delivery first, each row at most what it
+	has still to install. Returns [(delivery, stock qty, serials)] and the quantity left over."""
+	serials = split_serials(row.serial_no)
+	by_delivery = {delivery.name: [] for delivery in deliveries}
+	for serial in serials:
+		delivery = next((d for d in deliveries if serial in delivered_serials(d)), None)
+		if delivery:
+			by_delivery[delivery.name].append(serial)
+	left = max(flt(row.installed_qty) - sum(len(s) for s in by_delivery.values()), 0)
+	parts, short = [], 0.0
+	for delivery in deliveries:
+		own = len(by_delivery[delivery.name])
+		short += max(own - delivery.available, 0)
+		take = flt(min(left, max(delivery.available - own, 0)), 9)
+		left = flt(left - take, 9)
+		if own or take > 0:
+			parts.append((delivery, own + take, by_delivery[delivery.name]))
+	return parts, short + left
+
+
+def get_stock_uoms(so_details) -> dict[str, str]:
+	"""The stock UOM of each order row: the unit the job's quantities are in."""
+	so_details = sorted({name for name in so_details if name})
+	if not so_details:
+		return {}
+	order_item = frappe.qb.DocType("Sales Order Item")
+	return dict(
+		frappe.qb.from_(order_item)
+		.select(order_item.name, order_item.stock_uom)
+		.where(order_item.name.isin(so_details))
+		.run()
+	)
 
 
 def split_serials(serial_no: str | None) -> list[str]:

@@ -13,6 +13,7 @@ class InstallationJobItem(ChildRow):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
+		delivered_qty: DF.Float
 		delivery_note: DF.Link | None
 		dn_detail: DF.Data | None
 		installed_qty: DF.Float
@@ -24,5 +25,6 @@ class InstallationJobItem(ChildRow):
 		qty: DF.Float
 		serial_no: DF.SmallText | None
 		so_detail: DF.Data | None
+		uom: DF.Link | None
 	# end: auto-generated types
 	pass
