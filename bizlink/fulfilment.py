@@ -161,8 +161,10 @@ def refresh_stage(
 
 def notify_next_stage(log: str) -> None:
 	"""Background: run the Notifications whose event is the Method `notify_next_stage` (editable by
-	administrators: Order Ready to Deliver / Install / Bill)."""
-	if frappe.db.exists(LOG, log):
+	administrators: Order Ready to Deliver / Install / Bill). Runs after the commit: an order that has
+	moved on since (its row closed) or moved back is not announced as being where it no longer is."""
+	row = frappe.db.get_value(LOG, log, ["left_on", "is_reversal"], as_dict=True)
+	if row and not row.left_on and not row.is_reversal:
 		frappe.get_doc(LOG, log).run_method("notify_next_stage")
 
 

@@ -10,7 +10,7 @@ from frappe.query_builder.functions import Count, Extract, Max, Min, Now
 from frappe.utils import getdate, today
 
 from bizlink.exceptions import InvalidDateOfBirthError
-from bizlink.segments import reconcile_customer
+from bizlink.segments import market_address_of, reconcile_customer
 from bizlink.setup.custom_fields import AGE_BANDS
 
 
@@ -19,6 +19,7 @@ def validate(doc, method=None) -> None:
 	doc.bizlink_age_band = (
 		get_age_band(doc.bizlink_date_of_birth) if doc.customer_type == "Individual" else None
 	)
+	doc.bizlink_market_address = market_address_of(doc)
 
 
 def validate_date_of_birth(doc) -> None:
@@ -108,3 +109,11 @@ def update_interaction_summary(customer: str | None) -> None:
 		},
 		update_modified=False,
 	)
+
+
+def after_insert(doc, method=None) -> None:
+	"""A customer made from a Lead or Prospect (From Lead, From Prospect, From Opportunity) takes over the
+	Sales Interactions logged for it before it was a customer."""
+	from bizlink.bizlink.doctype.sales_interaction.sales_interaction import take_over_party_interactions
+
+	take_over_party_interactions(doc)

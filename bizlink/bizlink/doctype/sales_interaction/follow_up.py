@@ -24,6 +24,18 @@ def get_follow_up_user(doc) -> str:
 	return doc.user or doc.owner or frappe.session.user
 
 
+def get_party_title(doc) -> str:
+	"""Who the interaction was with, as people call them: the customer's name, else the Lead's or
+	Prospect's (before it is a customer)."""
+	if doc.get("customer"):
+		return doc.get("customer_name") or doc.customer
+	if doc.get("party_type") and doc.get("party"):
+		field = {"Lead": "lead_name", "Prospect": "company_name"}.get(doc.party_type)
+		title = field and frappe.db.get_value(doc.party_type, doc.party, field)
+		return title or doc.party
+	return ""
+
+
 def sync_follow_up(doc) -> None:
 	if doc.follow_up_status == "Open":
 		user = get_follow_up_user(doc)
@@ -43,7 +55,7 @@ def upsert_todo(doc, user: str, description: str) -> str:
 	values = {
 		"allocated_to": user,
 		"date": doc.next_action_date,
-		"description": _("{0}: {1}").format(doc.customer_name or doc.customer, description),
+		"description": _("{0}: {1}").format(get_party_title(doc), description),
 		"reference_type": DOCTYPE,
 		"reference_name": doc.name,
 		"status": "Open",
@@ -63,7 +75,7 @@ def upsert_todo(doc, user: str, description: str) -> str:
 
 def upsert_event(doc, user: str, description: str) -> str:
 	values = {
-		"subject": _("Follow up {0}: {1}").format(doc.customer_name or doc.customer, description),
+		"subject": _("Follow up {0}: {1}").format(get_party_title(doc), description),
 		"starts_on": get_datetime(f"{doc.next_action_date} 09:00:00"),
 		"ends_on": get_datetime(f"{doc.next_action_date} 09:30:00"),
 		"event_type": "Private",
@@ -133,6 +145,8 @@ def get_overdue_follow_ups(user: str | None = None) -> list[dict]:
 			interaction.name,
 			interaction.customer,
 			interaction.customer_name,
+			interaction.party_type,
+			interaction.party,
 			interaction.subject,
 			interaction.next_action,
 			interaction.next_action_date,
@@ -144,7 +158,10 @@ def get_overdue_follow_ups(user: str | None = None) -> list[dict]:
 	)
 	if user:
 		query = query.where(todo.allocated_to == user)
-	return query.run(as_dict=True)
+	rows = query.run(as_dict=True)
+	for row in rows:
+		row.customer_name = get_party_title(row)  # a Lead's or Prospect's name before it is a customer
+	return rows
 
 
 def send_overdue_digest() -> None:

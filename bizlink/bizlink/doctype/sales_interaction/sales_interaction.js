@@ -4,11 +4,18 @@
 frappe.ui.form.on("Sales Interaction", {
 	setup(frm) {
 		frm.set_query("party_type", () => ({ filters: { name: ["in", ["Lead", "Prospect"]] } }));
-		frm.set_query("contact", () =>
+		// before it is a customer, the interaction is with a Lead or Prospect: its contacts and documents
+		const party = () =>
 			frm.doc.customer
+				? { doctype: "Customer", name: frm.doc.customer }
+				: frm.doc.party_type && frm.doc.party
+				? { doctype: frm.doc.party_type, name: frm.doc.party }
+				: null;
+		frm.set_query("contact", () =>
+			party()
 				? {
 						query: "frappe.contacts.doctype.contact.contact.contact_query",
-						filters: { link_doctype: "Customer", link_name: frm.doc.customer },
+						filters: { link_doctype: party().doctype, link_name: party().name },
 				  }
 				: {}
 		);
@@ -16,10 +23,14 @@ frappe.ui.form.on("Sales Interaction", {
 			filters: { customer: frm.doc.customer, docstatus: ["<", 2] },
 		}));
 		frm.set_query("quotation", () => ({
-			filters: { quotation_to: "Customer", party_name: frm.doc.customer, docstatus: ["<", 2] },
+			filters: {
+				quotation_to: party()?.doctype,
+				party_name: party()?.name,
+				docstatus: ["<", 2],
+			},
 		}));
 		frm.set_query("opportunity", () => ({
-			filters: { opportunity_from: "Customer", party_name: frm.doc.customer },
+			filters: { opportunity_from: party()?.doctype, party_name: party()?.name },
 		}));
 	},
 
@@ -30,14 +41,18 @@ frappe.ui.form.on("Sales Interaction", {
 				frappe.db.set_value("ToDo", frm.doc.todo, "status", "Closed").then(() => frm.reload_doc())
 			);
 		}
-		frm.add_custom_button(__("Customer File"), () =>
-			frappe.set_route("customer-file", frm.doc.customer)
-		);
+		if (frm.doc.customer) {
+			frm.add_custom_button(__("Customer File"), () =>
+				frappe.set_route("customer-file", frm.doc.customer)
+			);
+		}
 		frm.add_custom_button(
 			__("Log Another"),
 			() =>
 				frappe.new_doc("Sales Interaction", {
 					customer: frm.doc.customer,
+					party_type: frm.doc.party_type,
+					party: frm.doc.party,
 					contact: frm.doc.contact,
 					sales_person: frm.doc.sales_person,
 				}),
@@ -47,5 +62,9 @@ frappe.ui.form.on("Sales Interaction", {
 
 	customer(frm) {
 		if (frm.doc.contact) frm.set_value("contact", null);
+	},
+
+	party_type(frm) {
+		if (frm.doc.party) frm.set_value("party", null);
 	},
 });

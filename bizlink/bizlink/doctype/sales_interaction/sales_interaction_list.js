@@ -1,5 +1,20 @@
 frappe.listview_settings["Sales Interaction"] = {
-	add_fields: ["outcome", "outcome_category", "follow_up_status", "next_action_date"],
+	add_fields: [
+		"outcome",
+		"outcome_category",
+		"follow_up_status",
+		"next_action_date",
+		"party_type",
+		"party",
+	],
+	formatters: {
+		// before it is a customer, an interaction is with a Lead or Prospect: shown in the customer's column
+		customer(value, df, doc) {
+			const esc = frappe.utils.escape_html;
+			if (value || !doc.party) return esc(value || "");
+			return `<span class="text-muted">${esc(__(doc.party_type))}:</span> ${esc(doc.party)}`;
+		},
+	},
 	get_indicator(doc) {
 		// the desk puts the label and the filter into markup as they are: an outcome is named by users
 		const esc = frappe.utils.escape_html;

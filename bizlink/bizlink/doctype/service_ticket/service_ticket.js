@@ -20,6 +20,17 @@ frappe.ui.form.on("Service Ticket", {
 		if (frm.doc.warranty_status) {
 			frm.dashboard.set_headline(frappe.utils.escape_html(frm.doc.warranty_status));
 		}
+		if (bizlink_ticket_has_nobody_to_write_to(frm.doc)) {
+			// receipt, waiting and resolution mail go to the contact's email (or the sender's address)
+			frm.dashboard.set_headline(
+				frappe.utils.escape_html(
+					__(
+						"Nobody to write to: this customer gets no receipt, resolution mail or rating link. Add a contact with an email."
+					)
+				),
+				"orange"
+			);
+		}
 		if (!frm.is_new() && !["Resolved", "Closed"].includes(frm.doc.status)) {
 			frappe
 				.xcall("bizlink.api.service_ticket.get_similar_resolved", { ticket: frm.doc.name })
@@ -45,4 +56,13 @@ frappe.ui.form.on("Service Ticket", {
 			frm.add_custom_button(__("Customer File"), () => frappe.set_route("customer-file", frm.doc.customer));
 		}
 	},
+
+	customer(frm) {
+		// another customer's contact is refused: on save the new customer's own contact is chosen
+		if (frm.doc.contact) frm.set_value("contact", null);
+	},
 });
+
+function bizlink_ticket_has_nobody_to_write_to(doc) {
+	return !doc.__islocal && doc.customer && !doc.contact_email && !doc.raised_by;
+}

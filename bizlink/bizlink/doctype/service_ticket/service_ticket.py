@@ -74,6 +74,7 @@ class ServiceTicket(Document):
 		validate_not_cancelled(self, ("sales_order", "delivery_note"))
 		self.set_customer_from_sender()
 		self.set_from_serial_no()
+		self.set_contact()
 		self.validate_references()
 		self.validate_status_change()
 		log_status_change(self)
@@ -147,10 +148,32 @@ class ServiceTicket(Document):
 			self.delivery_note = delivery.delivery_note
 			self.sales_order = delivery.sales_order or self.sales_order
 			if self.sales_order and not self.installation_job:
-				self.installation_job = frappe.db.get_value(
-					"Installation Job", {"sales_order": self.sales_order, "docstatus": ("<", 2)}, "name"
-				)
+				self.installation_job = job_of_serial(self.serial_no, self.sales_order)
 		self.warranty_status = describe_warranty(serial)
+
+	def set_contact(self):
+		"""Receipt, resolution and rating mail go to the contact: a ticket with a customer and no contact
+		chosen takes the customer's most specific one (see `get_default_contact`); a contact chosen by
+		hand is kept. The contact's email follows the contact. A ticket moved to another customer with its
+		contact left as it was does not keep the previous customer's contact: it takes the new one's."""
+		if (
+			self.contact
+			and not self.is_new()
+			and self.has_value_changed("customer")
+			and not self.has_value_changed("contact")
+			and not is_contact_of(self.contact, self.customer)
+		):
+			self.contact = None
+		if self.customer and not self.contact:
+			self.contact = get_default_contact(
+				self.customer,
+				sender=self.raised_by,
+				delivery_note=self.delivery_note,
+				sales_order=self.sales_order,
+			)
+		self.contact_email = (
+			frappe.db.get_value("Contact", self.contact, "email_id") if self.contact else None
+		)
 
 	def validate_references(self):
 		if self.sales_order:
@@ -296,6 +319,81 @@ def describe_warranty(serial) -> str:
 			state = _("valid until {0}") if getdate(expiry) >= getdate(today()) else _("expired on {0}")
 			parts.append(f"{label}: " + state.format(frappe.format(expiry, "Date")))
 	return "; ".join(parts) or _("No warranty or AMC recorded")
+
+
+def job_of_serial(serial_no: str, sales_order: str) -> str | None:
+	"""The completed Installation Job that installed the serial number, else the order's job still
+	to do (its installation is planned there)."""
+	from bizlink.bizlink.doctype.installation_job.installation_job import split_serials
+	from bizlink.installation import get_open_job, jobs_with_items
+
+	query, job, item = jobs_with_items()
+	for row in (
+		query.select(job.name, item.serial_no)
+		.where(job.sales_order == sales_order)
+		.where(job.docstatus == 1)
+		.where(item.serial_no.like(f"%{serial_no}%"))
+		.run(as_dict=True)
+	):
+		if serial_no in split_serials(row.serial_no):
+			return row.name
+	return get_open_job(sales_order)
+
+
+def is_contact_of(contact: str, customer: str | None) -> bool:
+	return bool(customer) and bool(
+		frappe.db.exists(
+			"Dynamic Link",
+			{"parenttype": "Contact", "parent": contact, "link_doctype": "Customer", "link_name": customer},
+		)
+	)
+
+
+def get_default_contact(
+	customer: str,
+	sender: str | None = None,
+	delivery_note: str | None = None,
+	sales_order: str | None = None,
+) -> str | None:
+	"""The contact of `customer` a ticket writes to, the most specific first: the contact with the
+	sender's address, the delivery note's contact, the sales order's, the customer's primary contact
+	(Customer, then the Contact marked primary), then its only contact. Only a contact linked to
+	`customer` is ever returned: a document may name another customer's contact."""
+	contact = frappe.qb.DocType("Contact")
+	link = frappe.qb.DocType("Dynamic Link")
+	linked = (
+		frappe.qb.from_(link)
+		.join(contact)
+		.on(contact.name == link.parent)
+		.select(contact.name, contact.is_primary_contact)
+		.where(link.parenttype == "Contact")
+		.where(link.link_doctype == "Customer")
+		.where(link.link_name == customer)
+		.orderby(contact.creation)
+		.run(as_dict=True)
+	)
+	if not linked:
+		return None
+	names = {row.name for row in linked}
+
+	def candidates():
+		if sender:
+			from frappe.utils import parse_addr
+
+			address = parse_addr(sender)[1] or sender
+			yield from frappe.get_all(
+				"Contact Email", {"email_id": address, "parenttype": "Contact"}, pluck="parent"
+			)
+		if delivery_note:
+			yield frappe.db.get_value("Delivery Note", delivery_note, "contact_person")
+		if sales_order:
+			yield frappe.db.get_value("Sales Order", sales_order, "contact_person")
+		yield frappe.db.get_value("Customer", customer, "customer_primary_contact")
+		yield from (row.name for row in linked if row.is_primary_contact)
+		if len(linked) == 1:
+			yield linked[0].name
+
+	return next((name for name in candidates() if name in names), None)
 
 
 def find_customer_by_email(email: str) -> tuple[str | None, str | None]:

@@ -12,4 +12,16 @@ frappe.listview_settings["Service Ticket"] = {
 		const esc = frappe.utils.escape_html;
 		return [esc(__(doc.status)), colors[doc.status] || "gray", esc(`status,=,${doc.status}`)];
 	},
+	onload(listview) {
+		// tickets whose customer gets no mail: no contact email and no sender to answer
+		listview.page.add_inner_button(__("Nobody to Write To"), () => {
+			listview.filter_area.clear(false).then(() =>
+				listview.filter_area.add([
+					["Service Ticket", "customer", "is", "set"],
+					["Service Ticket", "contact_email", "is", "not set"],
+					["Service Ticket", "raised_by", "is", "not set"],
+				])
+			);
+		});
+	},
 };
