@@ -18,6 +18,7 @@ from frappe.utils import add_to_date, flt, get_datetime, now_datetime, time_diff
 OPEN_STATUSES = ("Open", "In Progress")
 TICKET = "Service Ticket"
 BATCH = 500  # tickets per run; a backlog is worked off over the next runs (every 5 minutes)
+RETRY_MINUTES = 60  # a ticket whose escalation failed is tried again after this
 
 
 def get_escalate_at(ticket) -> datetime | None:
@@ -48,21 +49,49 @@ def get_due(now: datetime, limit: int) -> list[frappe._dict]:
 
 
 def escalate_tickets(limit: int = BATCH) -> dict[str, int]:
-	"""Scheduled: warn and breach the tickets whose escalation moment has come (oldest first)."""
+	"""Scheduled: warn and breach the tickets whose escalation moment has come (oldest first).
+
+	Each ticket is escalated on its own (a savepoint): one that fails is rolled back alone, logged in
+	the Error Log and tried again after RETRY_MINUTES, so it never holds back the others (the job
+	reads oldest first: a ticket failing in place would block every later one)."""
 	now = now_datetime()
 	due = get_due(now, limit)
 	owners = open_assignees([row.name for row in due])
-	done = {"warned": 0, "breached": 0}
+	done = {"warned": 0, "breached": 0, "failed": 0}
 	for row in due:
-		if get_datetime(row.sla_resolution_by) <= now:
-			breach(row, owners.get(row.name, []))
-			done["breached"] += 1
-		elif not row.escalation_level:
-			warn(row, owners.get(row.name, []))
-			done["warned"] += 1
-		else:  # warned already, its next moment is the target itself
-			frappe.db.set_value(TICKET, row.name, "escalate_at", row.sla_resolution_by, update_modified=False)
+		savepoint = f"escalate_{frappe.generate_hash(length=8)}"
+		frappe.db.savepoint(savepoint)
+		try:
+			outcome = escalate(row, owners.get(row.name, []), now)
+		except Exception:
+			frappe.db.rollback(save_point=savepoint)
+			frappe.log_error(title=_("Escalation of Service Ticket {0} failed").format(row.name))
+			frappe.db.set_value(
+				TICKET,
+				row.name,
+				"escalate_at",
+				add_to_date(now, minutes=RETRY_MINUTES),
+				update_modified=False,
+			)
+			done["failed"] += 1
+		else:
+			frappe.db.release_savepoint(savepoint)
+			if outcome:
+				done[outcome] += 1
 	return done
+
+
+def escalate(row, assigned: list[str], now: datetime) -> str | None:
+	"""Warn or breach one due ticket; returns what was done."""
+	if get_datetime(row.sla_resolution_by) <= now:
+		breach(row, assigned)
+		return "breached"
+	if not row.escalation_level:
+		warn(row, assigned)
+		return "warned"
+	# warned already, its next moment is the target itself
+	frappe.db.set_value(TICKET, row.name, "escalate_at", row.sla_resolution_by, update_modified=False)
+	return None
 
 
 def open_assignees(names: list[str]) -> dict[str, list[str]]:

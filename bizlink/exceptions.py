@@ -137,3 +137,23 @@ class ChildRowAloneError(frappe.PermissionError):
 
 class TextTooLongError(frappe.ValidationError):
 	"""A text field over BizLink's limit (bizlink.validation.MAX_TEXT)."""
+
+
+class MixedCurrencyError(frappe.ValidationError):
+	"""Amounts of companies with different currencies asked to be added up."""
+
+
+class MissingInteractionPartyError(frappe.ValidationError):
+	"""A Sales Interaction with neither a customer nor a Lead or Prospect."""
+
+
+class QtyBelowInstalledError(frappe.ValidationError):
+	"""An order's item lowered or removed below what its Installation Job already installed."""
+
+
+class SerialAlreadyInstalledError(frappe.ValidationError):
+	"""A serial number entered on a job that another, completed job already installed."""
+
+
+class OpenJobExistsError(frappe.ValidationError):
+	"""A second open Installation Job for an order that has one (it plans everything still to install)."""

@@ -103,30 +103,45 @@ doc_events = {
 	"*": {"before_validate": HOLD, "before_update_after_submit": HOLD},
 	"Customer": {
 		"validate": "bizlink.overrides.customer.validate",
+		"after_insert": "bizlink.overrides.customer.after_insert",
 		"on_change": f"{SEGMENTS}.on_customer_change",
 		"on_trash": f"{SEGMENTS}.on_customer_trash",
 		"before_rename": f"{SEGMENTS}.before_customer_rename",
 		"after_rename": f"{SEGMENTS}.after_customer_rename",
 	},
-	"Address": {"on_change": f"{SEGMENTS}.on_address_change"},
+	"Address": {
+		"on_change": f"{SEGMENTS}.on_address_change",
+		"after_delete": f"{SEGMENTS}.on_address_delete",
+		"after_rename": f"{SEGMENTS}.on_address_rename",
+	},
+	"Contact": {"on_update": "bizlink.overrides.contact.on_update"},
 	"Sales Order": {
 		"on_submit": ["bizlink.installation.on_sales_order_submit", f"{SEGMENTS}.on_sales_order"],
 		"before_cancel": "bizlink.installation.before_sales_order_cancel",
+		"on_update_after_submit": [
+			"bizlink.installation.on_sales_order_update_after_submit",
+			f"{SEGMENTS}.on_sales_order_update",
+		],
 		"on_cancel": ["bizlink.installation.on_sales_order_cancel", STAGE, f"{SEGMENTS}.on_sales_order"],
 	},
 	"Sales Interaction": {
+		"before_save": f"{SEGMENTS}.before_save",
 		"before_change": f"{SEGMENTS}.before_change",
 		"on_change": f"{SEGMENTS}.on_change",
 		"on_trash": f"{SEGMENTS}.on_trash",
 	},
 	"Service Ticket": {
+		"before_save": f"{SEGMENTS}.before_save",
 		"before_change": f"{SEGMENTS}.before_change",
 		"on_change": f"{SEGMENTS}.on_change",
 		"on_trash": f"{SEGMENTS}.on_trash",
 	},
 	"Work Order": {"on_submit": STAGE, "on_cancel": STAGE},
 	"Stock Entry": {"on_submit": STAGE, "on_cancel": STAGE},
-	"Delivery Note": {"on_submit": STAGE, "on_cancel": STAGE},
+	"Delivery Note": {
+		"on_submit": [STAGE, "bizlink.installation.on_delivery_note_change"],
+		"on_cancel": [STAGE, "bizlink.installation.on_delivery_note_change"],
+	},
 	"Sales Invoice": {
 		"on_submit": [STAGE, f"{SEGMENTS}.on_invoice"],
 		"on_cancel": [STAGE, f"{SEGMENTS}.on_invoice"],
@@ -147,8 +162,12 @@ scheduler_events = {
 	"daily": [
 		"bizlink.bizlink.doctype.sales_interaction.follow_up.send_overdue_digest",
 	],
+	"hourly_long": ["bizlink.reconcile.repair_orders"],
 	"daily_long": [
 		"bizlink.overrides.customer.refresh_age_bands",
-		"bizlink.segments.reconcile_drifted",
+		"bizlink.reconcile.repair_all",
 	],
 }
+
+# the reconciliation's log, cleared like Frappe's own logs (Log Settings)
+default_log_clearing_doctypes = {"BizLink Reconciliation Log": 90}
