@@ -91,6 +91,11 @@ def fingerprint() -> dict:
 	return {key: hashlib.sha256(json.dumps(value).encode()).hexdigest()[:16] for key, value in parts.items()}
 
 
+def document_counts() -> dict:
+	"""How many of each ERPNext document the site holds (what uninstall must leave as it was)."""
+	return {doctype: frappe.db.count(doctype) for doctype in ERPNEXT_DOCUMENTS}
+
+
 def snapshot() -> dict:
 	return {
 		"erpnext": {
