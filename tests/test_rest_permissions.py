@@ -171,6 +171,17 @@ class World:
 				self.other_customer.name, items=[{"item_code": self.item.name, "qty": 1, "rate": 10}]
 			)
 		)
+		# orders without an installation job: a new job is posted for one of them (an order with an open
+		# job refuses a second one)
+		self.plain_item = self.track(make_item(f"REST-INST-PLAIN-{tag}")).name
+		self.plain_orders = [
+			self.track(
+				make_sales_order(
+					self.customer.name, items=[{"item_code": self.plain_item, "qty": 1, "rate": 10}]
+				)
+			).name
+			for _ in range(4)
+		]
 		self.job = self.crewed_job(self.order.name)
 		self.other_job = frappe.get_doc(
 			"Installation Job",
@@ -180,6 +191,11 @@ class World:
 		self.samples = {doctype: self.make(doctype) for doctype in DOCTYPES if doctype != "BizLink Settings"}
 		self.samples["Installation Job"] = self.job
 		frappe.db.commit()
+
+	def plain_order(self) -> str:
+		"""The next of the orders without a job (in turn)."""
+		self.plain_index = getattr(self, "plain_index", -1) + 1
+		return self.plain_orders[self.plain_index % len(self.plain_orders)]
 
 	def crewed_job(self, sales_order: str):
 		job = frappe.get_doc(
@@ -206,7 +222,7 @@ class World:
 				"status": "Open",
 			},
 			"Installation Job": {
-				"sales_order": self.order.name,
+				"sales_order": self.plain_order(),
 				"items": [{"item_code": self.item.name, "qty": 1}],
 			},
 			"Installation Checklist Template": {
@@ -223,8 +239,16 @@ class World:
 		}[doctype]
 
 	def make(self, doctype: str):
-		"""A document of `doctype` made by the Administrator (committed by the caller)."""
-		return self.track(frappe.get_doc({"doctype": doctype, **self.payload(doctype)}).insert())
+		"""A document of `doctype` made by the Administrator (committed by the caller); a job on an
+		order of its own (an order has one open job)."""
+		values = self.payload(doctype)
+		if doctype == "Installation Job":
+			values["sales_order"] = self.track(
+				make_sales_order(
+					self.customer.name, items=[{"item_code": self.plain_item, "qty": 1, "rate": 10}]
+				)
+			).name
+		return self.track(frappe.get_doc({"doctype": doctype, **values}).insert())
 
 	def teardown(self):
 		frappe.db.rollback()
