@@ -384,3 +384,20 @@ def test_an_interaction_cannot_name_a_lead_that_became_another_customer():
 				"interaction_date": get_datetime(),
 			}
 		).insert()
+
+
+def test_only_a_system_manager_reads_the_reconciliation_log():
+	log = frappe.get_doc({"doctype": reconcile.LOG, "run": "Orders", "repaired": 1}).insert(
+		ignore_permissions=True
+	)
+	for roles, may_read in (
+		(["System Manager"], True),
+		(["Sales Manager"], False),
+		(["Installation Manager"], False),
+		(["Support Manager"], False),
+		(["Sales User", "Stock User"], False),
+	):
+		user = make_user(roles=roles).name
+		assert frappe.has_permission(reconcile.LOG, "read", doc=log.name, user=user) == may_read, roles
+		for action in ("create", "write"):  # written by the scheduler only
+			assert not frappe.has_permission(reconcile.LOG, action, doc=log.name, user=user), (roles, action)
