@@ -98,6 +98,8 @@ STAGE = "bizlink.fulfilment.on_document_change"  # documents that move an order 
 
 SEGMENTS = "bizlink.segments"  # the market segments rollup, kept in the documents' transaction
 HOLD = "bizlink.guard.hold_system_fields"  # fields only the system writes, whatever a request brings
+# a deleted document BizLink links to: its stage logs go, BizLink's records keep their history unlinked
+DELETED = "bizlink.deletion.on_trash"
 doc_events = {
 	# every BizLink DocType, and BizLink's fields on ERPNext's: a DocType or field added later is held too
 	"*": {"before_validate": HOLD, "before_update_after_submit": HOLD},
@@ -123,6 +125,7 @@ doc_events = {
 			f"{SEGMENTS}.on_sales_order_update",
 		],
 		"on_cancel": ["bizlink.installation.on_sales_order_cancel", STAGE, f"{SEGMENTS}.on_sales_order"],
+		"on_trash": DELETED,
 	},
 	"Sales Interaction": {
 		"before_save": f"{SEGMENTS}.before_save",
@@ -136,17 +139,25 @@ doc_events = {
 		"on_change": f"{SEGMENTS}.on_change",
 		"on_trash": f"{SEGMENTS}.on_trash",
 	},
-	"Work Order": {"on_submit": STAGE, "on_cancel": STAGE},
-	"Stock Entry": {"on_submit": STAGE, "on_cancel": STAGE},
+	"Work Order": {"on_submit": STAGE, "on_cancel": STAGE, "on_trash": DELETED},
+	"Stock Entry": {"on_submit": STAGE, "on_cancel": STAGE, "on_trash": DELETED},
 	"Delivery Note": {
 		"on_submit": [STAGE, "bizlink.installation.on_delivery_note_change"],
 		"on_cancel": [STAGE, "bizlink.installation.on_delivery_note_change"],
+		"on_trash": DELETED,
 	},
 	"Sales Invoice": {
 		"on_submit": [STAGE, f"{SEGMENTS}.on_invoice"],
 		"on_cancel": [STAGE, f"{SEGMENTS}.on_invoice"],
+		"on_trash": DELETED,
 	},
-	"Payment Entry": {"on_submit": STAGE, "on_cancel": STAGE},
+	"Payment Entry": {"on_submit": STAGE, "on_cancel": STAGE, "on_trash": DELETED},
+	"Quotation": {"on_trash": DELETED},
+	"Opportunity": {"on_trash": DELETED},
+	"Installation Note": {"on_trash": DELETED},
+	"Customer Group": {"after_rename": f"{SEGMENTS}.on_dimension_rename"},
+	"Territory": {"after_rename": f"{SEGMENTS}.on_dimension_rename"},
+	"Company": {"after_rename": f"{SEGMENTS}.on_company_rename"},
 	"ToDo": {
 		"on_update": "bizlink.bizlink.doctype.sales_interaction.follow_up.on_todo_update",
 	},

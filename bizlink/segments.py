@@ -282,6 +282,36 @@ def after_customer_rename(doc, method=None, old=None, new=None, merge=False) -> 
 		reconcile_customer(new)
 
 
+def on_dimension_rename(doc, method=None, old=None, new=None, merge=False) -> None:
+	"""A Customer Group or Territory renamed (or merged into another): Frappe has rewritten the
+	customers' link with SQL, so their segments move here, and the rows of every segment concerned
+	(those under the old name, even emptied ones, and the survivor's) are written again from the
+	documents."""
+	field = {"Customer Group": "customer_group", "Territory": "territory"}[doc.doctype]
+	recorded = set(frappe.get_all("Customer", {field: new}, pluck="bizlink_market_segment", distinct=True))
+	recorded |= set(frappe.get_all(DOCTYPE, {field: old}, pluck="segment", distinct=True))
+	frappe.db.sql(  # nosemgrep
+		f"""update `tabCustomer` c left join `tabAddress` a on a.name = c.bizlink_market_address
+		set c.bizlink_market_segment = {CURRENT_SEGMENT} where c.`{field}` = %(value)s""",
+		{"value": new},
+	)
+	current = set(frappe.get_all("Customer", {field: new}, pluck="bizlink_market_segment", distinct=True))
+	rewrite(recorded | current)
+
+
+def on_company_rename(doc, method=None, old=None, new=None, merge=False) -> None:
+	"""A company renamed: its rows (named and filtered by the company) are written again."""
+	rewrite(frappe.get_all(DOCTYPE, {"company": ("in", (old, new))}, pluck="segment", distinct=True))
+
+
+def rewrite(segments) -> None:
+	"""Write the rows of `segments` again from the documents."""
+	segments = sorted(set(segments) - {None, ""})
+	if segments:
+		frappe.db.delete(DOCTYPE, {"segment": ("in", segments)})
+		fill(segments)
+
+
 def on_address_change(doc, method=None) -> None:
 	"""An address saved (made from the address form, REST or an import, linked, unlinked, a new city,
 	marked primary, disabled): the customers it concerns find their market address again and move to
@@ -663,9 +693,7 @@ def repair_drift() -> tuple[int, list[str]]:
 	before a fix). Returns (customers moved, segments rewritten)."""
 	moved = reconcile_drifted()
 	segments = sorted(set(drifted_segments()) - {None, ""})
-	if segments:
-		frappe.db.delete(DOCTYPE, {"segment": ("in", segments)})
-		fill(segments)
+	rewrite(segments)
 	return moved, segments
 
 

@@ -1,0 +1,84 @@
+"""What BizLink's records do when an ERPNext document they point to is deleted.
+
+ERPNext lets a user delete a draft or a cancelled document. BizLink's links must not stop that, and
+must not leave a record pointing at nothing:
+- an order's stage logs are a view of the order: they go with it;
+- calls, tickets and installation jobs are the customer's history: they stay, without the link, and
+  a comment on each names the document that was deleted and who deleted it;
+- a stage log that points at a deleted delivery, invoice, payment or production document keeps its
+  place in the order's timeline, with the reference replaced by a note.
+
+Customers, items, contacts, addresses, serial numbers and leads stay as ERPNext has them: a record
+that links to one stops its deletion (a merge or a rename moves the links instead).
+"""
+
+import frappe
+from frappe import _
+
+LOG = "Order Stage Log"
+
+# the document deleted -> the BizLink records (DocType, link field) that keep everything but the link
+RELEASED_LINKS = {
+	"Sales Order": (
+		("Sales Interaction", "sales_order"),
+		("Service Ticket", "sales_order"),
+		("Installation Job", "sales_order"),
+	),
+	"Quotation": (("Sales Interaction", "quotation"),),
+	"Opportunity": (("Sales Interaction", "opportunity"),),
+	"Delivery Note": (
+		("Service Ticket", "delivery_note"),
+		("Installation Job Item", "delivery_note"),
+	),
+	"Installation Note": (("Installation Job", "installation_note"),),
+}
+# the documents a stage log refers to (fulfilment.on_document_change's doc_events)
+LOGGED = ("Sales Order", "Work Order", "Stock Entry", "Delivery Note", "Sales Invoice", "Payment Entry")
+DOCTYPES = tuple(dict.fromkeys((*RELEASED_LINKS, *LOGGED)))
+
+
+def on_trash(doc, method=None) -> None:
+	"""doc_event on_trash of every DocType in DOCTYPES. Frappe runs it before it checks links, in the
+	deletion's transaction: if something else still stops the deletion, all of this is undone."""
+	if doc.doctype == "Sales Order":
+		frappe.db.delete(LOG, {"sales_order": doc.name})
+	if doc.doctype in LOGGED:
+		logs = frappe.get_all(
+			LOG, {"reference_doctype": doc.doctype, "reference_name": doc.name}, ["name", "note"]
+		)
+		deleted = _("{0} {1} deleted").format(_(doc.doctype), doc.name)
+		for log in logs:
+			# "Delivery Note X cancelled" (the move back its cancel made) stays, with the deletion added
+			note = f"{log.note}; {deleted}" if log.note else deleted
+			frappe.db.set_value(
+				LOG,
+				log.name,
+				{"reference_doctype": None, "reference_name": None, "note": note[:140]},
+				update_modified=False,
+			)
+	for doctype, field in RELEASED_LINKS.get(doc.doctype, ()):
+		release(doc, doctype, field)
+
+
+def release(doc, doctype: str, field: str) -> None:
+	meta = frappe.get_meta(doctype)
+	fields = ["name", "parent", "parenttype"] if meta.istable else ["name"]
+	rows = frappe.get_all(doctype, {field: doc.name}, fields)
+	if not rows:
+		return
+	frappe.db.set_value(doctype, {field: doc.name}, field, None, update_modified=False)
+	label = _(meta.get_label(field))
+	comment = _("{0} {1} was deleted by {2}; this record keeps its history without the link ({3}).").format(
+		_(doc.doctype), doc.name, frappe.session.user, label
+	)
+	owners = {(row.parenttype, row.parent) if meta.istable else (doctype, row.name) for row in rows}
+	for owner_doctype, owner in sorted(owners):
+		frappe.get_doc(
+			{
+				"doctype": "Comment",
+				"comment_type": "Info",
+				"reference_doctype": owner_doctype,
+				"reference_name": owner,
+				"content": comment,
+			}
+		).insert(ignore_permissions=True)
