@@ -14,6 +14,7 @@ that links to one stops its deletion (a merge or a rename moves the links instea
 
 import frappe
 from frappe import _
+from frappe.utils import escape_html
 
 LOG = "Order Stage Log"
 
@@ -68,8 +69,9 @@ def release(doc, doctype: str, field: str) -> None:
 		return
 	frappe.db.set_value(doctype, {field: doc.name}, field, None, update_modified=False)
 	label = _(meta.get_label(field))
+	# a comment is shown as HTML in the timeline: the names in it are only text
 	comment = _("{0} {1} was deleted by {2}; this record keeps its history without the link ({3}).").format(
-		_(doc.doctype), doc.name, frappe.session.user, label
+		_(doc.doctype), escape_html(doc.name), escape_html(frappe.session.user), escape_html(label)
 	)
 	owners = {(row.parenttype, row.parent) if meta.istable else (doctype, row.name) for row in rows}
 	for owner_doctype, owner in sorted(owners):

@@ -225,6 +225,22 @@ def test_a_draft_quotation_a_call_was_about_can_be_deleted(seller):
 	assert frappe.db.get_value("Sales Interaction", call.name, ["customer", "quotation"]) == (customer, None)
 
 
+def test_a_hostile_name_in_the_deletion_comment_is_only_text():
+	"""The comment is shown as HTML in the record's timeline (Frappe refuses < and > in names)."""
+	customer = make_customer().name
+	name = f'L\'Hospitalet & "Co" &lt;b&gt; {frappe.generate_hash(length=4)}'
+	opportunity = frappe.get_doc(
+		{"doctype": "Opportunity", "opportunity_from": "Customer", "party_name": customer}
+	)
+	opportunity.insert(ignore_permissions=True, set_name=name)
+	call = make_interaction(customer, opportunity=opportunity.name, ignore_permissions=True)
+
+	frappe.delete_doc("Opportunity", opportunity.name)
+
+	(comment,) = comments_on("Sales Interaction", call.name)
+	assert "L&apos;Hospitalet &amp; &quot;Co&quot; &amp;lt;b&amp;gt;" in comment
+
+
 def test_a_deletion_that_erpnext_refuses_leaves_bizlinks_records_as_they_were(radiator, seller):
 	"""A delivered order: ERPNext's own link (the cancelled delivery) stops the deletion, and the
 	request's rollback takes back what BizLink's on_trash did first."""
