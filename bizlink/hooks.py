@@ -100,6 +100,7 @@ SEGMENTS = "bizlink.segments"  # the market segments rollup, kept in the documen
 HOLD = "bizlink.guard.hold_system_fields"  # fields only the system writes, whatever a request brings
 # a deleted document BizLink links to: its stage logs go, BizLink's records keep their history unlinked
 DELETED = "bizlink.deletion.on_trash"
+FOLLOW_UP = "bizlink.bizlink.doctype.sales_interaction.follow_up"  # a Sales Interaction's ToDo and Event
 doc_events = {
 	# every BizLink DocType, and BizLink's fields on ERPNext's: a DocType or field added later is held too
 	"*": {"before_validate": HOLD, "before_update_after_submit": HOLD},
@@ -159,8 +160,10 @@ doc_events = {
 	"Territory": {"after_rename": f"{SEGMENTS}.on_dimension_rename"},
 	"Company": {"after_rename": f"{SEGMENTS}.on_company_rename"},
 	"ToDo": {
-		"on_update": "bizlink.bizlink.doctype.sales_interaction.follow_up.on_todo_update",
+		"on_update": f"{FOLLOW_UP}.on_todo_update",
+		"on_trash": f"{FOLLOW_UP}.on_todo_trash",
 	},
+	"Event": {"on_trash": f"{FOLLOW_UP}.on_event_trash"},
 }
 
 # Scheduled Tasks

@@ -225,6 +225,35 @@ def test_a_draft_quotation_a_call_was_about_can_be_deleted(seller):
 	assert frappe.db.get_value("Sales Interaction", call.name, ["customer", "quotation"]) == (customer, None)
 
 
+def test_deleting_the_follow_up_todo_cancels_the_follow_up_and_the_event_can_go_too():
+	"""From the To Do list as the salesperson whose follow-up it is; the Event from the calendar as a
+	System Manager (only they may delete Events)."""
+	from frappe.utils import add_days, today
+
+	user = make_user(roles=["Sales User"]).name
+	customer = make_customer().name
+	frappe.set_user(user)
+	call = make_interaction(customer, next_action_date=add_days(today(), 3), next_action="Send the offer")
+	frappe.set_user("Administrator")
+	call.reload()
+	assert call.todo and call.event and call.follow_up_status == "Open"
+	assert frappe.db.get_value("Customer", customer, "bizlink_next_follow_up")
+
+	delete_as("Administrator", "Event", call.event)
+	assert frappe.db.get_value("Sales Interaction", call.name, ["event", "follow_up_status"]) == (
+		None,
+		"Open",
+	)
+
+	delete_as(user, "ToDo", call.todo)
+	assert not frappe.db.exists("ToDo", call.todo)
+	assert frappe.db.get_value("Sales Interaction", call.name, ["todo", "follow_up_status"]) == (
+		None,
+		"Cancelled",
+	)
+	assert not frappe.db.get_value("Customer", customer, "bizlink_next_follow_up")
+
+
 def test_a_hostile_name_in_the_deletion_comment_is_only_text():
 	"""The comment is shown as HTML in the record's timeline (Frappe refuses < and > in names)."""
 	customer = make_customer().name

@@ -2,7 +2,8 @@
 
 The interaction owns both: its next action date creates them, a change moves them, clearing the date
 cancels the ToDo and removes the Event. Closing the ToDo (from the desk's assignment sidebar or the
-To Do list) marks the follow-up Done.
+To Do list) marks the follow-up Done; cancelling or deleting it, Cancelled. Deleting the Event leaves
+the follow-up open.
 """
 
 import frappe
@@ -132,6 +133,23 @@ def on_todo_update(todo, method=None) -> None:
 	status = "Done" if todo.status == "Closed" else "Cancelled"
 	frappe.db.set_value(DOCTYPE, interaction.name, "follow_up_status", status, update_modified=False)
 	update_interaction_summary(interaction.customer)
+
+
+def on_todo_trash(todo, method=None) -> None:
+	"""ToDo doc_event: deleting the follow-up's ToDo (from the To Do list) cancels the follow-up, as
+	cancelling it does, and the interaction no longer names it."""
+	for interaction in frappe.get_all(DOCTYPE, {"todo": todo.name}, ["name", "follow_up_status", "customer"]):
+		values = {"todo": None}
+		if interaction.follow_up_status == "Open":
+			values["follow_up_status"] = "Cancelled"
+		frappe.db.set_value(DOCTYPE, interaction.name, values, update_modified=False)
+		if interaction.customer:
+			update_interaction_summary(interaction.customer)
+
+
+def on_event_trash(event, method=None) -> None:
+	"""Event doc_event: deleting the follow-up's calendar Event leaves the follow-up (its ToDo) open."""
+	frappe.db.set_value(DOCTYPE, {"event": event.name}, "event", None, update_modified=False)
 
 
 def get_overdue_follow_ups(user: str | None = None) -> list[dict]:
