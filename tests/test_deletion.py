@@ -139,37 +139,9 @@ def test_a_deleted_delivery_keeps_its_place_in_the_order_timeline(seller):
 
 
 def test_a_cancelled_work_order_with_its_production_stage_can_be_deleted():
-	from bizlink.factories import get_stores, receive_stock
+	from test_fulfilment import make_order_in_production
 
-	product, part = make_item(), make_item(rate=10)
-	receive_stock(part.name, 10)
-	bom = frappe.get_doc(
-		{
-			"doctype": "BOM",
-			"item": product.name,
-			"quantity": 1,
-			"company": frappe.defaults.get_global_default("company"),
-			"items": [{"item_code": part.name, "qty": 2, "rate": 10}],
-		}
-	).insert()
-	bom.submit()
-	order = make_sales_order(items=[{"item_code": product.name, "qty": 1, "rate": 300}])
-	stores = get_stores()
-	work_order = frappe.get_doc(
-		{
-			"doctype": "Work Order",
-			"production_item": product.name,
-			"bom_no": bom.name,
-			"qty": 1,
-			"company": order.company,
-			"sales_order": order.name,
-			"wip_warehouse": stores,
-			"fg_warehouse": stores,
-			"source_warehouse": stores,
-			"skip_transfer": 1,
-		}
-	).insert()
-	work_order.submit()
+	order, work_order = make_order_in_production()
 	assert frappe.db.exists(LOG, {"reference_doctype": "Work Order", "reference_name": work_order.name})
 	work_order.cancel()
 

@@ -125,9 +125,8 @@ def test_refresh_is_idempotent():
 	assert len(log_of(order)) == before
 
 
-def test_production_stages_from_work_order():
-	from erpnext.manufacturing.doctype.work_order.work_order import make_stock_entry as make_wo_entry
-
+def make_order_in_production():
+	"""A Sales Order of a product made from a BOM, and its submitted Work Order."""
 	from bizlink.factories import get_stores, receive_stock
 
 	product, part = make_item(), make_item(rate=10)
@@ -159,6 +158,13 @@ def test_production_stages_from_work_order():
 		}
 	).insert()
 	work_order.submit()
+	return order, work_order
+
+
+def test_production_stages_from_work_order():
+	from erpnext.manufacturing.doctype.work_order.work_order import make_stock_entry as make_wo_entry
+
+	order, work_order = make_order_in_production()
 	assert stage_of(order) == "In Production"
 	entry = frappe.get_doc(make_wo_entry(work_order.name, "Manufacture", 1))
 	entry.insert()
