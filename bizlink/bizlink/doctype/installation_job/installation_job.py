@@ -445,7 +445,21 @@ class InstallationJob(Document):
 				title=_("Invalid Status Change"),
 				exc=InvalidStatusTransitionError,
 			)
-		open_checks = [row.description for row in self.checklist if row.mandatory and not row.done]
+		# the template's mandatory checks, whatever rows the job has left, and the job's own
+		done = {row.description for row in self.checklist if row.done}
+		required = [row.description for row in self.checklist if row.mandatory]
+		if self.checklist_template:
+			required += frappe.get_all(
+				"Installation Checklist Template Item",
+				filters={
+					"parent": self.checklist_template,
+					"parenttype": "Installation Checklist Template",
+					"mandatory": 1,
+				},
+				pluck="description",
+				order_by="idx",
+			)
+		open_checks = [check for check in dict.fromkeys(required) if check not in done]
 		if open_checks:
 			frappe.throw(
 				_("These mandatory checks are not done: {0}").format(frappe.bold(", ".join(open_checks))),
