@@ -316,52 +316,6 @@ def hostile(site):
 # The server and the browser --------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def server(site):
-	"""The site served in-process, as `bench serve` does (with /assets and /files)."""
-	from frappe.app import application
-	from werkzeug.middleware.shared_data import SharedDataMiddleware
-	from werkzeug.serving import make_server
-
-	sites = Path(os.getcwd())  # conftest runs the tests from the bench's sites folder
-	app = SharedDataMiddleware(
-		application, {"/assets": str(sites / "assets"), "/files": str(sites / site / "public" / "files")}
-	)
-	logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per request
-	with patch("frappe.app.get_site_name", return_value=site):
-		httpd = make_server("127.0.0.1", 0, app, threaded=True)
-		thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-		thread.start()
-		try:
-			yield f"http://127.0.0.1:{httpd.server_port}"
-		finally:
-			httpd.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-	ci = os.environ.get("CI", "").lower() == "true"
-	try:
-		from playwright.sync_api import sync_playwright
-	except ImportError:
-		if ci:
-			pytest.fail("Playwright is not installed in the bench's Python: the browser suite must run in CI")
-		pytest.skip("Playwright is not installed in the bench's Python")
-	if not shutil.which(CHROMIUM):
-		if ci:
-			pytest.fail(f"No chromium at {CHROMIUM}: the browser suite must run in CI")
-		pytest.skip(f"No chromium at {CHROMIUM}")
-	with sync_playwright() as playwright:
-		browser = playwright.chromium.launch(
-			executable_path=CHROMIUM,
-			args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-		)
-		try:
-			yield browser
-		finally:
-			browser.close()
-
-
 INPUT_VALUES = """() => [...document.querySelectorAll("input, textarea")]
 	.filter((input) => input.offsetParent !== null && input.type !== "password")
 	.map((input) => input.value).join("\\n")"""

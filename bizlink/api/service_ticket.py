@@ -85,13 +85,24 @@ def get_portal_ticket(name: str) -> "frappe.model.document.Document":
 
 @frappe.whitelist(methods=["POST"])
 @rate_limit(limit=PORTAL_TICKETS_PER_HOUR, seconds=60 * 60)
-def create_portal_ticket(subject: str, description: str | None = None, serial_no: str | None = None) -> str:
-	"""A portal customer records a problem; the ticket is theirs, never another customer's."""
+def create_portal_ticket(
+	subject: str,
+	description: str | None = None,
+	serial_no: str | None = None,
+	request_key: str | None = None,
+) -> str:
+	"""A portal customer records a problem; the ticket is theirs, never another customer's.
+
+	`request_key` names one filled-in form: sent again (a double tap, a retry after a timeout) it
+	returns the ticket the first one made instead of making another."""
 	if frappe.session.user == "Guest":
 		frappe.throw(_("Log in to record a request."), frappe.PermissionError)
 	customers = get_portal_customers()
 	if not customers:
 		frappe.throw(_("Your user is not linked to a customer."), frappe.PermissionError)
+	key = f"{frappe.session.user}:{request_key}"[:140] if request_key else None
+	if key and (made := made_from_request(key)):
+		return made
 	recent = frappe.db.count(
 		"Service Ticket",
 		{
@@ -105,23 +116,47 @@ def create_portal_ticket(subject: str, description: str | None = None, serial_no
 			_("You hit the rate limit because of too many requests. Please try after sometime."),
 			frappe.RateLimitExceededError,
 		)
+	description = frappe.utils.escape_html(description or "")
+	customer, serial_no = customers[0], (serial_no or "").strip()[:140] or None
 	if serial_no:
 		delivery = get_delivery_of_serial(serial_no)  # None for a serial that does not exist
-		if not delivery or delivery.customer not in customers:
-			throw_not_your_serial(serial_no)  # the same answer whether the serial exists or not
+		if delivery and delivery.customer in customers:
+			customer = delivery.customer
+		else:
+			# a mistyped (or someone else's) serial does not stop the request: it is recorded as text
+			# for the agent, who finds the right one; the customer (who sees it on the request's page)
+			# is told the same whether the serial exists or not
+			note = _("Serial number given, not found among the products delivered to you: {0}").format(
+				frappe.utils.escape_html(serial_no)
+			)
+			description = f"<p>{note}</p>{description}"
+			serial_no = None
 	ticket = frappe.get_doc(
 		{
 			"doctype": "Service Ticket",
 			"subject": frappe.utils.strip_html(subject or "").strip()[:140],
-			"description": frappe.utils.escape_html(description or ""),
-			"serial_no": serial_no or None,
-			"customer": delivery.customer if serial_no else customers[0],
+			"description": description,
+			"serial_no": serial_no,
+			"customer": customer,
 			"channel": "Portal",
 			"raised_by": frappe.db.get_value("User", frappe.session.user, "email"),
+			"portal_request_key": key,
 		}
 	)
-	ticket.insert(ignore_permissions=True)
+	try:
+		ticket.insert(ignore_permissions=True)
+	except frappe.UniqueValidationError:
+		# the same form, sent at the same moment, was inserted by the other request (the unique key
+		# made this one wait for it to commit): that is the ticket, read past this transaction's snapshot
+		if key and (made := made_from_request(key, latest=True)):
+			frappe.clear_last_message()  # "must be unique": not the customer's concern
+			return made
+		raise
 	return ticket.name
+
+
+def made_from_request(key: str, latest: bool = False) -> str | None:
+	return frappe.db.get_value("Service Ticket", {"portal_request_key": key}, "name", for_update=latest)
 
 
 # Similar resolved tickets ----------------------------------------------------------------------
