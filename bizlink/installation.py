@@ -418,3 +418,11 @@ def follow_rows(order, job, wanted: dict) -> None:
 	job.flags.items_from_order = True
 	job.save(ignore_permissions=True)
 	job.add_comment("Info", _("Items updated from Sales Order {0}").format(order.name))
+
+
+def format_qty(qty, uom: str | None) -> str:
+	"""A quantity as people write it: whole units without decimals ("1", not "1.000", which reads as
+	a thousand in Spanish), others with the decimals they have."""
+	qty = flt(qty)
+	whole = qty == int(qty) or (uom and frappe.get_cached_value("UOM", uom, "must_be_whole_number"))
+	return frappe.format(qty, {"fieldtype": "Float", "precision": 0 if whole else 3}).strip()

@@ -6,6 +6,7 @@ from frappe import _
 
 from bizlink.api.fulfilment import get_timeline
 from bizlink.fulfilment import STAGES
+from bizlink.installation import format_qty
 
 no_cache = 1
 
@@ -22,13 +23,8 @@ def get_context(context):
 			frappe.throw(_("Not Permitted"), frappe.PermissionError)
 		context.order = order
 		context.timeline = get_timeline(order.name)
-		context.installation = frappe.db.get_value(
-			"Installation Job",
-			{"sales_order": order.name, "status": ("!=", "Cancelled")},
-			["status", "scheduled_start", "scheduled_end"],
-			as_dict=True,
-			order_by="creation desc",
-		)
+		context.items = order_items([order.name]).get(order.name, [])
+		context.installations = installations_of(order.name)
 		context.title = _("Order {0}").format(order.name)
 	else:
 		context.orders = get_my_orders()
@@ -43,7 +39,7 @@ def get_my_orders() -> list[dict]:
 	customers = get_portal_customers()
 	if not customers:
 		return []
-	return frappe.get_all(
+	orders = frappe.get_all(
 		"Sales Order",
 		filters={"customer": ("in", customers), "docstatus": 1},
 		fields=[
@@ -57,3 +53,50 @@ def get_my_orders() -> list[dict]:
 		order_by="transaction_date desc",
 		limit=50,
 	)
+	items = order_items([o.name for o in orders])
+	for order in orders:
+		order["items"] = items.get(order.name, [])
+	return orders
+
+
+def order_items(orders: list[str]) -> dict[str, list[dict]]:
+	"""What each order is for, as the customer reads it: item name, quantity and unit, delivered."""
+	if not orders:
+		return {}
+	rows = frappe.get_all(
+		"Sales Order Item",
+		filters={"parent": ("in", orders), "parenttype": "Sales Order"},
+		fields=["parent", "item_name", "qty", "uom", "delivered_qty"],
+		order_by="parent, idx",
+	)
+	out: dict[str, list[dict]] = {}
+	for row in rows:
+		row.qty_text, row.delivered_text = (
+			format_qty(row.qty, row.uom),
+			format_qty(row.delivered_qty, row.uom),
+		)
+		out.setdefault(row.parent, []).append(row)
+	return out
+
+
+def installations_of(order: str) -> list[dict]:
+	"""The order's installations (a part installed, the rest planned), each with the time that says
+	where it stands: when it was completed, when it started, or the slot it is booked for."""
+	jobs = frappe.get_all(
+		"Installation Job",
+		filters={"sales_order": order, "docstatus": ("<", 2), "status": ("!=", "Cancelled")},
+		fields=["status", "scheduled_start", "scheduled_end", "actual_start", "actual_end"],
+		order_by="creation asc",
+	)
+	for job in jobs:
+		if job.status == "Completed":
+			job.when = _("Completed on {0}").format(frappe.format(job.actual_end, "Datetime"))
+		elif job.status in ("In Progress", "On Hold") and job.actual_start:
+			job.when = _("Started on {0}").format(frappe.format(job.actual_start, "Datetime"))
+		elif job.scheduled_start:
+			job.when = _("Booked for {0} – {1}").format(
+				frappe.format(job.scheduled_start, "Datetime"), frappe.format(job.scheduled_end, "Datetime")
+			)
+		else:
+			job.when = _("A date will be proposed to you")
+	return jobs

@@ -6,6 +6,16 @@ frappe.ui.form.on("Installation Job", {
 		// the desk puts a child table's Data cells into markup as they are: a checklist line is shown as text
 		frappe.meta.get_docfield("Installation Job Checklist Item", "description").formatter = (value) =>
 			frappe.utils.escape_html(value == null ? "" : String(value));
+		// the status history stores statuses as the system writes them; each user reads them in their language
+		for (const field of ["status", "previous_status"]) {
+			frappe.meta.get_docfield("BizLink Status Log", field).formatter = (value) =>
+				frappe.utils.escape_html(value ? __(String(value)) : "");
+		}
+		// whole units read as whole numbers ("1", not "1.000", which reads as a thousand in Spanish)
+		for (const field of ["qty", "delivered_qty", "installed_qty"]) {
+			frappe.meta.get_docfield("Installation Job Item", field).formatter = (value) =>
+				value == null || value === "" ? "" : format_number(flt(value), null, Number.isInteger(flt(value)) ? 0 : 3);
+		}
 		frm.set_query("sales_order", () => ({ filters: { docstatus: 1, status: ["not in", ["Closed", "Completed"]] } }));
 		frm.set_query("address", () => ({
 			query: "frappe.contacts.doctype.address.address.address_query",
@@ -42,7 +52,20 @@ frappe.ui.form.on("Installation Job", {
 			else frm.add_custom_button(label, run);
 		};
 		const status = frm.doc.status;
-		if (status === "Scheduled") action(__("Start Installation"), "start", true);
+		if (status === "Scheduled") {
+			// the technician is told, before starting, what has not been delivered (and cannot be installed)
+			frm.page.set_primary_action(__("Start Installation"), () => {
+				const start = () => frm.call("start").then(() => frm.reload_doc());
+				const missing = undelivered(frm);
+				if (!missing.length) return start();
+				frappe.confirm(
+					__("Not delivered yet: {0}. The installation can only be completed for what has been delivered. Start anyway?", [
+						missing.map((line) => frappe.utils.escape_html(line)).join("; "),
+					]),
+					start
+				);
+			});
+		}
 		if (status === "In Progress") {
 			action(__("Put On Hold"), "hold");
 			frm.page.set_primary_action(__("Complete"), () => frm.savesubmit());
@@ -60,3 +83,12 @@ frappe.ui.form.on("Installation Job", {
 		}
 	},
 });
+
+function undelivered(frm) {
+	const qty = (value) => format_number(flt(value), null, Number.isInteger(flt(value)) ? 0 : 3);
+	return (frm.doc.items || [])
+		.filter((row) => flt(row.delivered_qty) < flt(row.qty))
+		.map((row) =>
+			__("{0}: {1} of {2} delivered", [row.item_name || row.item_code, qty(row.delivered_qty), qty(row.qty)])
+		);
+}

@@ -24,6 +24,7 @@ from bizlink.exceptions import (
 from bizlink.fulfilment import refresh_stage
 from bizlink.guard import system_write
 from bizlink.installation import (
+	format_qty,
 	get_delivered_serial_nos,
 	get_deliveries,
 	get_open_job,
@@ -102,6 +103,7 @@ class InstallationJob(Document):
 		if self.docstatus == 1:
 			self.validate_completion()
 		self.set_status()
+		self.warn_undelivered()
 		log_status_change(self)
 
 	def on_submit(self):
@@ -491,6 +493,33 @@ class InstallationJob(Document):
 					)
 		self.signed_on = self.signed_on or now_datetime()
 		self.actual_end = now_datetime()
+
+	def undelivered(self) -> list[str]:
+		"""What the job is to install and is not delivered yet: "Caldera: 0 of 2 delivered"."""
+		return [
+			_("{0}: {1} of {2} delivered").format(
+				row.item_name or row.item_code,
+				format_qty(row.delivered_qty, row.uom),
+				format_qty(row.qty, row.uom),
+			)
+			for row in self.items
+			if flt(row.delivered_qty) < flt(row.qty)
+		]
+
+	def warn_undelivered(self):
+		"""The dispatcher booking the job, or the technician starting it, is told what has not been
+		delivered: the job cannot be completed beyond what was delivered."""
+		before = self.get_doc_before_save()
+		if self.status not in ("Scheduled", "In Progress") or (before and before.status == self.status):
+			return
+		if missing := self.undelivered():
+			frappe.msgprint(
+				_(
+					"Not delivered yet: {0}. The installation can only be completed for what has been delivered."
+				).format("; ".join(missing)),
+				title=_("Goods Not Delivered"),
+				indicator="orange",
+			)
 
 	def set_status(self):
 		if self.docstatus == 1:

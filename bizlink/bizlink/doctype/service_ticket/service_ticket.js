@@ -3,6 +3,11 @@
 
 frappe.ui.form.on("Service Ticket", {
 	setup(frm) {
+		// the status history stores statuses as the system writes them; each user reads them in their language
+		for (const field of ["status", "previous_status"]) {
+			frappe.meta.get_docfield("BizLink Status Log", field).formatter = (value) =>
+				frappe.utils.escape_html(value ? __(String(value)) : "");
+		}
 		frm.set_query("contact", () =>
 			frm.doc.customer
 				? {

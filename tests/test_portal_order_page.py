@@ -1,0 +1,72 @@
+"""The portal's order pages show what the order is for and where its installation stands: when it was
+completed (not the slot it had been booked for), started, or booked."""
+
+import re
+
+import frappe
+import pytest
+from frappe.utils import add_to_date, get_datetime, strip_html
+from frappe.website.serve import get_response_content
+from test_installation_job import job_of, ready_to_complete, schedule
+
+from bizlink.factories import make_item, make_portal_user, make_sales_order
+
+
+@pytest.fixture
+def order():
+	boiler = make_item(
+		item_name="Caldera de condensación 25 kW", has_serial_no=1, bizlink_requires_installation=1
+	)
+	valve = make_item(item_name="Válvula termostática", rate=20)
+	return make_sales_order(
+		items=[
+			{"item_code": boiler.name, "qty": 1, "rate": 1800},
+			{"item_code": valve.name, "qty": 4, "rate": 20},
+		]
+	)
+
+
+def page(user: str, path: str) -> str:
+	"""The page's text as the portal user's browser gets it (routing, context, template)."""
+	from frappe.utils import set_request
+
+	frappe.set_user(user)
+	try:
+		set_request(method="GET", path=f"/{path}")
+		html = get_response_content(path)
+		return re.sub(r"\s+", " ", strip_html(re.sub(r"<(script|style)\b.*?</\1>", "", html, flags=re.S)))
+	finally:
+		frappe.set_user("Administrator")
+		frappe.local.request = None
+		frappe.local.form_dict = frappe._dict()
+
+
+def test_a_completed_installation_shows_when_it_was_completed_not_its_booked_slot(order):
+	job = job_of(order)
+	ready_to_complete(order, job)  # booked tomorrow 08:00-11:00 by `schedule`
+	job.submit()
+	done = get_datetime(frappe.db.get_value("Installation Job", job.name, "actual_end"))
+	booked = get_datetime(frappe.db.get_value("Installation Job", job.name, "scheduled_start"))
+	assert done.date() != booked.date()
+
+	html = page(make_portal_user(order.customer), f"order-progress/{order.name}")
+
+	assert "Completed on " + frappe.format(done, "Datetime") in html
+	assert frappe.format(booked, "Datetime") not in html
+	assert "Caldera de condensación 25 kW: 1 Nos" in html
+	assert "Válvula termostática: 4 Nos" in html
+	assert "1.000" not in html and "4.000" not in html
+
+
+def test_a_booked_installation_shows_its_slot_and_the_list_shows_the_items(order):
+	job = schedule(job_of(order), start_hours=24)
+	user = make_portal_user(order.customer)
+
+	html = page(user, f"order-progress/{order.name}")
+	start, end = get_datetime(job.scheduled_start), get_datetime(job.scheduled_end)
+	assert f"Booked for {frappe.format(start, 'Datetime')} – {frappe.format(end, 'Datetime')}" in html
+	assert add_to_date(start, hours=3) == end
+
+	listing = page(user, "order-progress")
+	assert order.name in listing
+	assert "Caldera de condensación 25 kW × 1" in listing and "Válvula termostática × 4" in listing
