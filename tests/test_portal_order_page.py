@@ -30,6 +30,8 @@ def page(user: str, path: str) -> str:
 	"""The page's text as the portal user's browser gets it (routing, context, template)."""
 	from frappe.utils import set_request
 
+	had_request = hasattr(frappe.local, "request")
+	previous = getattr(frappe.local, "request", None)
 	frappe.set_user(user)
 	try:
 		set_request(method="GET", path=f"/{path}")
@@ -37,7 +39,10 @@ def page(user: str, path: str) -> str:
 		return re.sub(r"\s+", " ", strip_html(re.sub(r"<(script|style)\b.*?</\1>", "", html, flags=re.S)))
 	finally:
 		frappe.set_user("Administrator")
-		frappe.local.request = None
+		if had_request:
+			frappe.local.request = previous
+		else:
+			del frappe.local.request  # as the next test expects to find it: absent
 		frappe.local.form_dict = frappe._dict()
 
 
