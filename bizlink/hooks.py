@@ -47,6 +47,9 @@ website_route_rules = [
 	{"from_route": "/service-tickets/<name>", "to_route": "service_tickets"},
 ]
 
+# a portal customer lands on their orders (with a link to their service requests), not on /me
+role_home_page = {"Customer": "order-progress"}
+
 standard_portal_menu_items = [
 	{
 		"title": "Order Progress",

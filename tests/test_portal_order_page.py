@@ -75,3 +75,18 @@ def test_a_booked_installation_shows_its_slot_and_the_list_shows_the_items(order
 	listing = page(user, "order-progress")
 	assert order.name in listing
 	assert "Caldera de condensación 25 kW × 1" in listing and "Válvula termostática × 4" in listing
+
+
+def test_a_portal_customer_lands_on_their_orders_with_a_way_to_their_requests(order):
+	from frappe.website.utils import get_home_page
+
+	user = make_portal_user(order.customer)
+	frappe.set_user(user)
+	try:
+		frappe.cache.hdel("home_page", user)
+		assert get_home_page() == "order-progress"
+	finally:
+		frappe.set_user("Administrator")
+	listing = page(user, "order-progress")
+	assert "Your orders · Your service requests" in listing
+	assert "Order document (print, invoices)" in page(user, f"order-progress/{order.name}")

@@ -3,6 +3,8 @@
 
 frappe.ui.form.on("Installation Job", {
 	setup(frm) {
+		// the job is completed with its own button (below), not the generic "Submit this document"
+		frm.show_submit_message = () => {};
 		// the desk puts a child table's Data cells into markup as they are: a checklist line is shown as text
 		frappe.meta.get_docfield("Installation Job Checklist Item", "description").formatter = (value) =>
 			frappe.utils.escape_html(value == null ? "" : String(value));
@@ -68,7 +70,7 @@ frappe.ui.form.on("Installation Job", {
 		}
 		if (status === "In Progress") {
 			action(__("Put On Hold"), "hold");
-			frm.page.set_primary_action(__("Complete"), () => frm.savesubmit());
+			frm.page.set_primary_action(__("Complete Installation"), () => complete_installation(frm));
 		}
 		if (status === "On Hold") action(__("Resume"), "resume", true);
 		if (frm.doc.sales_order) {
@@ -83,6 +85,27 @@ frappe.ui.form.on("Installation Job", {
 		}
 	},
 });
+
+// Completing is the job's submit, in the technician's words: one button and one question (not Save,
+// then Submit, then "Permanently submit?"), saving what is still unsaved with it.
+function complete_installation(frm) {
+	if (!frm.doc.signature || !(frm.doc.signed_by || "").trim()) {
+		frappe.msgprint(__("The customer's signature and the signer's name are needed to complete the installation."));
+		return;
+	}
+	frappe.confirm(
+		__("Complete the installation for {0}? What was installed, the checks and the customer's signature are recorded, and the job can no longer be changed.", [
+			frappe.utils.escape_html(frm.doc.customer_name || frm.doc.customer),
+		]),
+		() => {
+			frm.validate_form_action("Submit");
+			frappe.validated = true;
+			frm.save("Submit", (r) => {
+				if (!r.exc) frappe.show_alert({ message: __("Installation completed"), indicator: "green" });
+			});
+		}
+	);
+}
 
 function undelivered(frm) {
 	const qty = (value) => format_number(flt(value), null, Number.isInteger(flt(value)) ? 0 : 3);
