@@ -112,3 +112,11 @@ def purge_world(customers, items=(), users=(), extra: tuple = ()) -> None:
 		):
 			frappe.db.delete(doctype, {field: ("in", users)})
 		frappe.db.delete("__Auth", {"doctype": "User", "name": ("in", users)})  # their API secrets
+
+
+def phone(browser, server: str, user: str, password: str):
+	"""A browser context at phone size (390 x 844, touch, Spanish), logged in as `user`."""
+	context = browser.new_context(viewport={"width": 390, "height": 844}, locale="es-ES", has_touch=True)
+	response = context.request.post(f"{server}/api/method/login", form={"usr": user, "pwd": password})
+	assert response.ok, response.text()[:200]
+	return context

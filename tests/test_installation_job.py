@@ -94,12 +94,17 @@ def ready_to_complete(order, job):
 	if job.status == "To Schedule":
 		schedule(job)
 	job.start()
+	tick_and_sign(job)
+	return note
+
+
+def tick_and_sign(job):
+	"""Everything installed, every check done, the customer's signature: what completion needs."""
 	for row in job.items:
 		row.installed_qty = row.qty
 	for check in job.checklist:
 		check.done = 1
 	job.signature, job.signed_by = SIGNATURE, "Lucía Martínez"
-	return note
 
 
 # From the Sales Order ----------------------------------------------------------------------------

@@ -8,10 +8,11 @@ recorded through the technician's own REST calls before the button is tapped.)
 
 import frappe
 import pytest
-from committed import purge_world
+from committed import phone, purge_world
 from frappe.utils import add_days, get_datetime, today
+from test_installation_job import tick_and_sign
 
-from bizlink.factories import SIGNATURE, make_delivery_note, make_item, make_sales_order, make_user
+from bizlink.factories import make_delivery_note, make_item, make_sales_order, make_user
 
 pytestmark = pytest.mark.commits
 
@@ -56,11 +57,7 @@ def started_job():
 	job.append("crew", {"user": user.name})
 	job.save()
 	job.start()
-	for row in job.items:
-		row.installed_qty = row.qty
-	for check in job.checklist:
-		check.done = 1
-	job.signature, job.signed_by = SIGNATURE, "Lucía Martínez"
+	tick_and_sign(job)
 	job.save()
 	frappe.db.commit()
 	try:
@@ -82,13 +79,9 @@ def started_job():
 
 
 def test_a_technician_completes_the_job_on_a_phone_in_spanish(server, browser, started_job):
-	context = browser.new_context(viewport={"width": 390, "height": 844}, locale="es-ES", has_touch=True)
+	context = phone(browser, server, started_job.user, PASSWORD)
 	errors = []
 	try:
-		response = context.request.post(
-			f"{server}/api/method/login", form={"usr": started_job.user, "pwd": PASSWORD}
-		)
-		assert response.ok, response.text()[:200]
 		page = context.new_page()
 		page.set_default_timeout(60_000)
 		page.on("pageerror", lambda error: errors.append(str(error)))

@@ -9,7 +9,7 @@ import uuid
 
 import frappe
 import pytest
-from committed import purge_world
+from committed import phone, purge_world
 
 from bizlink.api.service_ticket import create_portal_ticket
 from bizlink.factories import make_customer, make_portal_user
@@ -85,12 +85,8 @@ def portal_customer():
 
 @pytest.mark.commits
 def test_a_double_tap_on_send_records_one_request(server, browser, portal_customer):
-	context = browser.new_context(viewport={"width": 390, "height": 844}, locale="es-ES", has_touch=True)
+	context = phone(browser, server, portal_customer.user, PASSWORD)
 	try:
-		response = context.request.post(
-			f"{server}/api/method/login", form={"usr": portal_customer.user, "pwd": PASSWORD}
-		)
-		assert response.ok, response.text()[:200]
 		page = context.new_page()
 		page.set_default_timeout(30_000)
 		page.goto(f"{server}/service-tickets")
