@@ -1,8 +1,18 @@
 """Order fulfilment stages: every transition, its reverse on cancel, the backfill and the reports."""
 
+import itertools
+
 import frappe
 import pytest
-from frappe.utils import add_days, add_to_date, now_datetime, random_string, today
+from frappe.utils import (
+	add_days,
+	add_to_date,
+	getdate,
+	now_datetime,
+	random_string,
+	time_diff_in_hours,
+	today,
+)
 
 from bizlink.bizlink.report.order_fulfilment_cycle_time.order_fulfilment_cycle_time import (
 	execute as cycle_time_report,
@@ -30,6 +40,7 @@ def log_of(order) -> list:
 		filters={"sales_order": order.name},
 		fields=[
 			"stage",
+			"entered_on",
 			"left_on",
 			"duration_hours",
 			"is_reversal",
@@ -188,7 +199,14 @@ def test_backfill_rebuilds_history_from_document_dates():
 	assert backfill_order(order.name) == 4
 	log = log_of(order)
 	assert [row.stage for row in log] == ["Ordered", "Delivered", "Billed", "Completed"]
-	assert [round(row.duration_hours / 24) for row in log[:3]] == [10, 2, 15]
+	# each stage entered on its document's date (at the time of day it was posted), and its duration
+	# is the time to the next (not rounded days: the time of day the test runs moves those)
+	assert [getdate(row.entered_on) for row in log] == [
+		getdate(add_days(today(), d)) for d in (-30, -20, -18, -3)
+	]
+	for row, following in itertools.pairwise(log):
+		assert abs(row.duration_hours - time_diff_in_hours(following.entered_on, row.entered_on)) < 0.01
+	assert 9 * 24 < log[0].duration_hours < 11 * 24 and 14 * 24 < log[2].duration_hours < 16 * 24
 	assert stage_of(order) == "Completed"
 	assert backfill_order(order.name) == 0  # only once
 
