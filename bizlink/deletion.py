@@ -42,8 +42,8 @@ def on_trash(doc, method=None) -> None:
 	"""doc_event on_trash of every DocType in DOCTYPES. Frappe runs it before it checks links, in the
 	deletion's transaction: if something else still stops the deletion, all of this is undone."""
 	if doc.doctype == "Sales Order":
-		frappe.db.delete(LOG, {"sales_order": doc.name})
-	if doc.doctype in LOGGED:
+		frappe.db.delete(LOG, {"sales_order": doc.name})  # its logs that name it go with the rest
+	elif doc.doctype in LOGGED:
 		logs = frappe.get_all(
 			LOG, {"reference_doctype": doc.doctype, "reference_name": doc.name}, ["name", "note"]
 		)

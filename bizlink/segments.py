@@ -290,11 +290,7 @@ def on_dimension_rename(doc, method=None, old=None, new=None, merge=False) -> No
 	field = {"Customer Group": "customer_group", "Territory": "territory"}[doc.doctype]
 	recorded = set(frappe.get_all("Customer", {field: new}, pluck="bizlink_market_segment", distinct=True))
 	recorded |= set(frappe.get_all(DOCTYPE, {field: old}, pluck="segment", distinct=True))
-	frappe.db.sql(  # nosemgrep
-		f"""update `tabCustomer` c left join `tabAddress` a on a.name = c.bizlink_market_address
-		set c.bizlink_market_segment = {CURRENT_SEGMENT} where c.`{field}` = %(value)s""",
-		{"value": new},
-	)
+	record_current_segments(f"c.`{field}` = %(value)s", {"value": new})
 	current = set(frappe.get_all("Customer", {field: new}, pluck="bizlink_market_segment", distinct=True))
 	rewrite(recorded | current)
 
@@ -302,6 +298,16 @@ def on_dimension_rename(doc, method=None, old=None, new=None, merge=False) -> No
 def on_company_rename(doc, method=None, old=None, new=None, merge=False) -> None:
 	"""A company renamed: its rows (named and filtered by the company) are written again."""
 	rewrite(frappe.get_all(DOCTYPE, {"company": ("in", (old, new))}, pluck="segment", distinct=True))
+
+
+def record_current_segments(condition: str = "1 = 1", values: dict | None = None) -> None:
+	"""Set each customer's recorded segment (those matching `condition`, on `tabCustomer` c) to the one
+	its fields put it in now, in one statement; the rows of the segments are not touched."""
+	frappe.db.sql(  # nosemgrep
+		f"""update `tabCustomer` c left join `tabAddress` a on a.name = c.bizlink_market_address
+		set c.bizlink_market_segment = {CURRENT_SEGMENT} where {condition}""",
+		values or (),
+	)
 
 
 def rewrite(segments) -> None:
@@ -584,11 +590,7 @@ def rebuild(truncate: bool = False) -> dict:
 	else:
 		frappe.db.sql("delete from `tabSegment Activity`")  # nosemgrep
 	refresh_market_addresses()
-	# the segment each customer counts in
-	frappe.db.sql(  # nosemgrep
-		f"""update `tabCustomer` c left join `tabAddress` a on a.name = c.bizlink_market_address
-		set c.bizlink_market_segment = {CURRENT_SEGMENT}"""
-	)
+	record_current_segments()
 	fill()
 	return {period: frappe.db.count(DOCTYPE, {"period": period}) for period in ("Day", "Month", "Now")}
 

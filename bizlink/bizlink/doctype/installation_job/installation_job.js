@@ -16,7 +16,7 @@ frappe.ui.form.on("Installation Job", {
 		// whole units read as whole numbers ("1", not "1.000", which reads as a thousand in Spanish)
 		for (const field of ["qty", "delivered_qty", "installed_qty"]) {
 			frappe.meta.get_docfield("Installation Job Item", field).formatter = (value) =>
-				value == null || value === "" ? "" : format_number(flt(value), null, Number.isInteger(flt(value)) ? 0 : 3);
+				value == null || value === "" ? "" : bizlink_format_qty(value);
 		}
 		frm.set_query("sales_order", () => ({ filters: { docstatus: 1, status: ["not in", ["Closed", "Completed"]] } }));
 		frm.set_query("address", () => ({
@@ -108,10 +108,14 @@ function complete_installation(frm) {
 }
 
 function undelivered(frm) {
-	const qty = (value) => format_number(flt(value), null, Number.isInteger(flt(value)) ? 0 : 3);
 	return (frm.doc.items || [])
 		.filter((row) => flt(row.delivered_qty) < flt(row.qty))
 		.map((row) =>
-			__("{0}: {1} of {2} delivered", [row.item_name || row.item_code, qty(row.delivered_qty), qty(row.qty)])
+			__("{0}: {1} of {2} delivered", [row.item_name || row.item_code, bizlink_format_qty(row.delivered_qty), bizlink_format_qty(row.qty)])
 		);
+}
+
+// whole units as whole numbers ("1", not "1.000"), as bizlink.installation.format_qty does on the server
+function bizlink_format_qty(value) {
+	return format_number(flt(value), null, Number.isInteger(flt(value)) ? 0 : 3);
 }
