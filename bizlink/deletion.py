@@ -16,7 +16,7 @@ import frappe
 from frappe import _
 from frappe.utils import escape_html
 
-LOG = "Order Stage Log"
+from bizlink.fulfilment import LOG, LOGGED, event_note
 
 # the document deleted -> the BizLink records (DocType, link field) that keep everything but the link
 RELEASED_LINKS = {
@@ -34,7 +34,6 @@ RELEASED_LINKS = {
 	"Installation Note": (("Installation Job", "installation_note"),),
 }
 # the documents a stage log refers to (fulfilment.on_document_change's doc_events)
-LOGGED = ("Sales Order", "Work Order", "Stock Entry", "Delivery Note", "Sales Invoice", "Payment Entry")
 DOCTYPES = tuple(dict.fromkeys((*RELEASED_LINKS, *LOGGED)))
 
 
@@ -47,7 +46,7 @@ def on_trash(doc, method=None) -> None:
 		logs = frappe.get_all(
 			LOG, {"reference_doctype": doc.doctype, "reference_name": doc.name}, ["name", "note"]
 		)
-		deleted = _("{0} {1} deleted").format(_(doc.doctype), doc.name)
+		deleted = event_note(doc.doctype, doc.name, "deleted")
 		for log in logs:
 			# "Delivery Note X cancelled" (the move back its cancel made) stays, with the deletion added
 			note = f"{log.note}; {deleted}" if log.note else deleted

@@ -22,6 +22,39 @@ from frappe.utils import flt, get_datetime, now_datetime, time_diff_in_hours
 
 STAGES = ("Ordered", "In Production", "Ready to Ship", "Delivered", "Installed", "Billed", "Completed")
 LOG = "Order Stage Log"
+# the documents whose submit, cancel or deletion a stage log records (its reference)
+LOGGED = ("Sales Order", "Work Order", "Stock Entry", "Delivery Note", "Sales Invoice", "Payment Entry")
+
+# A stage log's note is stored in English, whoever's action wrote it, and read in each reader's
+# language (read_note): "Delivery Note DN-0001 cancelled; Delivery Note DN-0001 deleted".
+BACKFILLED = "Backfilled from the order's documents"
+MOVED_BACK = "Moved back"
+
+
+def event_note(doctype: str, name: str, event: str) -> str:
+	"""The stored (English) note of a referenced document's event: "cancelled" or "deleted"."""
+	return f"{doctype} {name} {event}"
+
+
+def read_note(note: str | None) -> str | None:
+	"""A stored stage note in the reader's language; a note written otherwise (by hand, or before
+	notes were stored in English) is shown as it is."""
+	if not note:
+		return note
+	return "; ".join(read_note_part(part) for part in note.split("; "))
+
+
+def read_note_part(part: str) -> str:
+	fixed = {BACKFILLED: _("Backfilled from the order's documents"), MOVED_BACK: _("Moved back")}
+	if part in fixed:
+		return fixed[part]
+	events = {"cancelled": _("{0} {1} cancelled"), "deleted": _("{0} {1} deleted")}
+	for event, message in events.items():
+		for doctype in LOGGED:
+			prefix, suffix = f"{doctype} ", f" {event}"
+			if part.startswith(prefix) and part.endswith(suffix) and len(part) > len(prefix + suffix):
+				return message.format(_(doctype), part[len(prefix) : -len(suffix)])
+	return part
 
 
 def get_milestones(sales_order: str) -> dict[str, bool | None]:
@@ -122,7 +155,7 @@ def refresh_stage(
 	moved_back = bool(current and (not new or STAGES.index(new) < STAGES.index(current)))
 	note = None
 	if moved_back:
-		note = _("{0} {1} cancelled").format(_(doctype), name) if doctype else _("Moved back")
+		note = event_note(doctype, name, "cancelled") if doctype else MOVED_BACK
 	if new:
 		order = frappe.db.get_value(
 			"Sales Order", sales_order, ["company", "customer", "customer_group", "territory"], as_dict=True
@@ -154,7 +187,8 @@ def refresh_stage(
 	)
 	if moved_back:
 		frappe.get_doc("Sales Order", sales_order).add_comment(
-			"Info", _("Moved back from {0} to {1}: {2}").format(_(current), _(new) if new else "-", note)
+			"Info",
+			_("Moved back from {0} to {1}: {2}").format(_(current), _(new) if new else "-", read_note(note)),
 		)
 	return new
 
@@ -328,7 +362,7 @@ def backfill_order(sales_order: str) -> int:
 				"entered_on": at,
 				"left_on": left,
 				"duration_hours": max(time_diff_in_hours(left, at), 0) if left else None,
-				"note": _("Backfilled from the order's documents"),
+				"note": BACKFILLED,
 				**order,
 			}
 		).insert(ignore_permissions=True)

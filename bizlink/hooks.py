@@ -65,6 +65,9 @@ standard_portal_menu_items = [
 	},
 ]
 
+# BizLink's own Notifications are written in each recipient's language
+override_doctype_class = {"Notification": "bizlink.overrides.notification.BizLinkNotification"}
+
 # Permissions
 # -----------
 
@@ -84,6 +87,8 @@ has_permission = {
 override_whitelisted_methods = {
 	# counts of BizLink's DocTypes follow read permission (Frappe's own does not check it)
 	"frappe.client.get_count": "bizlink.overrides.client.get_count",
+	# BizLink's Group By charts name their groups in the reader's language
+	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": "bizlink.overrides.dashboard.get_chart",
 }
 
 override_doctype_dashboards = {
@@ -163,6 +168,7 @@ doc_events = {
 	"Territory": {"after_rename": f"{SEGMENTS}.on_dimension_rename"},
 	"Company": {"after_rename": f"{SEGMENTS}.on_company_rename"},
 	"ToDo": {
+		"before_insert": "bizlink.overrides.notification.todo_in_assignees_language",
 		"on_update": f"{FOLLOW_UP}.on_todo_update",
 		"on_trash": f"{FOLLOW_UP}.on_todo_trash",
 	},

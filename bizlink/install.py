@@ -129,6 +129,8 @@ def permission_rows(doctype: str, parent: str) -> list[tuple]:
 
 
 TICKET_ASSIGNMENT_RULE = "Service Tickets (load balancing)"
+# stored in English; each agent's To Do carries it in their language (overrides.notification)
+TICKET_ASSIGNMENT_DESCRIPTION = "Open service tickets are assigned to the agent with the fewest open ones."
 
 
 def make_ticket_assignment_rule() -> str:
@@ -143,7 +145,7 @@ def make_ticket_assignment_rule() -> str:
 				"doctype": "Assignment Rule",
 				"name": TICKET_ASSIGNMENT_RULE,
 				"document_type": "Service Ticket",
-				"description": _("Open service tickets are assigned to the agent with the fewest open ones."),
+				"description": TICKET_ASSIGNMENT_DESCRIPTION,
 				"rule": "Load Balancing",
 				"priority": 1,
 				"assign_condition": 'status == "Open"',

@@ -3,7 +3,7 @@
 import frappe
 from frappe.utils import now_datetime, time_diff_in_hours
 
-from bizlink.fulfilment import STAGES
+from bizlink.fulfilment import STAGES, read_note
 
 
 @frappe.whitelist()
@@ -34,4 +34,5 @@ def get_timeline(sales_order: str) -> list[dict]:
 		if not row.left_on:
 			row.duration_hours = max(time_diff_in_hours(now_datetime(), row.entered_on), 0)
 		row.step = STAGES.index(row.stage) + 1
+		row.note = read_note(row.note)
 	return rows

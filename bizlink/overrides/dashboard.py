@@ -1,6 +1,8 @@
 """BizLink documents in the Connections of ERPNext's forms."""
 
+import frappe
 from frappe import _
+from frappe.desk.doctype.dashboard_chart import dashboard_chart
 
 
 def add_transactions(data: dict, label: str, items: list[str], fieldname: str | None = None) -> dict:
@@ -37,3 +39,17 @@ def get_opportunity_dashboard(data: dict) -> dict:
 
 def get_quotation_dashboard(data: dict) -> dict:
 	return add_transactions(data, _("BizLink"), ["Sales Interaction"], "quotation")
+
+
+@frappe.whitelist()
+def get_chart(**kwargs) -> dict:
+	"""Frappe's Dashboard Chart data, with the groups of BizLink's own Group By charts (a ticket's
+	status, an order's stage, an outcome's category: values stored in English) in the reader's
+	language. Frappe caches the data for all users; it is translated after, for each request."""
+	data = dashboard_chart.get(**kwargs)
+	name = kwargs.get("chart_name") or frappe.parse_json(kwargs.get("chart") or "{}").get("name")
+	if name and data and data.get("labels"):
+		chart = frappe.db.get_value("Dashboard Chart", name, ["module", "chart_type"], as_dict=True)
+		if chart and (chart.module, chart.chart_type) == ("BizLink", "Group By"):
+			data["labels"] = [_(label) if isinstance(label, str) else label for label in data["labels"]]
+	return data
