@@ -1,16 +1,17 @@
 """A technician completes a job on a phone (390 x 844, Spanish), in Chromium, as they would: open the
-job, read it in Spanish (no English status or button), one *Completar instalación* button and one
-question in their words, and the job is completed with its Installation Note.
+job, read it in Spanish (no English status or button), tap each check (a row with its words, not a
+grid column off-screen), type what was installed, one *Completar instalación* button and one question
+in their words, and the job is completed with its Installation Note. Nothing on the page scrolls
+sideways.
 
-(Ticking checks on the phone's grid is #21's next step; here the checks and the signature are
-recorded through the technician's own REST calls before the button is tapped.)
+(The signature is drawn on a canvas; it is recorded before the page is opened.)
 """
 
 import frappe
 import pytest
 from committed import phone, purge_world
 from frappe.utils import add_days, get_datetime, today
-from test_installation_job import tick_and_sign
+from test_installation_job import SIGNATURE
 
 from bizlink.factories import make_delivery_note, make_item, make_sales_order, make_user
 
@@ -57,7 +58,7 @@ def started_job():
 	job.append("crew", {"user": user.name})
 	job.save()
 	job.start()
-	tick_and_sign(job)
+	job.signature, job.signed_by = SIGNATURE, "Lucía Martínez"
 	job.save()
 	frappe.db.commit()
 	try:
@@ -94,6 +95,28 @@ def test_a_technician_completes_the_job_on_a_phone_in_spanish(server, browser, s
 		assert "Presentar este documento" not in text and "Submit this document" not in text
 		visible_english = [word for word in ENGLISH if f"\n{word}\n" in f"\n{text}\n"]
 		assert not visible_english, visible_english
+		# the grids are not shown at this width: checks and quantities are rows with their words
+		assert not page.locator('.frappe-control[data-fieldname="checklist"]').is_visible()
+		checks = page.locator(".bizlink-tap-row:has(input[type=checkbox])")
+		assert checks.count() == 1
+		row = checks.first
+		assert "Comprobar presión y estanqueidad" in row.inner_text() and "Obligatori" in row.inner_text()
+		assert row.bounding_box()["height"] >= 44  # a finger's target
+		row.locator(".bizlink-tap-text").tap()  # the words are the target, not a 14 px box
+		assert row.locator("input").is_checked()
+		installed = page.locator("input.bizlink-installed")
+		assert "1 de 1 entregado" in page.locator(".bizlink-delivered").first.inner_text()
+		installed.fill("1")
+		installed.dispatch_event("change")
+		page.wait_for_function(
+			"() => cur_frm.doc.checklist[0].done === 1 && cur_frm.doc.items[0].installed_qty === 1"
+		)
+		widths = page.evaluate(
+			"""() => [document.scrollingElement.scrollWidth, document.scrollingElement.clientWidth,
+				...[...document.querySelectorAll('.form-section')].filter((s) => s.offsetParent)
+					.map((s) => s.scrollWidth - s.clientWidth)]"""
+		)
+		assert widths[0] <= widths[1] and max(widths[2:]) <= 1, widths
 		button.tap()
 		dialog = page.locator(".modal.show .modal-body").first
 		assert dialog.inner_text().startswith("¿Completar la instalación de")

@@ -34,6 +34,11 @@ frappe.ui.form.on("Installation Job", {
 	},
 
 	onload(frm) {
+		// a tick or a quantity makes the form unsaved, and the desk then puts Save where Complete
+		// Installation was: Complete stays the main button (it saves too), with Save beside it
+		$(frm.wrapper).on("dirty", () => {
+			if (frm.doc.docstatus === 0 && frm.doc.status === "In Progress") set_complete_action(frm);
+		});
 		// a read-only Small Text is shown as markup, and the address template puts the address's values
 		// (a city a user typed) into it unescaped, joined with <br>: each line is shown as text. Set before
 		// the fields are drawn, on the document's own copy of the field.
@@ -47,6 +52,7 @@ frappe.ui.form.on("Installation Job", {
 	},
 
 	refresh(frm) {
+		show_on_site_work(frm);
 		if (frm.is_new() || frm.doc.docstatus !== 0) return;
 		const action = (label, method, primary) => {
 			const run = () => frm.call(method).then(() => frm.reload_doc());
@@ -70,7 +76,7 @@ frappe.ui.form.on("Installation Job", {
 		}
 		if (status === "In Progress") {
 			action(__("Put On Hold"), "hold");
-			frm.page.set_primary_action(__("Complete Installation"), () => complete_installation(frm));
+			set_complete_action(frm);
 		}
 		if (status === "On Hold") action(__("Resume"), "resume", true);
 		if (frm.doc.sales_order) {
@@ -85,6 +91,72 @@ frappe.ui.form.on("Installation Job", {
 		}
 	},
 });
+
+// On a phone (narrower than 768 px) the checks and what was installed are tap-able rows with their
+// words visible, in place of the grids, whose Done and Installed columns sit off-screen there.
+const PHONE = window.matchMedia("(max-width: 767px)");
+
+function show_on_site_work(frm) {
+	const phone = PHONE.matches;
+	frm.toggle_display(["items", "checklist"], !phone);
+	frm.toggle_display(["installed_html", "checks_html"], phone);
+	if (!frm.bizlink_phone_listener) {
+		frm.bizlink_phone_listener = () => cur_frm === frm && show_on_site_work(frm);
+		PHONE.addEventListener("change", frm.bizlink_phone_listener);
+	}
+	if (!phone) return;
+	add_on_site_style();
+	const editable = frm.doc.docstatus === 0 && !frm.is_new();
+	const $checks = $(frm.fields_dict.checks_html.wrapper).empty();
+	if (!(frm.doc.checklist || []).length) {
+		$checks.append($('<p class="text-muted small"></p>').text(__("No checks on this job.")));
+	}
+	for (const row of frm.doc.checklist || []) {
+		const $row = $(`<label class="bizlink-tap-row"><input type="checkbox"><span class="bizlink-tap-text"></span></label>`);
+		$row.find(".bizlink-tap-text").text(row.description || "");
+		if (row.mandatory) $row.append($('<span class="indicator-pill orange"></span>').text(__("Mandatory")));
+		$row.find("input")
+			.prop("checked", !!row.done)
+			.prop("disabled", !editable)
+			.on("change", (event) => frappe.model.set_value(row.doctype, row.name, "done", event.target.checked ? 1 : 0));
+		$checks.append($row);
+	}
+	const $installed = $(frm.fields_dict.installed_html.wrapper).empty();
+	for (const row of frm.doc.items || []) {
+		const $row = $(`<div class="bizlink-tap-row">
+			<div class="bizlink-tap-text"><div class="bizlink-item"></div><div class="text-muted small bizlink-delivered"></div></div>
+			<input type="number" inputmode="decimal" min="0" step="any" class="form-control bizlink-installed">
+		</div>`);
+		$row.find(".bizlink-item").text(row.item_name || row.item_code || "");
+		const delivered = __("{0} of {1} delivered", [bizlink_format_qty(row.delivered_qty), bizlink_format_qty(row.qty)]);
+		$row.find(".bizlink-delivered").text(row.serial_no ? `${delivered} · ${row.serial_no.split("\n").join(", ")}` : delivered);
+		$row.find("input")
+			.attr("aria-label", __("Installed Qty"))
+			.val(row.installed_qty == null ? "" : flt(row.installed_qty))
+			.prop("disabled", !editable)
+			.on("change", (event) => frappe.model.set_value(row.doctype, row.name, "installed_qty", flt(event.target.value)));
+		$installed.append($row);
+	}
+}
+
+function add_on_site_style() {
+	if (document.getElementById("bizlink-on-site-style")) return;
+	$("<style id='bizlink-on-site-style'></style>")
+		.text(
+			`.bizlink-tap-row { display: flex; align-items: center; gap: 12px; min-height: 52px; margin: 0; padding: 10px 2px;
+				border-bottom: 1px solid var(--border-color); font-weight: normal; cursor: pointer; }
+			.bizlink-tap-row input[type="checkbox"] { width: 26px !important; height: 26px !important; flex: none; margin: 0;
+				background-size: 18px; background-position: center; }
+			.bizlink-tap-text { flex: 1; min-width: 0; overflow-wrap: anywhere; }
+			.bizlink-tap-row input.bizlink-installed { width: 84px; flex: none; text-align: right; }`
+		)
+		.appendTo(document.head);
+}
+
+function set_complete_action(frm) {
+	frm.page.set_primary_action(__("Complete Installation"), () => complete_installation(frm));
+	if (frm.is_dirty()) frm.page.set_secondary_action(__("Save"), () => frm.save());
+}
 
 // Completing is the job's submit, in the technician's words: one button and one question (not Save,
 // then Submit, then "Permanently submit?"), saving what is still unsaved with it.
