@@ -49,7 +49,24 @@ def after_install() -> None:
 	make_ticket_assignment_rule()
 	backfill_on_install()
 	build_segments()
+	show_replaced_portal_entries(False)
 	click.secho("Thank you for installing BizLink!", fg="green")
+
+
+# ERPNext's portal entries that BizLink's replace for a customer, one entry each: Order Progress lists
+# the orders (each links its ERPNext page, /orders/<name>, which stays), Service Requests the requests
+REPLACED_PORTAL_ROUTES = ("/orders", "/issues")
+
+
+def show_replaced_portal_entries(show: bool) -> None:
+	settings = frappe.get_single("Portal Settings")
+	changed = False
+	for row in settings.menu:
+		if row.route in REPLACED_PORTAL_ROUTES and bool(row.enabled) != show:
+			row.enabled = int(show)
+			changed = True
+	if changed:
+		settings.save(ignore_permissions=True)
 
 
 def build_segments() -> None:
@@ -194,6 +211,7 @@ def after_migrate() -> None:
 
 def before_uninstall() -> None:
 	delete_custom_fields(get_custom_fields())
+	show_replaced_portal_entries(True)
 	revoke_support_access()
 	# what refers to BizLink's own DocTypes, which the uninstall drops
 	for doctype, filters in (

@@ -90,3 +90,24 @@ def test_a_portal_customer_lands_on_their_orders_with_a_way_to_their_requests(or
 	listing = page(user, "order-progress")
 	assert "Your orders · Your service requests" in listing
 	assert "Order document (print, invoices)" in page(user, f"order-progress/{order.name}")
+
+
+def test_the_portal_menu_has_one_entry_for_orders_and_one_for_requests(order):
+	user = make_portal_user(order.customer)
+	menu = [
+		(row.title, row.route, row.enabled)
+		for row in frappe.get_single("Portal Settings").menu
+		if row.route in ("/orders", "/issues", "/order-progress", "/service-tickets")
+	]
+	assert sorted(menu) == [
+		("Issues", "/issues", 0),
+		("Order Progress", "/order-progress", 1),
+		("Orders", "/orders", 0),
+		("Service Requests", "/service-tickets", 1),
+	]
+	frappe.clear_cache()
+	home = page(user, "me")
+	assert "Order Progress" in home and "Service Requests" in home
+	assert "Issues" not in home and "Orders" not in home
+	# ERPNext's page of each order stays, linked from the order's progress
+	assert order.name in page(user, f"orders/{order.name}")
