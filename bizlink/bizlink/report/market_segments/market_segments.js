@@ -27,6 +27,7 @@ frappe.query_reports["Market Segments"] = {
 		{ fieldname: "age_band", label: __("Age Band"), fieldtype: "Select", options: ["", "Under 25", "25-34", "35-44", "45-54", "55-64", "65+"] },
 	],
 	onload(report) {
+		if (PHONE.matches) fold_filters(report);
 		// drill down from a segment's customer count to its customers; the link carries only the row's
 		// index, so no report value is ever part of markup or script (delegated: bound once per page)
 		$(report.page.wrapper)
@@ -38,6 +39,8 @@ frappe.query_reports["Market Segments"] = {
 			});
 	},
 	after_datatable_render(datatable) {
+		if (PHONE.matches) keep_segment_in_view(datatable);
+		update_filter_button();
 		// what each figure counts, as its header's tooltip (a title attribute: text, never markup)
 		for (const [index, column] of datatable.getColumns().entries()) {
 			const description = column.docfield && column.docfield.description;
@@ -62,4 +65,68 @@ function drill_down(report, segment) {
 		if (key in segment && segment[key] !== __("Not Set")) filters[key] = segment[key];
 	}
 	report.set_filter_value({ ...filters, view: "Customers" });
+}
+
+// On a phone the nine filters would fill the screen: they fold behind one button that says how many
+// are set, and the segment's name stays in view while the figures scroll sideways.
+const PHONE = window.matchMedia("(max-width: 767px)");
+
+function fold_filters(report) {
+	const $form = report.page.page_form;
+	if ($form.prev(".bizlink-filter-toggle").length) return;
+	$form.addClass("bizlink-folded").hide();
+	$('<button class="btn btn-default btn-sm bizlink-filter-toggle" type="button"></button>')
+		.css({ margin: "0 var(--padding-md) var(--padding-sm)" })
+		.on("click", () => {
+			$form.toggle();
+			update_filter_button();
+		})
+		.insertBefore($form);
+	update_filter_button();
+}
+
+function update_filter_button() {
+	const $button = $(".bizlink-filter-toggle");
+	const report = frappe.query_report;
+	if (!$button.length || !report || !report.filters) return;
+	const set = report.filters.filter((filter) => {
+		const value = filter.get_value();
+		return Array.isArray(value) ? value.length : value !== undefined && value !== null && value !== "";
+	}).length;
+	const shown = report.page.page_form.is(":visible");
+	$button.text(shown ? __("Hide filters") : __("Filters ({0} set)", [set]));
+}
+
+function keep_segment_in_view(datatable) {
+	const wrapper = datatable.wrapper;
+	const first = wrapper.querySelector(".dt-cell--col-0");
+	const offset = first ? first.offsetWidth : 0;
+	wrapper.style.setProperty("--bizlink-first-column", `${offset}px`);
+	// the header is moved sideways by a transform (not scrolled): its first two cells are moved back
+	const body = wrapper.querySelector(".dt-scrollable");
+	if (body && !body.dataset.bizlinkSticky) {
+		body.dataset.bizlinkSticky = "1";
+		body.addEventListener("scroll", () => {
+			for (const cell of wrapper.querySelectorAll(".dt-header .dt-cell--col-0, .dt-header .dt-cell--col-1")) {
+				cell.style.transform = `translateX(${body.scrollLeft}px)`;
+			}
+		});
+	}
+	if (document.getElementById("bizlink-segment-style")) return;
+	$("<style id='bizlink-segment-style'></style>")
+		.text(
+			`@media (max-width: 767px) {
+				.bizlink-market-segments .dt-scrollable { height: calc(100vh - 300px) !important; }
+				.bizlink-market-segments-page .chart-wrapper { display: none; }
+				.bizlink-market-segments .dt-header .dt-cell--col-0, .bizlink-market-segments .dt-header .dt-cell--col-1 {
+					position: relative; z-index: 3; background: var(--subtle-fg); }
+				.bizlink-market-segments .dt-scrollable .dt-cell--col-0 { position: sticky; left: 0; z-index: 3; background: var(--fg-color); }
+				.bizlink-market-segments .dt-scrollable .dt-cell--col-1 { position: sticky; left: var(--bizlink-first-column); z-index: 3;
+					background: var(--fg-color); box-shadow: 1px 0 0 var(--border-color); }
+			}`
+		)
+		.appendTo(document.head);
+	wrapper.classList.add("bizlink-market-segments");
+	// the chart's bars are the table's rows, named by one letter at this width: the table alone
+	$(frappe.query_report.page.wrapper).addClass("bizlink-market-segments-page");
 }
