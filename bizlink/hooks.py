@@ -127,6 +127,7 @@ doc_events = {
 	},
 	"Contact": {"on_update": "bizlink.overrides.contact.on_update"},
 	"Sales Order": {
+		"onload": "bizlink.api.fulfilment.set_timeline_onload",
 		"on_submit": ["bizlink.installation.on_sales_order_submit", f"{SEGMENTS}.on_sales_order"],
 		"before_cancel": "bizlink.installation.before_sales_order_cancel",
 		"on_update_after_submit": [

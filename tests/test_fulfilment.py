@@ -26,6 +26,7 @@ from bizlink.factories import (
 	make_portal_user,
 	make_sales_invoice,
 	make_sales_order,
+	make_user,
 )
 from bizlink.fulfilment import backfill_order, refresh_stage
 
@@ -66,6 +67,28 @@ def test_order_to_cash_without_installation():
 	assert all(row.left_on for row in log[:-1]) and not log[-1].left_on
 	assert (log[1].reference_doctype, log[1].reference_name) == ("Delivery Note", note.name)
 	assert frappe.db.get_value("Sales Order", order.name, "bizlink_stage_since")
+
+
+def test_the_form_gets_its_timeline_with_the_order_as_its_user_reads_it():
+	from frappe.desk.form.load import getdoc
+
+	order = make_sales_order()
+	make_delivery_note(order.name)
+	seller = make_user(roles=["Sales User"], language="es").name
+	frappe.set_user(seller)
+	frappe.local.lang = "es"
+	try:
+		getdoc("Sales Order", order.name)  # what the form asks for when it opens
+		loaded = frappe.response.docs[0].get("__onload")["bizlink_stage_timeline"]
+	finally:
+		frappe.local.lang = "en"
+		frappe.set_user("Administrator")
+	assert [(row.stage, row.step) for row in loaded] == [("Ordered", 1), ("Delivered", 4)]
+	assert loaded[0].left_on and not loaded[1].left_on
+	# a draft has no timeline, and none is looked up for it
+	draft = make_sales_order(submit=False)
+	getdoc("Sales Order", draft.name)
+	assert "bizlink_stage_timeline" not in (frappe.response.docs[-1].get("__onload") or {})
 
 
 def test_cancelled_delivery_moves_the_order_back_and_says_so():

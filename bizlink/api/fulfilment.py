@@ -14,6 +14,13 @@ def get_stage_timeline(sales_order: str) -> list[dict]:
 	return get_timeline(sales_order)
 
 
+def set_timeline_onload(doc, method=None) -> None:
+	"""doc_event onload of Sales Order: the form gets its timeline with the document (no request of its
+	own when the form opens, is saved or reloaded); get_stage_timeline stays for other callers."""
+	if doc.docstatus > 0 and not doc.is_new():
+		doc.set_onload("bizlink_stage_timeline", get_timeline(doc.name))
+
+
 def get_timeline(sales_order: str) -> list[dict]:
 	rows = frappe.get_all(
 		"Order Stage Log",

@@ -41,7 +41,12 @@ frappe.ui.form.on("Sales Order", {
 frappe.provide("bizlink");
 
 bizlink.render_stage_timeline = function (frm) {
-	frappe.xcall("bizlink.api.fulfilment.get_stage_timeline", { sales_order: frm.doc.name }).then((rows) => {
+	// the timeline comes with the document (its onload); asked for only when it did not
+	const loaded = frm.doc.__onload && frm.doc.__onload.bizlink_stage_timeline;
+	const rows = loaded
+		? Promise.resolve(loaded)
+		: frappe.xcall("bizlink.api.fulfilment.get_stage_timeline", { sales_order: frm.doc.name });
+	rows.then((rows) => {
 		if (!rows.length) return;
 		const esc = frappe.utils.escape_html;
 		const duration = (hours) =>
