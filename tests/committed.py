@@ -1,6 +1,7 @@
 """Helpers for the tests that must commit (their data is read by another connection or thread)."""
 
 import threading
+from contextlib import contextmanager
 
 import frappe
 
@@ -114,9 +115,38 @@ def purge_world(customers, items=(), users=(), extra: tuple = ()) -> None:
 		frappe.db.delete("__Auth", {"doctype": "User", "name": ("in", users)})  # their API secrets
 
 
-def phone(browser, server: str, user: str, password: str):
-	"""A browser context at phone size (390 x 844, touch, Spanish), logged in as `user`."""
+def phone(browser, server: str, user: str | None = None, password: str | None = None):
+	"""A browser context at phone size (390 x 844, touch, Spanish), logged in as `user` if given."""
 	context = browser.new_context(viewport={"width": 390, "height": 844}, locale="es-ES", has_touch=True)
-	response = context.request.post(f"{server}/api/method/login", form={"usr": user, "pwd": password})
-	assert response.ok, response.text()[:200]
+	if user:
+		response = context.request.post(f"{server}/api/method/login", form={"usr": user, "pwd": password})
+		assert response.ok, response.text()[:200]
 	return context
+
+
+@contextmanager
+def watched_page(context, timeout: int = 60_000):
+	"""A page of `context` whose script errors are collected: the context is closed after the block,
+	and a block that ended well fails if the page raised any."""
+	errors = []
+	try:
+		page = context.new_page()
+		page.set_default_timeout(timeout)
+		page.on("pageerror", lambda error: errors.append(str(error)))
+		yield page
+	finally:
+		context.close()
+	assert not errors, errors
+
+
+def english_on(page, words) -> list[str]:
+	"""Which of `words` (English a Spanish user must not meet) the page shows, as a word or a line."""
+	lines = [f" {line.strip()} " for line in page.inner_text("body").splitlines()]
+	return [word for word in words if any(f" {word} " in line or f" {word}:" in line for line in lines)]
+
+
+def sideways_scroll(page) -> int:
+	"""How far the page scrolls sideways (0 when it fits the screen)."""
+	return page.evaluate(
+		"() => document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth"
+	)

@@ -6,7 +6,7 @@ and read it back. Every page is in Spanish and nothing scrolls sideways.
 
 import frappe
 import pytest
-from committed import purge_world
+from committed import english_on, phone, purge_world, sideways_scroll, watched_page
 from frappe.utils import get_datetime
 from test_installation_job import job_of, schedule
 
@@ -52,22 +52,12 @@ def customer():
 
 def check_page(page) -> None:
 	"""In Spanish, and no wider than the phone."""
-	lines = [f" {line.strip()} " for line in page.inner_text("body").splitlines()]
-	english = [word for word in ENGLISH if any(f" {word} " in line or f" {word}:" in line for line in lines)]
-	assert not english, (page.url, english)
-	width = page.evaluate(
-		"() => [document.scrollingElement.scrollWidth, document.scrollingElement.clientWidth]"
-	)
-	assert width[0] <= width[1], (page.url, width)
+	assert not english_on(page, ENGLISH), (page.url, english_on(page, ENGLISH))
+	assert sideways_scroll(page) == 0, page.url
 
 
 def test_a_customer_follows_their_order_and_files_a_request_on_a_phone(server, browser, customer):
-	context = browser.new_context(viewport={"width": 390, "height": 844}, locale="es-ES", has_touch=True)
-	errors = []
-	try:
-		page = context.new_page()
-		page.set_default_timeout(30_000)
-		page.on("pageerror", lambda error: errors.append(str(error)))
+	with watched_page(phone(browser, server), timeout=30_000) as page:
 		page.goto(f"{server}/login")
 		page.fill("#login_email", customer.user)
 		page.fill("#login_password", PASSWORD)
@@ -102,9 +92,6 @@ def test_a_customer_follows_their_order_and_files_a_request_on_a_phone(server, b
 		page.wait_for_load_state("networkidle")
 		assert page.locator("h3").inner_text() == "La bomba hace ruido"
 		check_page(page)
-	finally:
-		context.close()
-	assert not errors, errors
 	frappe.db.rollback()
 	ticket = frappe.get_all(
 		"Service Ticket", {"customer": customer.customer}, ["name", "serial_no", "description", "channel"]

@@ -7,7 +7,7 @@ import re
 
 import frappe
 import pytest
-from committed import phone, purge_world
+from committed import english_on, phone, purge_world, sideways_scroll, watched_page
 from test_service_ticket import make_ticket
 
 from bizlink.factories import make_customer, make_sales_order, make_user
@@ -46,18 +46,8 @@ def segment():
 		frappe.db.commit()
 
 
-def visible_english(page) -> list[str]:
-	text = f"\n{page.inner_text('body')}\n"
-	return [word for word in ENGLISH if f"\n{word}\n" in text]
-
-
 def test_a_manager_reads_market_segments_on_a_phone(server, browser, segment):
-	context = phone(browser, server, segment.user, PASSWORD)
-	errors = []
-	try:
-		page = context.new_page()
-		page.set_default_timeout(60_000)
-		page.on("pageerror", lambda error: errors.append(str(error)))
+	with watched_page(phone(browser, server, segment.user, PASSWORD)) as page:
 		page.goto(f"{server}/app/query-report/Market Segments?customer_group={segment.group}")
 		page.wait_for_selector(".dt-scrollable .dt-row")
 		page.wait_for_timeout(500)
@@ -69,7 +59,7 @@ def test_a_manager_reads_market_segments_on_a_phone(server, browser, segment):
 		assert table.bounding_box()["height"] >= 400  # the table has the screen, not 156 px
 		rows = page.locator(".dt-scrollable .dt-row")
 		assert rows.count() == 1 and segment.group in rows.first.inner_text()
-		assert not visible_english(page), visible_english(page)
+		assert not english_on(page, ENGLISH), english_on(page, ENGLISH)
 
 		# the segment's name stays where it is while the figures scroll sideways
 		name = page.locator(".dt-scrollable .dt-cell--col-1").first
@@ -88,16 +78,10 @@ def test_a_manager_reads_market_segments_on_a_phone(server, browser, segment):
 		button.tap()
 		assert page.locator(".page-form").first.is_visible()
 		assert button.inner_text().strip() == "Ocultar filtros"
-	finally:
-		context.close()
-	assert not errors, errors
 
 
 def test_the_workspace_charts_speak_spanish_on_a_phone(server, browser, segment):
-	context = phone(browser, server, segment.user, PASSWORD)
-	try:
-		page = context.new_page()
-		page.set_default_timeout(60_000)
+	with watched_page(phone(browser, server, segment.user, PASSWORD)) as page:
 		page.goto(f"{server}/app/bizlink")
 		tickets = page.locator(".widget.dashboard-widget-box", has_text="Incidencias por estado")
 		tickets.locator("svg text").first.wait_for()
@@ -108,5 +92,3 @@ def test_the_workspace_charts_speak_spanish_on_a_phone(server, browser, segment)
 		stage_labels = stages.locator("svg text").all_text_contents()
 		assert "Pedido" in stage_labels and "Ordered" not in stage_labels, stage_labels
 		assert not any(label.endswith("...") for label in stage_labels), stage_labels  # no "O…", "C…"
-	finally:
-		context.close()

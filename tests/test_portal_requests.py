@@ -9,7 +9,7 @@ import uuid
 
 import frappe
 import pytest
-from committed import phone, purge_world
+from committed import phone, purge_world, watched_page
 
 from bizlink.api.service_ticket import create_portal_ticket
 from bizlink.factories import make_customer, make_portal_user
@@ -85,10 +85,7 @@ def portal_customer():
 
 @pytest.mark.commits
 def test_a_double_tap_on_send_records_one_request(server, browser, portal_customer):
-	context = phone(browser, server, portal_customer.user, PASSWORD)
-	try:
-		page = context.new_page()
-		page.set_default_timeout(30_000)
+	with watched_page(phone(browser, server, portal_customer.user, PASSWORD), timeout=30_000) as page:
 		page.goto(f"{server}/service-tickets")
 		page.fill("input[name=subject]", "La caldera pierde agua")
 		page.fill("textarea[name=description]", "Gotea por debajo")
@@ -97,9 +94,8 @@ def test_a_double_tap_on_send_records_one_request(server, browser, portal_custom
 		button.click(force=True, no_wait_after=True)  # and a third on the disabled button
 		page.wait_for_url("**/service-tickets/ST-*")
 		page.wait_for_load_state("networkidle")
-	finally:
-		context.close()
+		url = page.url
 	frappe.db.rollback()  # read past this connection's snapshot
 	tickets = frappe.get_all(TICKET, {"customer": portal_customer.customer}, ["name", "subject", "channel"])
 	assert [(t.subject, t.channel) for t in tickets] == [("La caldera pierde agua", "Portal")]
-	assert page.url.endswith("/service-tickets/" + tickets[0].name)
+	assert url.endswith("/service-tickets/" + tickets[0].name)
