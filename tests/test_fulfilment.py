@@ -78,6 +78,7 @@ def test_the_form_gets_its_timeline_with_the_order_as_its_user_reads_it():
 	frappe.set_user(seller)
 	frappe.local.lang = "es"
 	try:
+		frappe.response.docs = []
 		getdoc("Sales Order", order.name)  # what the form asks for when it opens
 		loaded = frappe.response.docs[0].get("__onload")["bizlink_stage_timeline"]
 	finally:
@@ -87,6 +88,7 @@ def test_the_form_gets_its_timeline_with_the_order_as_its_user_reads_it():
 	assert loaded[0].left_on and not loaded[1].left_on
 	# a draft has no timeline, and none is looked up for it
 	draft = make_sales_order(submit=False)
+	frappe.response.docs = []
 	getdoc("Sales Order", draft.name)
 	assert "bizlink_stage_timeline" not in (frappe.response.docs[-1].get("__onload") or {})
 

@@ -22,14 +22,24 @@ def open_log(order) -> str:
 	return frappe.db.get_value(LOG, {"sales_order": order.name, "left_on": ("is", "not set")})
 
 
-def told(log: str) -> list[str]:
-	"""The subjects of the mail sent about the stage log row (one Communication per notification)."""
-	return frappe.get_all(
+def told(log: str, language: str = "en") -> list[str]:
+	"""The subjects of the mail sent about the stage log row to its readers of `language`: one
+	Communication per notification and language (each recipient reads it in their own; the site may
+	have readers of other languages in these roles)."""
+	default = frappe.db.get_single_value("System Settings", "language") or "en"
+	sent = frappe.get_all(
 		"Communication",
 		filters={"reference_doctype": LOG, "reference_name": log},
-		pluck="subject",
+		fields=["subject", "recipients"],
 		order_by="creation asc",
 	)
+	subjects = []
+	for mail in sent:
+		emails = [email.strip() for email in (mail.recipients or "").split(",") if email.strip()]
+		languages = {frappe.db.get_value("User", {"email": email}, "language") or default for email in emails}
+		if language in languages:
+			subjects.append(mail.subject)
+	return subjects
 
 
 def rendered(notification: str, log: str) -> tuple[str, str]:

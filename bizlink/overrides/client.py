@@ -16,7 +16,7 @@ def get_count(doctype: str, filters=None, debug: bool = False, cache: bool = Fal
 	if meta.module != "BizLink":
 		return frappe_get_count(doctype, filters, debug, cache)
 	# a child table is counted through a parent (its rows then follow their parents' rules)
-	parent_doctype = (frappe.form_dict.get("parent") or parents_of(doctype)[0]) if meta.istable else None
+	parent_doctype = (frappe.form_dict.get("parent") or readable_parent(doctype)) if meta.istable else None
 	rows = frappe.get_list(
 		doctype,
 		filters=get_safe_filters(filters),
@@ -24,3 +24,10 @@ def get_count(doctype: str, filters=None, debug: bool = False, cache: bool = Fal
 		parent_doctype=parent_doctype,
 	)
 	return rows[0].count if rows else 0
+
+
+def readable_parent(child_doctype: str) -> str:
+	"""A parent of the child table that the user may read (the status log is both a job's and a
+	ticket's: a technician's count goes through the job), else the first one (refused then)."""
+	parents = sorted(parents_of(child_doctype))
+	return next((parent for parent in parents if frappe.has_permission(parent, "read")), parents[0])

@@ -72,9 +72,11 @@ def todo_in_assignees_language(doc, method=None) -> None:
 	from bizlink.install import TICKET_ASSIGNMENT_DESCRIPTION, TICKET_ASSIGNMENT_RULE
 
 	if doc.assignment_rule == TICKET_ASSIGNMENT_RULE and doc.description == TICKET_ASSIGNMENT_DESCRIPTION:
-		language = frappe.db.get_value("User", doc.allocated_to, "language") or frappe.db.get_single_value(
-			"System Settings", "language"
+		language = (
+			frappe.db.get_value("User", doc.allocated_to, "language")
+			or frappe.db.get_single_value("System Settings", "language")
+			or "en"
 		)
 		doc.description = _(
-			"Open service tickets are assigned to the agent with the fewest open ones.", lang=language or "en"
+			"Open service tickets are assigned to the agent with the fewest open ones.", lang=language
 		)
