@@ -134,8 +134,12 @@ def refresh_stage(
 	sales_order: str, doctype: str | None = None, name: str | None = None, at=None
 ) -> str | None:
 	"""Bring the order's stage and its log up to date; return the stage."""
+	lock_order(sales_order)
 	# the open log row is the truth: the order's own field may have been overwritten by a stale copy
-	current = frappe.db.get_value(LOG, {"sales_order": sales_order, "left_on": ("is", "not set")}, "stage")
+	# (read locking: what another transaction committed since this one began counts)
+	current = frappe.db.get_value(
+		LOG, {"sales_order": sales_order, "left_on": ("is", "not set")}, "stage", for_update=True
+	)
 	milestones = get_milestones(sales_order)
 	new = stage_from(milestones)
 	if new == current:
@@ -202,6 +206,22 @@ def notify_next_stage(log: str) -> None:
 		frappe.get_doc(LOG, log).run_method("notify_next_stage")
 
 
+def lock_order(sales_order: str) -> None:
+	"""One order's stage is brought up to date by one transaction at a time: the after-submit job and
+	a delivery submitted at the same moment would otherwise both open a row (two "Delivered" rows
+	open, none closed)."""
+	frappe.db.sql("select name from `tabSales Order` where name = %s for update", sales_order)
+
+
+def has_stage_log(sales_order: str) -> bool:
+	"""Whether the order's stage history has begun, as committed now (a locking read)."""
+	return bool(
+		frappe.db.sql(
+			"select name from `tabOrder Stage Log` where sales_order = %s limit 1 for update", sales_order
+		)
+	)
+
+
 def close_open_stage(sales_order: str, at) -> None:
 	log = frappe.qb.DocType(LOG)
 	open_rows = (
@@ -209,6 +229,7 @@ def close_open_stage(sales_order: str, at) -> None:
 		.select(log.name, log.entered_on)
 		.where(log.sales_order == sales_order)
 		.where(log.left_on.isnull())
+		.for_update()
 		.run(as_dict=True)
 	)
 	for row in open_rows:

@@ -214,3 +214,50 @@ def test_escalation_job_and_agent_save_racing_in_two_connections(site, committed
 	assert escalate_tickets() == {"warned": 0, "breached": 0, "failed": 0}
 	frappe.db.rollback()
 	assert frappe.db.count("Notification Log", {"document_name": name, "type": "Alert"}) == 1
+
+
+@pytest.mark.commits
+def test_the_after_submit_job_running_late_does_not_undo_a_delivery_committed_meanwhile(site):
+	"""The order's after-submit job starts (its connection's view taken), a delivery is submitted and
+	committed in another connection (REST, at once), then the job goes on: one stage open, Delivered;
+	no row moved back to Ordered on the job's older view."""
+	from committed import purge_world
+
+	from bizlink.factories import make_delivery_note
+	from bizlink.installation import after_sales_order_submit
+
+	order = make_sales_order()
+	frappe.db.delete("Order Stage Log", {"sales_order": order.name})  # as if the job had not run yet
+	frappe.db.commit()
+	looked, delivered = threading.Event(), threading.Event()
+
+	def job():
+		frappe.db.count("Order Stage Log", {"sales_order": order.name})  # its view of the database
+		looked.set()
+		delivered.wait(timeout=60)
+		after_sales_order_submit(order.name)
+
+	def deliver():
+		looked.wait(timeout=60)
+		return make_delivery_note(order.name).name
+
+	try:
+		job_thread, job_result = in_thread(site, job)
+		delivery_thread, delivery_result = in_thread(site, deliver)
+		delivery_thread.join(timeout=120)
+		delivered.set()
+		job_thread.join(timeout=120)
+		frappe.db.rollback()
+		assert "error" not in job_result and "error" not in delivery_result, (job_result, delivery_result)
+		rows = frappe.get_all(
+			"Order Stage Log",
+			{"sales_order": order.name},
+			["stage", "left_on", "is_reversal"],
+			order_by="creation",
+		)
+		assert [(row.stage, bool(row.left_on), row.is_reversal) for row in rows] == [("Delivered", False, 0)]
+	finally:
+		frappe.db.rollback()
+		notes = frappe.get_all("Delivery Note", {"customer": order.customer}, pluck="name")
+		purge_world([order.customer], extra=(("Delivery Note", notes),))
+		frappe.db.commit()
