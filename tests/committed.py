@@ -147,6 +147,8 @@ def english_on(page, words) -> list[str]:
 
 def sideways_scroll(page) -> int:
 	"""How far the page scrolls sideways (0 when it fits the screen)."""
-	return page.evaluate(
+	# (a vertical scroll bar may make the content narrower than the window: that is no overflow)
+	overflow = page.evaluate(
 		"() => document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth"
 	)
+	return max(overflow, 0)

@@ -149,6 +149,7 @@ def make_demo() -> dict[str, int]:
 	customers = []
 	for name, customer_type, city, date_of_birth in CUSTOMERS:
 		segment = {
+			"language": "es",  # a Spanish company's customers: their mail is written in Spanish
 			"customer_group": "Commercial" if customer_type == "Company" else "Individual",
 			"territory": ensure_tree_record(
 				"Territory", TERRITORIES[city], "All Territories", "territory_name"

@@ -42,10 +42,11 @@ frappe.ui.form.on("Installation Job", {
 		// a read-only Small Text is shown as markup, and the address template puts the address's values
 		// (a city a user typed) into it unescaped, joined with <br>: each line is shown as text. Set before
 		// the fields are drawn, on the document's own copy of the field.
+		// (the template may have escaped a value already: each line is read as text, then escaped once)
 		frm.get_docfield("address_display").formatter = (value) =>
 			(value || "")
 				.split(/<br\s*\/?>/i)
-				.map((line) => line.trim())
+				.map((line) => as_text(line).trim())
 				.filter(Boolean)
 				.map((line) => frappe.utils.escape_html(line))
 				.join("<br>");
@@ -79,7 +80,9 @@ frappe.ui.form.on("Installation Job", {
 			set_complete_action(frm);
 		}
 		if (status === "On Hold") action(__("Resume"), "resume", true);
-		if (frm.doc.sales_order) {
+		// a job to schedule is saved (with its crew and time), not submitted: the desk's Submit is not offered
+		if (status === "To Schedule") frm.page.set_primary_action(__("Save"), () => frm.save());
+		if (frm.doc.sales_order && frappe.model.can_read("Customer")) {
 			frm.add_custom_button(__("Customer File"), () => frappe.set_route("customer-file", frm.doc.customer));
 		}
 	},
@@ -154,7 +157,14 @@ function add_on_site_style() {
 }
 
 function set_complete_action(frm) {
-	frm.page.set_primary_action(__("Complete Installation"), () => complete_installation(frm));
+	frm.page.set_primary_action(__("Complete Installation"), () => {
+		// Ctrl+S presses the main button: from the keyboard it saves, it never completes the job
+		if (window.event && window.event.type === "keydown") {
+			if (frm.is_dirty()) frm.save();
+			return;
+		}
+		complete_installation(frm);
+	});
 	if (frm.is_dirty()) frm.page.set_secondary_action(__("Save"), () => frm.save());
 }
 
@@ -190,4 +200,9 @@ function undelivered(frm) {
 // whole units as whole numbers ("1", not "1.000"), as bizlink.installation.format_qty does on the server
 function bizlink_format_qty(value) {
 	return format_number(flt(value), null, Number.isInteger(flt(value)) ? 0 : 3);
+}
+
+// the text a line of markup shows ("&amp;" is "&"); parsed in an inert document, so nothing in it runs
+function as_text(html) {
+	return new DOMParser().parseFromString(html, "text/html").documentElement.textContent || "";
 }

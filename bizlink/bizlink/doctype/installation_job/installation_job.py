@@ -425,7 +425,12 @@ class InstallationJob(Document):
 		frappe.throw(
 			_(
 				"Row {0}: {1} units of {2} can be installed, not {3}: the rest is not delivered or already installed."
-			).format(row.idx, flt(available), frappe.bold(row.item_code), flt(row.installed_qty)),
+			).format(
+				row.idx,
+				format_qty(available, row.uom),
+				frappe.bold(row.item_code),
+				format_qty(row.installed_qty, row.uom),
+			),
 			title=_("More Than Delivered"),
 			exc=InstalledQtyExceedsDeliveredError,
 		)
