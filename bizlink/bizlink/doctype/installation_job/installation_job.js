@@ -158,8 +158,10 @@ function add_on_site_style() {
 
 function set_complete_action(frm) {
 	frm.page.set_primary_action(__("Complete Installation"), () => {
-		// Ctrl+S presses the main button: from the keyboard it saves, it never completes the job
-		if (window.event && window.event.type === "keydown") {
+		// Ctrl+S presses the main button from a script (no click of the user's in progress): then it
+		// saves, it never completes the job
+		const tapped = window.event && window.event.isTrusted && window.event.type === "click";
+		if (!tapped) {
 			if (frm.is_dirty()) frm.save();
 			return;
 		}
