@@ -210,16 +210,12 @@ def lock_order(sales_order: str) -> None:
 	"""One order's stage is brought up to date by one transaction at a time: the after-submit job and
 	a delivery submitted at the same moment would otherwise both open a row (two "Delivered" rows
 	open, none closed)."""
-	frappe.db.sql("select name from `tabSales Order` where name = %s for update", sales_order)
+	frappe.db.get_value("Sales Order", sales_order, "name", for_update=True)
 
 
 def has_stage_log(sales_order: str) -> bool:
 	"""Whether the order's stage history has begun, as committed now (a locking read)."""
-	return bool(
-		frappe.db.sql(
-			"select name from `tabOrder Stage Log` where sales_order = %s limit 1 for update", sales_order
-		)
-	)
+	return bool(frappe.db.get_value(LOG, {"sales_order": sales_order}, "name", for_update=True))
 
 
 def close_open_stage(sales_order: str, at) -> None:

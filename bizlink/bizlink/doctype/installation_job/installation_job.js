@@ -104,7 +104,7 @@ function show_on_site_work(frm) {
 	frm.toggle_display(["items", "checklist"], !phone);
 	frm.toggle_display(["installed_html", "checks_html"], phone);
 	if (!frm.bizlink_phone_listener) {
-		frm.bizlink_phone_listener = () => cur_frm === frm && show_on_site_work(frm);
+		frm.bizlink_phone_listener = () => $(frm.wrapper).is(":visible") && show_on_site_work(frm);
 		PHONE.addEventListener("change", frm.bizlink_phone_listener);
 	}
 	if (!phone) return;
