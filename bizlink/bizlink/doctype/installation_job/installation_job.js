@@ -42,11 +42,10 @@ frappe.ui.form.on("Installation Job", {
 		// a read-only Small Text is shown as markup, and the address template puts the address's values
 		// (a city a user typed) into it unescaped, joined with <br>: each line is shown as text. Set before
 		// the fields are drawn, on the document's own copy of the field.
-		// (the template may have escaped a value already: each line is read as text, then escaped once)
 		frm.get_docfield("address_display").formatter = (value) =>
 			(value || "")
 				.split(/<br\s*\/?>/i)
-				.map((line) => as_text(line).trim())
+				.map((line) => line.trim())
 				.filter(Boolean)
 				.map((line) => frappe.utils.escape_html(line))
 				.join("<br>");
@@ -202,9 +201,4 @@ function undelivered(frm) {
 // whole units as whole numbers ("1", not "1.000"), as bizlink.installation.format_qty does on the server
 function bizlink_format_qty(value) {
 	return format_number(flt(value), null, Number.isInteger(flt(value)) ? 0 : 3);
-}
-
-// the text a line of markup shows ("&amp;" is "&"); parsed in an inert document, so nothing in it runs
-function as_text(html) {
-	return new DOMParser().parseFromString(html, "text/html").documentElement.textContent || "";
 }
