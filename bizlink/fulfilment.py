@@ -136,10 +136,7 @@ def refresh_stage(
 	"""Bring the order's stage and its log up to date; return the stage."""
 	lock_order(sales_order)
 	# the open log row is the truth: the order's own field may have been overwritten by a stale copy
-	# (read locking: what another transaction committed since this one began counts)
-	current = frappe.db.get_value(
-		LOG, {"sales_order": sales_order, "left_on": ("is", "not set")}, "stage", for_update=True
-	)
+	current = frappe.db.get_value(LOG, {"sales_order": sales_order, "left_on": ("is", "not set")}, "stage")
 	milestones = get_milestones(sales_order)
 	new = stage_from(milestones)
 	if new == current:
@@ -206,16 +203,11 @@ def notify_next_stage(log: str) -> None:
 		frappe.get_doc(LOG, log).run_method("notify_next_stage")
 
 
-def lock_order(sales_order: str) -> None:
-	"""One order's stage is brought up to date by one transaction at a time: the after-submit job and
-	a delivery submitted at the same moment would otherwise both open a row (two "Delivered" rows
-	open, none closed)."""
-	frappe.db.get_value("Sales Order", sales_order, "name", for_update=True)
-
-
-def has_stage_log(sales_order: str) -> bool:
-	"""Whether the order's stage history has begun, as committed now (a locking read)."""
-	return bool(frappe.db.get_value(LOG, {"sales_order": sales_order}, "name", for_update=True))
+def lock_order(sales_order: str) -> str | None:
+	"""Take the order's row (by its primary key, nothing else) so that one transaction at a time
+	brings its stage up to date, and return its stage as last committed: the after-submit job and a
+	delivery submitted at the same moment would otherwise both open a row."""
+	return frappe.db.get_value("Sales Order", sales_order, "bizlink_stage", for_update=True) or None
 
 
 def close_open_stage(sales_order: str, at) -> None:
@@ -225,7 +217,6 @@ def close_open_stage(sales_order: str, at) -> None:
 		.select(log.name, log.entered_on)
 		.where(log.sales_order == sales_order)
 		.where(log.left_on.isnull())
-		.for_update()
 		.run(as_dict=True)
 	)
 	for row in open_rows:

@@ -157,10 +157,11 @@ def on_sales_order_submit(doc, method=None) -> None:
 
 def after_sales_order_submit(sales_order: str) -> None:
 	"""Background: relink an amendment's jobs, make the job, set % installed, enter the Ordered stage."""
-	from bizlink.fulfilment import has_stage_log, lock_order, refresh_stage
+	from bizlink.fulfilment import lock_order, refresh_stage
 
-	# after whatever touched the order since the submit (a delivery submitted at once, by REST)
-	lock_order(sales_order)
+	# after whatever touched the order since the submit (a delivery submitted at once, by REST):
+	# a stage set by then was set from the documents as they were then
+	stage_begun = lock_order(sales_order)
 
 	order = frappe.get_doc("Sales Order", sales_order)
 	if order.docstatus != 1:
@@ -169,9 +170,8 @@ def after_sales_order_submit(sales_order: str) -> None:
 		relink_jobs_of_amended_order(order)
 	create_installation_job(order)
 	update_sales_order_installation(order.name)
-	# a delivery (or anything else) submitted before this ran has begun the history from the
-	# documents as they were then: this job's view may be older, and would move the order back
-	if not has_stage_log(order.name):
+	# this job's view of the database may be older than that stage, and would move the order back
+	if not stage_begun:
 		refresh_stage(order.name, order.doctype, order.name)
 
 
