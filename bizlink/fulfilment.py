@@ -134,13 +134,13 @@ def refresh_stage(
 	sales_order: str, doctype: str | None = None, name: str | None = None, at=None
 ) -> str | None:
 	"""Bring the order's stage and its log up to date; return the stage."""
-	lock_order(sales_order)
+	stored = lock_order(sales_order)
 	# the open log row is the truth: the order's own field may have been overwritten by a stale copy
 	current = frappe.db.get_value(LOG, {"sales_order": sales_order, "left_on": ("is", "not set")}, "stage")
 	milestones = get_milestones(sales_order)
 	new = stage_from(milestones)
 	if new == current:
-		if frappe.db.get_value("Sales Order", sales_order, "bizlink_stage") != (new or ""):
+		if stored != new:
 			since = frappe.db.get_value(
 				LOG, {"sales_order": sales_order, "left_on": ("is", "not set")}, "entered_on"
 			)

@@ -12,6 +12,7 @@ Notifications of other modules are sent as Frappe sends them.
 import frappe
 from frappe import _
 from frappe.email.doctype.notification.notification import Notification
+from frappe.translate import get_user_lang
 
 
 class BizLinkNotification(Notification):
@@ -72,11 +73,7 @@ def todo_in_assignees_language(doc, method=None) -> None:
 	from bizlink.install import TICKET_ASSIGNMENT_DESCRIPTION, TICKET_ASSIGNMENT_RULE
 
 	if doc.assignment_rule == TICKET_ASSIGNMENT_RULE and doc.description == TICKET_ASSIGNMENT_DESCRIPTION:
-		language = (
-			frappe.db.get_value("User", doc.allocated_to, "language")
-			or frappe.db.get_single_value("System Settings", "language")
-			or "en"
-		)
+		language = get_user_lang(doc.allocated_to)
 		doc.description = _(
 			"Open service tickets are assigned to the agent with the fewest open ones.", lang=language
 		)
