@@ -16,7 +16,7 @@ import frappe
 from frappe import _
 from frappe.utils import escape_html
 
-from bizlink.fulfilment import LOG, LOGGED, event_note
+from bizlink.fulfilment.stages import LOG, LOGGED, event_note
 
 # the document deleted -> the BizLink records (DocType, link field) that keep everything but the link
 RELEASED_LINKS = {

@@ -136,7 +136,7 @@ class ChildRowAloneError(frappe.PermissionError):
 
 
 class TextTooLongError(frappe.ValidationError):
-	"""A text field over BizLink's limit (bizlink.validation.MAX_TEXT)."""
+	"""A text field over BizLink's limit (bizlink.bizlink.validation.MAX_TEXT)."""
 
 
 class MixedCurrencyError(frappe.ValidationError):

@@ -72,16 +72,16 @@ override_doctype_class = {"Notification": "bizlink.overrides.notification.BizLin
 # -----------
 
 permission_query_conditions = {
-	"Installation Job": "bizlink.permissions.installation_job_query",
+	"Installation Job": "bizlink.bizlink.permissions.installation_job_query",
 	# a job's child rows listed on their own follow their job's rule
-	"Installation Job Technician": "bizlink.permissions.installation_job_child_query",
-	"Installation Job Item": "bizlink.permissions.installation_job_child_query",
-	"Installation Job Checklist Item": "bizlink.permissions.installation_job_child_query",
-	"BizLink Status Log": "bizlink.permissions.installation_job_child_query",
+	"Installation Job Technician": "bizlink.bizlink.permissions.installation_job_child_query",
+	"Installation Job Item": "bizlink.bizlink.permissions.installation_job_child_query",
+	"Installation Job Checklist Item": "bizlink.bizlink.permissions.installation_job_child_query",
+	"BizLink Status Log": "bizlink.bizlink.permissions.installation_job_child_query",
 }
 
 has_permission = {
-	"Installation Job": "bizlink.permissions.installation_job_has_permission",
+	"Installation Job": "bizlink.bizlink.permissions.installation_job_has_permission",
 }
 
 override_whitelisted_methods = {
@@ -102,13 +102,15 @@ override_doctype_dashboards = {
 # Document Events
 # ---------------
 
-STAGE = "bizlink.fulfilment.on_document_change"  # documents that move an order between stages
+STAGE = "bizlink.fulfilment.stages.on_document_change"  # documents that move an order between stages
 
-SEGMENTS = "bizlink.segments"  # the market segments rollup, kept in the documents' transaction
-HOLD = "bizlink.guard.hold_system_fields"  # fields only the system writes, whatever a request brings
+SEGMENTS = (
+	"bizlink.market_analysis.segments"  # the market segments rollup, kept in the documents' transaction
+)
+HOLD = "bizlink.bizlink.guard.hold_system_fields"  # fields only the system writes, whatever a request brings
 # a deleted document BizLink links to: its stage logs go, BizLink's records keep their history unlinked
 DELETED = "bizlink.deletion.on_trash"
-FOLLOW_UP = "bizlink.bizlink.doctype.sales_interaction.follow_up"  # a Sales Interaction's ToDo and Event
+FOLLOW_UP = "bizlink.sales_crm.doctype.sales_interaction.follow_up"  # a Sales Interaction's ToDo and Event
 doc_events = {
 	# every BizLink DocType, and BizLink's fields on ERPNext's: a DocType or field added later is held too
 	"*": {"before_validate": HOLD, "before_update_after_submit": HOLD},
@@ -128,13 +130,20 @@ doc_events = {
 	"Contact": {"on_update": "bizlink.overrides.contact.on_update"},
 	"Sales Order": {
 		"onload": "bizlink.api.fulfilment.set_timeline_onload",
-		"on_submit": ["bizlink.installation.on_sales_order_submit", f"{SEGMENTS}.on_sales_order"],
-		"before_cancel": "bizlink.installation.before_sales_order_cancel",
+		"on_submit": [
+			"bizlink.field_service.installation.on_sales_order_submit",
+			f"{SEGMENTS}.on_sales_order",
+		],
+		"before_cancel": "bizlink.field_service.installation.before_sales_order_cancel",
 		"on_update_after_submit": [
-			"bizlink.installation.on_sales_order_update_after_submit",
+			"bizlink.field_service.installation.on_sales_order_update_after_submit",
 			f"{SEGMENTS}.on_sales_order_update",
 		],
-		"on_cancel": ["bizlink.installation.on_sales_order_cancel", STAGE, f"{SEGMENTS}.on_sales_order"],
+		"on_cancel": [
+			"bizlink.field_service.installation.on_sales_order_cancel",
+			STAGE,
+			f"{SEGMENTS}.on_sales_order",
+		],
 		"on_trash": DELETED,
 	},
 	"Sales Interaction": {
@@ -152,8 +161,8 @@ doc_events = {
 	"Work Order": {"on_submit": STAGE, "on_cancel": STAGE, "on_trash": DELETED},
 	"Stock Entry": {"on_submit": STAGE, "on_cancel": STAGE, "on_trash": DELETED},
 	"Delivery Note": {
-		"on_submit": [STAGE, "bizlink.installation.on_delivery_note_change"],
-		"on_cancel": [STAGE, "bizlink.installation.on_delivery_note_change"],
+		"on_submit": [STAGE, "bizlink.field_service.installation.on_delivery_note_change"],
+		"on_cancel": [STAGE, "bizlink.field_service.installation.on_delivery_note_change"],
 		"on_trash": DELETED,
 	},
 	"Sales Invoice": {
@@ -181,10 +190,10 @@ doc_events = {
 
 scheduler_events = {
 	"cron": {
-		"*/5 * * * *": ["bizlink.escalation.escalate_tickets"],
+		"*/5 * * * *": ["bizlink.service.escalation.escalate_tickets"],
 	},
 	"daily": [
-		"bizlink.bizlink.doctype.sales_interaction.follow_up.send_overdue_digest",
+		"bizlink.sales_crm.doctype.sales_interaction.follow_up.send_overdue_digest",
 	],
 	"hourly_long": ["bizlink.reconcile.repair_orders"],
 	"daily_long": [

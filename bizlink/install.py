@@ -2,7 +2,7 @@ import click
 import frappe
 from frappe import _, _lt
 
-from bizlink.fulfilment import backfill_on_install
+from bizlink.fulfilment.stages import backfill_on_install
 from bizlink.setup.custom_fields import delete_custom_fields, get_custom_fields, setup_custom_fields
 
 DEFAULT_OUTCOMES = (
@@ -71,12 +71,17 @@ def show_replaced_portal_entries(show: bool) -> None:
 
 def build_segments() -> None:
 	"""The market segments rollup from the site's history: at once on a small site, queued on a big one."""
-	from bizlink.segments import rebuild
+	from bizlink.market_analysis.segments import rebuild
 
 	if frappe.db.count("Customer") <= 10_000:
 		rebuild()
 	else:
-		frappe.enqueue("bizlink.segments.rebuild_job", queue="long", timeout=3600, enqueue_after_commit=True)
+		frappe.enqueue(
+			"bizlink.market_analysis.segments.rebuild_job",
+			queue="long",
+			timeout=3600,
+			enqueue_after_commit=True,
+		)
 
 
 def make_roles() -> None:

@@ -2,7 +2,7 @@
 the market segments rollup, checked against the documents and put right.
 
 A submitted order's Installation Job, first fulfilment stage and installed percentage are made by a
-job on the `short` queue after the commit (bizlink.installation.after_sales_order_submit). If that
+job on the `short` queue after the commit (bizlink.field_service.installation.after_sales_order_submit). If that
 job never runs or fails (worker down, deadlock, an exception), nothing else would make them:
 
 - every hour, `repair_orders` finds the orders submitted more than GRACE_MINUTES ago that have no
@@ -10,7 +10,7 @@ job never runs or fails (worker down, deadlock, an exception), nothing else woul
   idempotent;
 - every day, `repair_all` checks every submitted order not yet Completed (its stage against its
   documents, its job against its items, its installed percentage against its jobs) and the whole
-  rollup (bizlink.segments.repair_drift).
+  rollup (bizlink.market_analysis.segments.repair_drift).
 
 Each run that repaired something (and every daily run) leaves a BizLink Reconciliation Log row with
 its figures, which a System Manager reads in the desk (Log Settings clears old rows)."""
@@ -51,7 +51,7 @@ def repair_orders(grace_minutes: int = GRACE_MINUTES) -> dict:
 
 def repair_all() -> dict:
 	"""Daily: every submitted order not yet Completed, and the market segments rollup."""
-	from bizlink import segments
+	from bizlink.market_analysis import segments
 
 	started = now_datetime()
 	names = frappe.get_all(
@@ -84,13 +84,13 @@ def new_figures(run: str) -> dict:
 def check_order(name: str, figures: dict) -> None:
 	"""Bring one submitted order's job, installed percentage and stage in line with its documents,
 	counting what had to change. In a savepoint: an order that fails is logged and the others go on."""
-	from bizlink.fulfilment import get_milestones, refresh_stage, stage_from
-	from bizlink.installation import (
+	from bizlink.field_service.installation import (
 		get_open_job,
 		plan_installation,
 		relink_jobs_of_amended_order,
 		update_sales_order_installation,
 	)
+	from bizlink.fulfilment.stages import get_milestones, refresh_stage, stage_from
 
 	savepoint = f"reconcile_{frappe.generate_hash(length=8)}"
 	frappe.db.savepoint(savepoint)

@@ -38,7 +38,7 @@ def purge(doctype: str, names: set[str]) -> None:
 
 def forget_in_segments(doctype: str, names: list[str]) -> None:
 	"""Take the documents out of the market segments rollup, as deleting (or cancelling) them would."""
-	from bizlink import segments
+	from bizlink.market_analysis import segments
 
 	handlers = {
 		"Sales Order": lambda doc: doc.docstatus == 1 and segments.on_sales_order(doc, "on_cancel"),

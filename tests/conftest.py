@@ -46,7 +46,7 @@ def site(request):
 	frappe.flags.mute_emails = True  # mail is queued, never sent (sending commits)
 	frappe.set_user("Administrator")
 
-	from bizlink.setup.site import ensure_erpnext_setup
+	from bizlink.devtools.site import ensure_erpnext_setup
 
 	ensure_erpnext_setup()
 	frappe.db.commit()
@@ -84,7 +84,7 @@ def rollback(site, request):
 
 @pytest.fixture
 def company():
-	from bizlink.setup.site import get_default_company
+	from bizlink.devtools.site import get_default_company
 
 	return get_default_company()
 

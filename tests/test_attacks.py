@@ -31,8 +31,14 @@ from frappe.utils import add_days, add_to_date, get_datetime, now_datetime, rand
 from test_rest_permissions import MATRIX, World, give_api_key
 
 import bizlink
-from bizlink.factories import make_customer, make_delivery_note, make_item, make_sales_order, make_user
-from bizlink.guard import held_fields
+from bizlink.bizlink.guard import held_fields
+from bizlink.devtools.factories import (
+	make_customer,
+	make_delivery_note,
+	make_item,
+	make_sales_order,
+	make_user,
+)
 
 pytestmark = pytest.mark.commits
 
@@ -277,7 +283,11 @@ WRITE_PATHS = {
 
 def record_rule_doctypes() -> list[str]:
 	"""BizLink's DocTypes with a record rule: found in the hooks, so a new rule is attacked too."""
-	return sorted(d for d in frappe.get_hooks("has_permission") if frappe.get_meta(d).module == "BizLink")
+	return sorted(
+		d
+		for d in frappe.get_hooks("has_permission")
+		if frappe.get_meta(d).module in frappe.get_module_list("bizlink")
+	)
 
 
 def test_the_attacked_record_rules_are_all_of_them():
@@ -398,7 +408,7 @@ def writers(doctype: str) -> list[str]:
 
 
 def held_cases():
-	from bizlink.setup.lifecycle import BIZLINK_DOCTYPES
+	from bizlink.devtools.lifecycle import BIZLINK_DOCTYPES
 
 	cases = []
 	for doctype in BIZLINK_DOCTYPES:
@@ -724,7 +734,9 @@ def whitelisted_methods() -> set[str]:
 		if owner:  # a document method: named by its DocType
 			doctype = next(
 				d
-				for d in frappe.get_all("DocType", {"module": "BizLink"}, pluck="name")
+				for d in frappe.get_all(
+					"DocType", {"module": ("in", frappe.get_module_list("bizlink"))}, pluck="name"
+				)
 				if frappe.scrub(d).replace("_", "") == owner.lower()
 			)
 			found.add(f"{doctype}.{name}")
@@ -997,7 +1009,11 @@ def test_unbounded_inputs_are_answered_not_crashed(world):
 
 
 def bizlink_child_doctypes() -> list[str]:
-	return sorted(frappe.get_all("DocType", {"module": "BizLink", "istable": 1}, pluck="name"))
+	return sorted(
+		frappe.get_all(
+			"DocType", {"module": ("in", frappe.get_module_list("bizlink")), "istable": 1}, pluck="name"
+		)
+	)
 
 
 def rows_of(doctype: str, job: str) -> list[str]:
@@ -1017,7 +1033,7 @@ def child_fingerprint(doctype: str, job: str) -> list:
 
 
 def test_every_child_doctype_is_a_child_row():
-	from bizlink.guard import ChildRow
+	from bizlink.bizlink.guard import ChildRow
 
 	for doctype in bizlink_child_doctypes():
 		assert issubclass(frappe.get_doc({"doctype": doctype}).__class__, ChildRow), doctype

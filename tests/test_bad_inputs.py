@@ -15,6 +15,14 @@ import frappe
 import pytest
 from frappe.utils import add_days, add_to_date, now_datetime, today
 
+from bizlink.devtools.factories import (
+	make_customer,
+	make_delivery_note,
+	make_item,
+	make_sales_order,
+	make_serial_nos,
+	make_user,
+)
 from bizlink.exceptions import (
 	CancelledReferenceError,
 	ContactNotOfCustomerError,
@@ -45,14 +53,6 @@ from bizlink.exceptions import (
 	ReopenWindowError,
 	SerialNotOnDeliveryError,
 	SerialOfAnotherCustomerError,
-)
-from bizlink.factories import (
-	make_customer,
-	make_delivery_note,
-	make_item,
-	make_sales_order,
-	make_serial_nos,
-	make_user,
 )
 
 # every table a BizLink action or hook writes to
@@ -787,7 +787,7 @@ def _(w):
 	"Start the installation before completing it.",
 )
 def _(w):
-	from bizlink.factories import SIGNATURE
+	from bizlink.devtools.factories import SIGNATURE
 
 	order = w.order()
 	job = w.scheduled_job(order)

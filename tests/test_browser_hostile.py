@@ -27,8 +27,7 @@ import pytest
 from committed import purge, purge_world
 from frappe.utils import add_days, escape_html, get_datetime, now_datetime, random_string, strip_html, today
 
-from bizlink import segments
-from bizlink.factories import (
+from bizlink.devtools.factories import (
 	make_customer,
 	make_delivery_note,
 	make_item,
@@ -37,6 +36,7 @@ from bizlink.factories import (
 	make_sales_order,
 	make_user,
 )
+from bizlink.market_analysis import segments
 
 pytestmark = pytest.mark.commits
 

@@ -8,8 +8,8 @@ import pytest
 from frappe.client import delete, save, set_value
 from test_installation_job import JOB, job_of, ready_to_complete
 
+from bizlink.devtools.factories import make_item, make_sales_order
 from bizlink.exceptions import CrewChangeNotAllowedError, OpenChecklistError
-from bizlink.factories import make_item, make_sales_order
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from frappe.utils import add_to_date, now_datetime
 from test_service_ticket import due_ticket as due_ticket_in
 from test_service_ticket import make_ticket
 
-from bizlink.factories import make_customer, make_item, make_sales_order, make_user
+from bizlink.devtools.factories import make_customer, make_item, make_sales_order, make_user
 
 
 def two_copies(doctype: str, name: str):
@@ -61,7 +61,7 @@ def due_ticket(customer: str):
 
 
 def test_agent_form_opened_before_the_escalation_job_does_not_undo_it():
-	from bizlink.escalation import escalate_tickets
+	from bizlink.service.escalation import escalate_tickets
 
 	ticket = due_ticket(make_customer(city=None).name)
 	agents_form = frappe.get_doc("Service Ticket", ticket.name)  # opened before the job runs
@@ -183,7 +183,7 @@ def test_two_agents_saving_at_once_from_two_connections(site, committed_ticket):
 @pytest.mark.commits
 def test_escalation_job_and_agent_save_racing_in_two_connections(site, committed_ticket):
 	"""The agent opens the ticket, the job warns in its own connection, the agent saves: one warning."""
-	from bizlink.escalation import escalate_tickets
+	from bizlink.service.escalation import escalate_tickets
 
 	name = committed_ticket.name
 	opened, escalated = threading.Event(), threading.Event()
@@ -223,8 +223,8 @@ def test_the_after_submit_job_running_late_does_not_undo_a_delivery_committed_me
 	no row moved back to Ordered on the job's older view."""
 	from committed import purge_world
 
-	from bizlink.factories import make_delivery_note
-	from bizlink.installation import after_sales_order_submit
+	from bizlink.devtools.factories import make_delivery_note
+	from bizlink.field_service.installation import after_sales_order_submit
 
 	order = make_sales_order()
 	frappe.db.delete("Order Stage Log", {"sales_order": order.name})  # as if the job had not run yet

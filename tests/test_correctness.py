@@ -13,10 +13,12 @@ from frappe.utils import add_days, add_to_date, get_datetime, getdate, random_st
 from test_market import market
 from test_segments import ALL, assert_matches, figures
 
-from bizlink import escalation, reconcile, segments
-from bizlink.bizlink.report.market_segments import market_segments
+from bizlink import reconcile
+from bizlink.devtools.factories import make_customer, make_item, make_sales_order, make_user
 from bizlink.exceptions import MixedCurrencyError
-from bizlink.factories import make_customer, make_item, make_sales_order, make_user
+from bizlink.market_analysis import segments
+from bizlink.market_analysis.report.market_segments import market_segments
+from bizlink.service import escalation
 
 
 def save_as_form(doc: dict, user: str | None = None) -> "frappe.model.document.Document":
@@ -283,7 +285,7 @@ def test_a_ticket_that_fails_to_escalate_does_not_block_the_others(market, monke
 def worker_down(monkeypatch):
 	"""The queue takes jobs and never runs them (the worker is down, or the job failed)."""
 	dropped = []
-	monkeypatch.setattr("bizlink.queue.after_commit", lambda method, **kwargs: dropped.append(method))
+	monkeypatch.setattr("bizlink.bizlink.queue.after_commit", lambda method, **kwargs: dropped.append(method))
 	return dropped
 
 
@@ -295,7 +297,7 @@ def installable_order():
 def test_an_order_whose_queued_work_was_lost_is_repaired(worker_down):
 	reconcile.repair_orders(grace_minutes=-1)  # whatever else the site had lost (its queue never ran)
 	order = installable_order()
-	assert worker_down == ["bizlink.installation.after_sales_order_submit"]
+	assert worker_down == ["bizlink.field_service.installation.after_sales_order_submit"]
 	assert not frappe.db.exists("Installation Job", {"sales_order": order.name})
 	assert not frappe.db.get_value("Sales Order", order.name, "bizlink_stage")
 	logs = frappe.db.count(reconcile.LOG)

@@ -4,8 +4,8 @@ import frappe
 import pytest
 from frappe.utils import add_days, add_years, getdate, today
 
+from bizlink.devtools.factories import make_customer
 from bizlink.exceptions import InvalidDateOfBirthError
-from bizlink.factories import make_customer
 from bizlink.overrides.customer import get_age_band, refresh_age_bands
 
 

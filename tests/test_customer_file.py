@@ -6,8 +6,7 @@ import pytest
 from frappe.utils import add_days, add_to_date, getdate, now_datetime, random_string, today
 
 from bizlink.api.customer import get_customer_file, get_customer_playbook
-from bizlink.bizlink.report.similar_customers.similar_customers import execute as similar_customers_report
-from bizlink.factories import (
+from bizlink.devtools.factories import (
 	get_outcome,
 	make_customer,
 	make_interaction,
@@ -16,6 +15,7 @@ from bizlink.factories import (
 	make_sales_order,
 	make_user,
 )
+from bizlink.sales_crm.report.similar_customers.similar_customers import execute as similar_customers_report
 
 
 def days_ago(n: int, hour: int = 10):

@@ -12,8 +12,8 @@ from frappe.exceptions import LinkExistsError
 from frappe.model.rename_doc import rename_doc
 from test_installation_job import job_of
 
-from bizlink import deletion, segments
-from bizlink.factories import (
+from bizlink import deletion
+from bizlink.devtools.factories import (
 	make_customer,
 	make_delivery_note,
 	make_interaction,
@@ -22,6 +22,7 @@ from bizlink.factories import (
 	make_sales_order,
 	make_user,
 )
+from bizlink.market_analysis import segments
 
 LOG = "Order Stage Log"
 JOB = "Installation Job"
@@ -336,11 +337,13 @@ def test_every_link_to_an_erpnext_transaction_is_released_or_logged():
 	handled = {(doctype, field) for links in deletion.RELEASED_LINKS.values() for doctype, field in links}
 	handled |= {(LOG, "sales_order")}
 	missing = []
-	for doctype in frappe.get_all("DocType", {"module": "BizLink"}, pluck="name"):
+	for doctype in frappe.get_all(
+		"DocType", {"module": ("in", frappe.get_module_list("bizlink"))}, pluck="name"
+	):
 		for df in frappe.get_meta(doctype).get_link_fields():
 			target = frappe.get_meta(df.options)
 			if (
-				target.module != "BizLink"
+				target.module not in frappe.get_module_list("bizlink")
 				and target.is_submittable
 				and (doctype, df.fieldname) not in handled
 			):

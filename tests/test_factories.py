@@ -2,7 +2,7 @@
 
 import frappe
 
-from bizlink.factories import (
+from bizlink.devtools.factories import (
 	make_customer,
 	make_delivery_note,
 	make_item,

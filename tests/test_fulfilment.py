@@ -14,11 +14,7 @@ from frappe.utils import (
 	today,
 )
 
-from bizlink.bizlink.report.order_fulfilment_cycle_time.order_fulfilment_cycle_time import (
-	execute as cycle_time_report,
-)
-from bizlink.bizlink.report.orders_waiting.orders_waiting import execute as orders_waiting_report
-from bizlink.factories import (
+from bizlink.devtools.factories import (
 	SIGNATURE,
 	make_delivery_note,
 	make_item,
@@ -28,7 +24,11 @@ from bizlink.factories import (
 	make_sales_order,
 	make_user,
 )
-from bizlink.fulfilment import backfill_order, refresh_stage
+from bizlink.fulfilment.report.order_fulfilment_cycle_time.order_fulfilment_cycle_time import (
+	execute as cycle_time_report,
+)
+from bizlink.fulfilment.report.orders_waiting.orders_waiting import execute as orders_waiting_report
+from bizlink.fulfilment.stages import backfill_order, refresh_stage
 
 
 def stage_of(order) -> str | None:
@@ -163,7 +163,7 @@ def test_refresh_is_idempotent():
 
 def make_order_in_production():
 	"""A Sales Order of a product made from a BOM, and its submitted Work Order."""
-	from bizlink.factories import get_stores, receive_stock
+	from bizlink.devtools.factories import get_stores, receive_stock
 
 	product, part = make_item(), make_item(rate=10)
 	receive_stock(part.name, 10)
@@ -287,7 +287,7 @@ def test_orders_waiting_lists_longest_waiting_first():
 
 
 def test_staff_of_the_next_stage_are_told(outgoing_email):
-	from bizlink.factories import make_user
+	from bizlink.devtools.factories import make_user
 
 	installer = make_user(roles=["Installation Manager"]).name
 	item = make_item(has_serial_no=1, bizlink_requires_installation=1)

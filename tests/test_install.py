@@ -67,9 +67,28 @@ def test_migrate_restores_a_missing_custom_field():
 	assert frappe.get_meta("Customer").has_field("bizlink_age_band")
 
 
+def workspace_links() -> set[str]:
+	return {
+		link.link_to
+		for module in frappe.get_module_list("bizlink")
+		if frappe.db.exists("Workspace", module)
+		for link in frappe.get_doc("Workspace", module).links
+		if link.type == "Link"
+	}
+
+
+def test_each_domain_has_its_workspace_and_module():
+	modules = frappe.get_module_list("bizlink")
+	assert modules == ["BizLink", "Sales CRM", "Service", "Field Service", "Fulfilment", "Market Analysis"]
+	for module in modules:
+		assert frappe.db.get_value("Module Def", module, "app_name") == "bizlink"
+	for module in modules[1:]:
+		assert frappe.db.get_value("Workspace", module, "module") == module
+	assert not frappe.db.exists("Workspace", "BizLink")
+
+
 def test_workspace_links_what_bizlink_ships():
-	workspace = frappe.get_doc("Workspace", "BizLink")
-	targets = {link.link_to for link in workspace.links if link.type == "Link"}
+	targets = workspace_links()
 	for doctype in ("Sales Interaction", "Installation Job", "Order Stage Log"):
 		assert doctype in targets
 	for report in ("Market Segments", "Similar Customers", "Order Fulfilment Cycle Time", "Orders Waiting"):
@@ -88,9 +107,13 @@ def card_count(name: str) -> int:
 def test_number_cards_count():
 	from test_service_ticket import make_ticket
 
-	from bizlink.factories import make_customer, make_item, make_sales_order
+	from bizlink.devtools.factories import make_customer, make_item, make_sales_order
 
-	cards = [card.number_card_name for card in frappe.get_doc("Workspace", "BizLink").number_cards]
+	cards = [
+		card.number_card_name
+		for module in frappe.get_module_list("bizlink")[1:]
+		for card in frappe.get_doc("Workspace", module).number_cards
+	]
 	assert set(cards) == {
 		"Overdue Follow-ups",
 		"Installations to Schedule",

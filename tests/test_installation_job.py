@@ -5,6 +5,14 @@ import frappe
 import pytest
 from frappe.utils import add_days, add_to_date, get_datetime, today
 
+from bizlink.devtools.factories import (
+	SIGNATURE,
+	make_delivery_note,
+	make_item,
+	make_sales_order,
+	make_serial_nos,
+	make_user,
+)
 from bizlink.exceptions import (
 	CrewOverlapError,
 	EndBeforeStartError,
@@ -16,15 +24,7 @@ from bizlink.exceptions import (
 	OrderNotOpenError,
 	SerialNotOnDeliveryError,
 )
-from bizlink.factories import (
-	SIGNATURE,
-	make_delivery_note,
-	make_item,
-	make_sales_order,
-	make_serial_nos,
-	make_user,
-)
-from bizlink.installation import create_installation_job
+from bizlink.field_service.installation import create_installation_job
 
 JOB = "Installation Job"
 
@@ -401,7 +401,7 @@ def queued_emails_since(before: int) -> list[dict]:
 def test_crew_is_told_when_scheduled_and_crew_and_customer_reminded_the_day_before(boiler, outgoing_email):
 	from frappe.email.doctype.notification.notification import evaluate_alert
 
-	from bizlink.factories import make_customer
+	from bizlink.devtools.factories import make_customer
 
 	customer = make_customer()
 	order = make_sales_order(
@@ -427,7 +427,7 @@ def test_crew_is_told_when_scheduled_and_crew_and_customer_reminded_the_day_befo
 
 
 def test_technician_schedule_shows_each_technicians_day(boiler):
-	from bizlink.bizlink.report.technician_schedule.technician_schedule import execute
+	from bizlink.field_service.report.technician_schedule.technician_schedule import execute
 
 	a, b = technician(), technician()
 	first = schedule(job_of(make_sales_order(items=[{"item_code": boiler.name, "qty": 1}])), 0, [a, b])

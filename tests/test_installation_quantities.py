@@ -15,8 +15,7 @@ from frappe.desk.form.save import savedocs
 from frappe.utils import flt
 from test_installation_job import job_of, schedule, technician
 
-from bizlink.exceptions import InstalledQtyExceedsDeliveredError, QtyBelowInstalledError
-from bizlink.factories import (
+from bizlink.devtools.factories import (
 	SIGNATURE,
 	make_item,
 	make_sales_order,
@@ -24,6 +23,7 @@ from bizlink.factories import (
 	make_user,
 	receive_stock,
 )
+from bizlink.exceptions import InstalledQtyExceedsDeliveredError, QtyBelowInstalledError
 
 JOB = "Installation Job"
 

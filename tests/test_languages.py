@@ -6,8 +6,14 @@ import pytest
 from frappe.utils import add_days, get_datetime, today
 from mail import mail_text
 
-from bizlink.factories import make_customer, make_delivery_note, make_item, make_sales_order, make_user
-from bizlink.fulfilment import read_note
+from bizlink.devtools.factories import (
+	make_customer,
+	make_delivery_note,
+	make_item,
+	make_sales_order,
+	make_user,
+)
+from bizlink.fulfilment.stages import read_note
 
 LOG = "Order Stage Log"
 

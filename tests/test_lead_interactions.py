@@ -6,9 +6,9 @@ import pytest
 from frappe.client import get_value, insert
 from frappe.utils import add_days, add_to_date, now_datetime, random_string, today
 
-from bizlink.bizlink.doctype.sales_interaction.follow_up import get_overdue_follow_ups
+from bizlink.devtools.factories import get_leaf, make_customer, make_user
 from bizlink.exceptions import MissingInteractionPartyError
-from bizlink.factories import get_leaf, make_customer, make_user
+from bizlink.sales_crm.doctype.sales_interaction.follow_up import get_overdue_follow_ups
 
 SI = "Sales Interaction"
 
@@ -270,7 +270,7 @@ def test_a_customer_the_user_may_not_read_is_not_filled_in(sales_user):
 
 
 def test_market_segments_count_the_interactions_the_customer_took_over():
-	from bizlink.bizlink.report.market_segments.market_segments import segment_figures
+	from bizlink.market_analysis.report.market_segments.market_segments import segment_figures
 
 	territory = frappe.get_doc(
 		{

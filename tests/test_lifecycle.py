@@ -7,7 +7,7 @@ import frappe
 import pytest
 from test_installation_job import ready_to_complete
 
-from bizlink.factories import make_item, make_sales_order
+from bizlink.devtools.factories import make_item, make_sales_order
 
 
 @pytest.fixture

@@ -4,9 +4,17 @@ import frappe
 import pytest
 from frappe.utils import add_days, add_to_date, get_datetime, random_string, today
 
-from bizlink.bizlink.report.market_segments.market_segments import execute as market_segments
-from bizlink.bizlink.report.what_top_customers_share.what_top_customers_share import execute as top_share
-from bizlink.factories import make_customer, make_interaction, make_item, make_sales_invoice, make_sales_order
+from bizlink.devtools.factories import (
+	make_customer,
+	make_interaction,
+	make_item,
+	make_sales_invoice,
+	make_sales_order,
+)
+from bizlink.market_analysis.report.market_segments.market_segments import execute as market_segments
+from bizlink.market_analysis.report.what_top_customers_share.what_top_customers_share import (
+	execute as top_share,
+)
 
 
 def sell(customer: str, amount: float, days_ago: int):

@@ -3,8 +3,8 @@
 import frappe
 import pytest
 
-from bizlink.factories import make_user
-from bizlink.setup.lifecycle import BIZLINK_DOCTYPES
+from bizlink.devtools.factories import make_user
+from bizlink.devtools.lifecycle import BIZLINK_DOCTYPES
 
 # role: {doctype: the actions allowed (r)ead (c)reate (w)rite (d)elete (s)ubmit}; absent doctype: none
 TABLE = {

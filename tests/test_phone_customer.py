@@ -10,7 +10,7 @@ from committed import english_on, phone, purge_world, sideways_scroll, watched_p
 from frappe.utils import get_datetime
 from test_installation_job import job_of, schedule
 
-from bizlink.factories import make_customer, make_item, make_portal_user, make_sales_order
+from bizlink.devtools.factories import make_customer, make_item, make_portal_user, make_sales_order
 
 pytestmark = pytest.mark.commits
 

@@ -1,4 +1,4 @@
-"""A sales manager reads Market Segments and the BizLink workspace on a phone (390 x 844, Spanish), in
+"""A sales manager reads Market Segments and the Service and Fulfilment workspaces on a phone (390 x 844, Spanish), in
 Chromium: the nine filters fold behind one button, the table gets the screen, the segment's name stays
 in view while the figures scroll sideways, nothing on the page scrolls sideways, and the workspace
 charts name their groups in Spanish."""
@@ -10,7 +10,7 @@ import pytest
 from committed import english_on, phone, purge_world, sideways_scroll, watched_page
 from test_service_ticket import make_ticket
 
-from bizlink.factories import make_customer, make_sales_order, make_user
+from bizlink.devtools.factories import make_customer, make_sales_order, make_user
 
 pytestmark = pytest.mark.commits
 
@@ -87,11 +87,12 @@ def test_the_workspace_charts_speak_spanish_on_a_phone(server, browser, segment)
 	try:
 		page = context.new_page()
 		page.set_default_timeout(60_000)
-		page.goto(f"{server}/app/bizlink")
+		page.goto(f"{server}/app/service")
 		tickets = page.locator(".widget.dashboard-widget-box", has_text="Incidencias por estado")
 		tickets.locator("svg text").first.wait_for()
 		labels = tickets.locator("svg text").all_text_contents()
 		assert "Abierto" in labels and "Open" not in labels, labels
+		page.goto(f"{server}/app/fulfilment")
 		stages = page.locator(".widget.dashboard-widget-box", has_text="Pedidos por etapa")
 		stages.locator("svg text").first.wait_for()
 		stage_labels = stages.locator("svg text").all_text_contents()

@@ -13,7 +13,7 @@ from committed import english_on, phone, purge_world, sideways_scroll, watched_p
 from frappe.utils import add_days, get_datetime, today
 from test_installation_job import SIGNATURE
 
-from bizlink.factories import make_delivery_note, make_item, make_sales_order, make_user
+from bizlink.devtools.factories import make_delivery_note, make_item, make_sales_order, make_user
 
 pytestmark = pytest.mark.commits
 

@@ -7,7 +7,7 @@ import pytest
 from frappe.utils import random_string
 
 from bizlink.api.service_ticket import get_portal_customers
-from bizlink.factories import make_customer, make_sales_order, make_user
+from bizlink.devtools.factories import make_customer, make_sales_order, make_user
 
 TICKET = "Service Ticket"
 

@@ -9,7 +9,7 @@ from frappe.utils import add_to_date, get_datetime, strip_html
 from frappe.website.serve import get_response_content
 from test_installation_job import job_of, ready_to_complete, schedule
 
-from bizlink.factories import make_item, make_portal_user, make_sales_order
+from bizlink.devtools.factories import make_item, make_portal_user, make_sales_order
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 from committed import phone, purge_world, watched_page
 
 from bizlink.api.service_ticket import create_portal_ticket
-from bizlink.factories import make_customer, make_portal_user
+from bizlink.devtools.factories import make_customer, make_portal_user
 
 TICKET = "Service Ticket"
 PASSWORD = "Portal-2026!"

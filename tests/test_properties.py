@@ -44,7 +44,7 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 from test_installation_job import SIGNATURE
 
-from bizlink.factories import (
+from bizlink.devtools.factories import (
 	get_stores,
 	make_customer,
 	make_item,
@@ -235,7 +235,7 @@ class History:
 	# orders ---------------------------------------------------------------------------------------
 
 	def order(self, customer, qty, in_boxes, with_cable, days_ago):
-		from bizlink.factories import make_sales_order
+		from bizlink.devtools.factories import make_sales_order
 
 		rows = [{"item_code": self.world.boiler, "qty": qty, "rate": 900}]
 		if in_boxes:
@@ -252,17 +252,17 @@ class History:
 
 	def lost_queue(self, customer, qty):
 		"""An order whose queued after-submit work never runs (worker down, job failed)."""
-		import bizlink.queue
+		import bizlink.bizlink.queue
 
 		if not reconciliation():
 			raise Refused  # the code under test has no reconciliation (before issue 15)
 
-		kept = bizlink.queue.after_commit
-		bizlink.queue.after_commit = lambda method, **kwargs: None
+		kept = bizlink.bizlink.queue.after_commit
+		bizlink.bizlink.queue.after_commit = lambda method, **kwargs: None
 		try:
 			self.order(customer, qty, False, False, 0)
 		finally:
-			bizlink.queue.after_commit = kept
+			bizlink.bizlink.queue.after_commit = kept
 		self.pending.add(self.orders[-1])
 
 	def reconcile(self):
@@ -600,7 +600,7 @@ def expected_rollup(customers: list[str]) -> dict:
 
 
 def rollup(territories: list[str]) -> dict:
-	from bizlink.segments import MEASURES
+	from bizlink.market_analysis.segments import MEASURES
 
 	rows = frappe.get_all(
 		"Segment Activity",

@@ -17,8 +17,8 @@ import pytest
 from committed import purge_world
 from frappe.utils import add_days, get_test_client, now_datetime, random_string, today
 
-from bizlink.factories import make_customer, make_item, make_sales_order, make_user
-from bizlink.setup.lifecycle import BIZLINK_DOCTYPES
+from bizlink.devtools.factories import make_customer, make_item, make_sales_order, make_user
+from bizlink.devtools.lifecycle import BIZLINK_DOCTYPES
 
 pytestmark = pytest.mark.commits
 

@@ -4,9 +4,13 @@ import frappe
 import pytest
 from frappe.utils import add_days, add_to_date, get_datetime, getdate, now_datetime, today
 
-from bizlink.bizlink.doctype.sales_interaction.follow_up import (
-	get_overdue_follow_ups,
-	send_overdue_digest,
+from bizlink.devtools.factories import (
+	get_outcome,
+	make_customer,
+	make_interaction,
+	make_sales_order,
+	make_sales_person,
+	make_user,
 )
 from bizlink.exceptions import (
 	ContactNotOfCustomerError,
@@ -17,13 +21,9 @@ from bizlink.exceptions import (
 	InvalidPartyTypeError,
 	ReferenceCustomerMismatchError,
 )
-from bizlink.factories import (
-	get_outcome,
-	make_customer,
-	make_interaction,
-	make_sales_order,
-	make_sales_person,
-	make_user,
+from bizlink.sales_crm.doctype.sales_interaction.follow_up import (
+	get_overdue_follow_ups,
+	send_overdue_digest,
 )
 
 

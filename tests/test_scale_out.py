@@ -5,7 +5,7 @@ import inspect
 import frappe
 import pytest
 
-from bizlink.factories import make_item, make_sales_order
+from bizlink.devtools.factories import make_item, make_sales_order
 
 
 @pytest.fixture
@@ -73,7 +73,8 @@ def test_sales_order_submit_defers_bizlink_work_to_the_short_queue():
 	jobs = [
 		job
 		for job in queued
-		if job.get("queue_args", {}).get("method") == "bizlink.installation.after_sales_order_submit"
+		if job.get("queue_args", {}).get("method")
+		== "bizlink.field_service.installation.after_sales_order_submit"
 	]
 	assert len(jobs) == 1, queued
 	assert jobs[0]["q"].name.endswith(":short")
@@ -82,7 +83,7 @@ def test_sales_order_submit_defers_bizlink_work_to_the_short_queue():
 	assert not frappe.db.exists("Installation Job", {"sales_order": order.name})
 	frappe.db.after_commit.reset()  # rolled back: nothing to enqueue
 	# the job, when a worker runs it, does the work once (and again is a no-op)
-	from bizlink.installation import after_sales_order_submit
+	from bizlink.field_service.installation import after_sales_order_submit
 
 	after_sales_order_submit(order.name)
 	after_sales_order_submit(order.name)

@@ -13,9 +13,9 @@ from frappe.utils import add_days, add_months, add_to_date, flt, get_datetime, g
 from test_concurrency import race
 from test_market import market, sell
 
-from bizlink import segments
-from bizlink.bizlink.report.market_segments.market_segments import segment_figures
-from bizlink.factories import make_customer, make_interaction, make_item, make_sales_order
+from bizlink.devtools.factories import make_customer, make_interaction, make_item, make_sales_order
+from bizlink.market_analysis import segments
+from bizlink.market_analysis.report.market_segments.market_segments import segment_figures
 from bizlink.overrides.customer import refresh_age_bands
 
 ALL = ["Age Band", "City", "Customer Group", "Territory"]

@@ -4,19 +4,19 @@ import frappe
 import pytest
 from mail import mail_text
 
+from bizlink.devtools.factories import (
+	make_customer,
+	make_delivery_note,
+	make_item,
+	make_portal_user,
+	make_sales_order,
+)
 from bizlink.exceptions import (
 	InvalidRatingError,
 	InvalidStatusTransitionError,
 	MissingResolutionError,
 	ReferenceCustomerMismatchError,
 	SerialOfAnotherCustomerError,
-)
-from bizlink.factories import (
-	make_customer,
-	make_delivery_note,
-	make_item,
-	make_portal_user,
-	make_sales_order,
 )
 
 TICKET = "Service Ticket"
@@ -225,7 +225,7 @@ def test_open_ticket_in_the_customer_file_and_connections(delivered):
 	("roles", "allowed"), [(["Support Team"], True), (["Sales User"], True), ([], False)]
 )
 def test_who_can_record_a_ticket(delivered, roles, allowed):
-	from bizlink.factories import make_user
+	from bizlink.devtools.factories import make_user
 
 	frappe.set_user(make_user(roles=roles).name)
 	if allowed:
@@ -307,7 +307,7 @@ def due_ticket(customer: str, created_hours_ago: float, due_in_hours: float, **f
 	"""A ticket whose SLA started `created_hours_ago` and is due in `due_in_hours` (targets set directly)."""
 	from frappe.utils import add_to_date, now_datetime
 
-	from bizlink.escalation import get_escalate_at
+	from bizlink.service.escalation import get_escalate_at
 
 	ticket = make_ticket(customer, **fields)
 	start = add_to_date(now_datetime(), hours=-created_hours_ago)
@@ -325,8 +325,8 @@ def due_ticket(customer: str, created_hours_ago: float, due_in_hours: float, **f
 def test_escalation_warns_at_the_configured_share_then_breaches_to_the_manager(delivered, outgoing_email):
 	from frappe.desk.form.assign_to import add as assign
 
-	from bizlink.escalation import escalate_tickets
-	from bizlink.factories import make_user
+	from bizlink.devtools.factories import make_user
+	from bizlink.service.escalation import escalate_tickets
 
 	manager = make_user(roles=["Support Team"]).name
 	frappe.db.set_single_value("BizLink Settings", {"escalation_fraction": 50, "support_manager": manager})
@@ -348,7 +348,7 @@ def test_escalation_warns_at_the_configured_share_then_breaches_to_the_manager(d
 
 
 def test_waiting_on_customer_is_not_escalated(delivered):
-	from bizlink.escalation import escalate_tickets
+	from bizlink.service.escalation import escalate_tickets
 
 	ticket = due_ticket(delivered.customer, 10, -1)
 	ticket.db_set("status", "Waiting on Customer")
@@ -437,7 +437,7 @@ def test_portal_user_cannot_file_against_another_customers_serial(delivered):
 
 def test_user_without_customer_cannot_file_on_the_portal():
 	from bizlink.api.service_ticket import create_portal_ticket
-	from bizlink.factories import make_user
+	from bizlink.devtools.factories import make_user
 
 	frappe.set_user(make_user(roles=["Customer"], user_type="Website User").name)
 	with pytest.raises(frappe.PermissionError):
@@ -574,7 +574,7 @@ def assignment_rule():
 
 
 def test_open_tickets_are_assigned_to_the_least_loaded_agent(delivered, outgoing_email, assignment_rule):
-	from bizlink.factories import make_user
+	from bizlink.devtools.factories import make_user
 
 	agents = [make_user(roles=["Support Team"]).name for _ in range(2)]
 	rule = assignment_rule

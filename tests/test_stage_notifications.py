@@ -4,8 +4,8 @@ needs next, and an order that moved on before the queue ran is not announced whe
 import frappe
 import pytest
 
-from bizlink.factories import make_delivery_note, make_item, make_sales_order, make_user
-from bizlink.fulfilment import notify_next_stage
+from bizlink.devtools.factories import make_delivery_note, make_item, make_sales_order, make_user
+from bizlink.fulfilment.stages import notify_next_stage
 
 LOG = "Order Stage Log"
 
@@ -84,7 +84,7 @@ def test_delivered_order_without_installation_is_ready_to_bill():
 
 
 def test_customer_name_is_escaped_in_the_message():
-	from bizlink.factories import make_customer
+	from bizlink.devtools.factories import make_customer
 
 	customer = make_customer(f"Pérez & Hijos {frappe.generate_hash(length=5)}", city=None)
 	order = make_sales_order(customer.name)

@@ -9,7 +9,7 @@ import pytest
 from frappe.utils import random_string
 from mail import mail_text
 
-from bizlink.factories import (
+from bizlink.devtools.factories import (
 	make_customer,
 	make_delivery_note,
 	make_item,

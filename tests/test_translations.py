@@ -7,8 +7,8 @@ import pytest
 from babel.messages.pofile import read_po
 from frappe.utils import add_days, today
 
+from bizlink.devtools.factories import make_customer
 from bizlink.exceptions import InvalidDateOfBirthError
-from bizlink.factories import make_customer
 
 LOCALE = Path(__file__).resolve().parents[1] / "bizlink" / "locale"
 

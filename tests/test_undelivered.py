@@ -7,7 +7,7 @@ import frappe
 import pytest
 from test_installation_job import job_of, schedule
 
-from bizlink.factories import make_delivery_note, make_item, make_sales_order
+from bizlink.devtools.factories import make_delivery_note, make_item, make_sales_order
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, cint, now_datetime
 
-from bizlink.playbook import get_playbook
+from bizlink.sales_crm.playbook import get_playbook
 
 CLOSED_ORDER_STATUSES = ("Completed", "Closed", "Cancelled")
 TIMELINE_LIMIT = 50

@@ -3,7 +3,7 @@
 import frappe
 from frappe.utils import now_datetime, time_diff_in_hours
 
-from bizlink.fulfilment import STAGES, read_note
+from bizlink.fulfilment.stages import STAGES, read_note
 
 
 @frappe.whitelist()

@@ -4,7 +4,7 @@ import frappe
 from frappe import _
 
 from bizlink.exceptions import NothingToInstallError, OrderNotOpenError
-from bizlink.installation import create_installation_job, get_active_job, get_open_job
+from bizlink.field_service.installation import create_installation_job, get_active_job, get_open_job
 
 
 @frappe.whitelist(methods=["POST"])

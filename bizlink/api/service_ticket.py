@@ -13,12 +13,12 @@ from frappe.rate_limiter import rate_limit
 from frappe.utils import add_days, add_to_date, cint, get_url, now_datetime
 from frappe.utils.password import get_encryption_key
 
-from bizlink.bizlink.doctype.service_ticket.service_ticket import (
+from bizlink.exceptions import FeedbackLinkExpiredError, InvalidFeedbackLinkError
+from bizlink.sales_crm.playbook import points_if_same
+from bizlink.service.doctype.service_ticket.service_ticket import (
 	get_delivery_of_serial,
 	throw_not_your_serial,
 )
-from bizlink.exceptions import FeedbackLinkExpiredError, InvalidFeedbackLinkError
-from bizlink.playbook import points_if_same
 
 LINK_VALID_DAYS = 14
 # guest and portal writes (over them: 429). Frappe's rate limiter keys on the client address, which

@@ -8,7 +8,7 @@ def bizlink_demo(context):
 	"""Fill a site with BizLink's demo company: customers, items that need installation, sales orders."""
 	import frappe
 
-	from bizlink.setup.demo import make_demo
+	from bizlink.devtools.demo import make_demo
 
 	site = get_site(context)
 	frappe.init(site=site)
@@ -43,7 +43,7 @@ def bizlink_scale(context, reset, **volumes):
 
 	import frappe
 
-	from bizlink.setup.scale import make_scale, reset_scale
+	from bizlink.devtools.scale import make_scale, reset_scale
 
 	site = get_site(context)
 	frappe.init(site=site)
@@ -79,7 +79,7 @@ def bizlink_benchmark(context, runs, only):
 	"""Measure BizLink side by side with ERPNext on this site (best on one filled by bizlink-scale)."""
 	import frappe
 
-	from bizlink.benchmarks.scale import run
+	from bizlink.devtools.benchmarks.scale import run
 
 	site = get_site(context)
 	frappe.init(site=site)

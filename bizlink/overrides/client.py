@@ -7,13 +7,14 @@ import frappe
 from frappe.client import get_count as frappe_get_count
 from frappe.utils import get_safe_filters
 
-from bizlink.permissions import parents_of
+from bizlink.bizlink import is_bizlink_module
+from bizlink.bizlink.permissions import parents_of
 
 
 @frappe.whitelist()
 def get_count(doctype: str, filters=None, debug: bool = False, cache: bool = False) -> int:
 	meta = frappe.get_meta(doctype)
-	if meta.module != "BizLink":
+	if not is_bizlink_module(meta.module):
 		return frappe_get_count(doctype, filters, debug, cache)
 	# a child table is counted through a parent (its rows then follow their parents' rules)
 	parent_doctype = (frappe.form_dict.get("parent") or readable_parent(doctype)) if meta.istable else None

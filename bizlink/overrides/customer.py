@@ -10,7 +10,7 @@ from frappe.query_builder.functions import Count, Extract, Max, Min, Now
 from frappe.utils import getdate, today
 
 from bizlink.exceptions import InvalidDateOfBirthError
-from bizlink.segments import market_address_of, reconcile_customer
+from bizlink.market_analysis.segments import market_address_of, reconcile_customer
 from bizlink.setup.custom_fields import AGE_BANDS
 
 
@@ -75,45 +75,9 @@ def refresh_age_bands() -> None:
 			reconcile_customer(row.name)  # its market segment changes with the band
 
 
-def update_interaction_summary(customer: str | None) -> None:
-	"""Recompute the customer's interaction count, last interaction and next follow-up.
-
-	Reads only this customer's interactions, through the (customer, interaction_date) index.
-	"""
-	if not customer:
-		return
-	interaction = frappe.qb.DocType("Sales Interaction")
-	count, last = (
-		frappe.qb.from_(interaction)
-		.select(
-			Count(interaction.name),
-			Max(Case().when(interaction.interaction_date <= Now(), interaction.interaction_date)),
-		)
-		.where(interaction.customer == customer)
-		.run()[0]
-	)
-	next_follow_up = (
-		frappe.qb.from_(interaction)
-		.select(Min(interaction.next_action_date))
-		.where(interaction.customer == customer)
-		.where(interaction.follow_up_status == "Open")
-		.run()[0][0]
-	)
-	frappe.db.set_value(
-		"Customer",
-		customer,
-		{
-			"bizlink_interaction_count": count,
-			"bizlink_last_interaction": last,
-			"bizlink_next_follow_up": next_follow_up,
-		},
-		update_modified=False,
-	)
-
-
 def after_insert(doc, method=None) -> None:
 	"""A customer made from a Lead or Prospect (From Lead, From Prospect, From Opportunity) takes over the
 	Sales Interactions logged for it before it was a customer."""
-	from bizlink.bizlink.doctype.sales_interaction.sales_interaction import take_over_party_interactions
+	from bizlink.sales_crm.doctype.sales_interaction.sales_interaction import take_over_party_interactions
 
 	take_over_party_interactions(doc)

@@ -4,6 +4,8 @@ import frappe
 from frappe import _
 from frappe.desk.doctype.dashboard_chart import dashboard_chart
 
+from bizlink.bizlink import is_bizlink_module
+
 
 def add_transactions(data: dict, label: str, items: list[str], fieldname: str | None = None) -> dict:
 	if fieldname:
@@ -50,6 +52,6 @@ def get_chart(**kwargs) -> dict:
 	name = kwargs.get("chart_name") or frappe.parse_json(kwargs.get("chart") or "{}").get("name")
 	if name and data and data.get("labels"):
 		chart = frappe.db.get_value("Dashboard Chart", name, ["module", "chart_type"], as_dict=True)
-		if chart and (chart.module, chart.chart_type) == ("BizLink", "Group By"):
+		if chart and chart.chart_type == "Group By" and is_bizlink_module(chart.module):
 			data["labels"] = [_(label) if isinstance(label, str) else label for label in data["labels"]]
 	return data

@@ -14,6 +14,8 @@ from frappe import _
 from frappe.email.doctype.notification.notification import Notification
 from frappe.translate import get_user_lang
 
+from bizlink.bizlink import is_bizlink_module
+
 
 class BizLinkNotification(Notification):
 	def send_an_email(self, doc, context):
@@ -30,7 +32,7 @@ class BizLinkNotification(Notification):
 		return ([email for email in emails if email in only] for emails in (recipients, cc, bcc))
 
 	def in_each_language(self, send, doc, context) -> None:
-		if self.module != "BizLink" or self.flags.bizlink_recipients is not None:
+		if not is_bizlink_module(self.module) or self.flags.bizlink_recipients is not None:
 			send(doc, context)
 			return
 		recipients, cc, bcc = self.get_list_of_recipients(doc, context)

@@ -55,7 +55,7 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"search_index": 1,
 			},
 			{
-				# the address Market Segments places the customer by (see bizlink/segments.py)
+				# the address Market Segments places the customer by (see bizlink/market_analysis/segments.py)
 				# Data, not Link: a Link would stop ERPNext deleting the addresses of a deleted customer
 				"fieldname": "bizlink_market_address",
 				"fieldtype": "Data",
@@ -68,7 +68,7 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"address, else its first address.",
 			},
 			{
-				# the market segment the customer's documents count in (see bizlink/segments.py)
+				# the market segment the customer's documents count in (see bizlink/market_analysis/segments.py)
 				"fieldname": "bizlink_market_segment",
 				"fieldtype": "Data",
 				"label": "Market Segment Key",

@@ -5,8 +5,8 @@ import frappe
 from frappe import _
 
 from bizlink.api.fulfilment import get_timeline
-from bizlink.fulfilment import STAGES
-from bizlink.installation import format_qty
+from bizlink.field_service.installation import format_qty
+from bizlink.fulfilment.stages import STAGES
 
 no_cache = 1
 

@@ -1,4 +1,4 @@
-from bizlink.fulfilment import backfill_on_install
+from bizlink.fulfilment.stages import backfill_on_install
 
 
 def execute():

@@ -1,7 +1,7 @@
 # Copyright (c) 2026, BizLink contributors
 # For license information, please see license.txt
 
-from bizlink.guard import ChildRow
+from bizlink.bizlink.guard import ChildRow
 
 
 class BizLinkStatusLog(ChildRow):

@@ -1,0 +1,115 @@
+# Copyright (c) 2026, BizLink contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.query_builder.functions import Count
+from frappe.utils import add_days, getdate
+from pypika.terms import Term
+from pypika.utils import format_alias_sql
+
+from bizlink.bizlink.permissions import scope_report_to_companies
+from bizlink.bizlink.validation import check_report_period
+from bizlink.fulfilment.stages import STAGES
+
+
+class PercentileCont(Term):
+	"""MariaDB's PERCENTILE_CONT(fraction) WITHIN GROUP (ORDER BY term) OVER (PARTITION BY partition)."""
+
+	def __init__(self, fraction: float, term, partition, alias: str | None = None):
+		super().__init__(alias=alias)
+		self.fraction, self.term, self.partition = float(fraction), term, partition
+
+	def get_sql(self, with_alias: bool = False, **kwargs) -> str:
+		sql = "PERCENTILE_CONT({}) WITHIN GROUP (ORDER BY {}) OVER (PARTITION BY {})".format(
+			self.fraction, self.term.get_sql(**kwargs), self.partition.get_sql(**kwargs)
+		)
+		return format_alias_sql(sql, self.alias, **kwargs) if with_alias else sql
+
+
+def execute(filters: dict | None = None):
+	filters = frappe._dict(filters or {})
+	scope_report_to_companies(filters)
+	check_report_period(filters.from_date, filters.to_date)
+	data = get_data(filters)
+	return get_columns(), data, None, get_chart(data)
+
+
+def get_columns() -> list[dict]:
+	return [
+		{"fieldname": "stage", "label": _("Stage"), "fieldtype": "Data", "width": 140},
+		{"fieldname": "orders", "label": _("Orders"), "fieldtype": "Int", "width": 90},
+		{
+			"fieldname": "median_days",
+			"label": _("Median (days)"),
+			"fieldtype": "Float",
+			"precision": 1,
+			"width": 120,
+		},
+		{
+			"fieldname": "p90_days",
+			"label": _("90th percentile (days)"),
+			"fieldtype": "Float",
+			"precision": 1,
+			"width": 160,
+		},
+	]
+
+
+def get_data(filters) -> list[dict]:
+	"""Median and 90th percentile of the time spent in each stage, over stages left in the period."""
+	log = frappe.qb.DocType("Order Stage Log")
+	query = frappe.qb.from_(log).where(log.left_on.isnotnull()).where(log.is_reversal == 0)
+	if filters.from_date:
+		query = query.where(log.left_on >= getdate(filters.from_date))
+	if filters.to_date:
+		query = query.where(log.left_on < add_days(getdate(filters.to_date), 1))
+	for field in ("company", "customer_group", "territory"):
+		if filters.get(field):
+			query = query.where(log[field] == filters.get(field))
+	if filters.item_group:
+		item = frappe.qb.DocType("Sales Order Item")
+		query = query.where(
+			log.sales_order.isin(
+				frappe.qb.from_(item).select(item.parent).where(item.item_group == filters.item_group)
+			)
+		)
+	hours = log.duration_hours
+	rows = {
+		row.stage: row
+		for row in query.select(
+			log.stage,
+			PercentileCont(0.5, hours, log.stage, alias="median_hours"),
+			PercentileCont(0.9, hours, log.stage, alias="p90_hours"),
+		)
+		.distinct()
+		.run(as_dict=True)
+	}
+	counts = dict(query.select(log.stage, Count(log.name)).groupby(log.stage).run())
+	return [
+		{
+			"stage": _(stage),
+			"stage_name": stage,
+			"orders": counts[stage],
+			"median_days": round(rows[stage].median_hours / 24, 2),
+			"p90_days": round(rows[stage].p90_hours / 24, 2),
+		}
+		for stage in STAGES
+		if stage in rows
+	]
+
+
+def get_chart(data: list[dict]) -> dict | None:
+	if not data:
+		return None
+	return {
+		"data": {
+			"labels": [row["stage"] for row in data],
+			"datasets": [
+				{"name": _("Median (days)"), "values": [row["median_days"] for row in data]},
+				{"name": _("90th percentile (days)"), "values": [row["p90_days"] for row in data]},
+			],
+		},
+		"type": "bar",
+		"colors": ["#2490ef", "#f5a623"],
+	}
