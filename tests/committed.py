@@ -41,8 +41,8 @@ def forget_in_segments(doctype: str, names: list[str]) -> None:
 	from bizlink.market_analysis import segments
 
 	handlers = {
-		"Sales Order": lambda doc: doc.docstatus == 1 and segments.on_sales_order(doc, "on_cancel"),
-		"Sales Invoice": lambda doc: doc.docstatus == 1 and segments.on_invoice(doc, "on_cancel"),
+		"Sales Order": lambda doc: doc.docstatus == 1 and segments.on_sales(doc, "on_cancel"),
+		"Sales Invoice": lambda doc: doc.docstatus == 1 and segments.on_sales(doc, "on_cancel"),
 		"Sales Interaction": segments.on_trash,
 		"Service Ticket": segments.on_trash,
 		"Customer": segments.on_customer_trash,
@@ -62,7 +62,7 @@ def in_thread(site: str, fn, *args, **kwargs):
 	def run():
 		frappe.init(site=site, sites_path=".")
 		frappe.connect()
-		frappe.flags.in_test = True  # BizLink's background work runs inline, as in the other tests
+		frappe.flags.in_test = True
 		frappe.flags.mute_emails = True
 		frappe.set_user(kwargs.pop("user", "Administrator"))
 		try:

@@ -60,6 +60,52 @@ def pytest_configure(config):
 	config.addinivalue_line(
 		"markers", "commits: the test commits on purpose (DDL) and restores what it changed"
 	)
+	config.addinivalue_line(
+		"markers", "queued: BizLink's deferred work stays on the queue (the test looks at the queue itself)"
+	)
+
+
+@pytest.fixture(autouse=True)
+def worker(request):
+	"""BizLink's deferred work, run the way Frappe's worker runs it.
+
+	In production a BizLink job is queued when the transaction commits (`enqueue_after_commit`) and a
+	worker runs it with `execute_job`. Tests never commit, so here the job runs where the commit would
+	queue it: the callback Frappe's `enqueue` registers is taken apart, its arguments go through pickle
+	(what Redis keeps) and `execute_job` runs it by its dotted path, in the test's transaction (the
+	worker's own commit is left out: the test rolls back). Production code has no test branch; Frappe's
+	own after-commit work (search index, realtime) is left as it is. Threads (the served site, helpers
+	that commit) are covered too: the callback manager is patched on its class.
+	"""
+	if request.node.get_closest_marker("queued"):
+		yield
+		return
+	import inspect
+	import pickle
+
+	from frappe.utils import CallbackManager
+	from frappe.utils.background_jobs import execute_job
+
+	add = CallbackManager.add
+
+	def add_or_run(self, func, *args, **kwargs):
+		job = getattr(func, "__closure__", None) and inspect.getclosurevars(func).nonlocals.get("queue_args")
+		if (
+			not job
+			or not str(job.get("method", "")).startswith("bizlink.")
+			or self is not frappe.db.after_commit
+		):
+			return add(self, func, *args, **kwargs)
+		job = pickle.loads(pickle.dumps(job))
+		running = getattr(frappe.local, "job", None)
+		try:
+			with patch.object(frappe.db, "commit", lambda *a, **k: None):
+				execute_job(**{**job, "is_async": False})
+		finally:
+			frappe.local.job = running
+
+	with patch.object(CallbackManager, "add", add_or_run):
+		yield
 
 
 @pytest.fixture(autouse=True)

@@ -57,15 +57,12 @@ def test_reports_read_from_the_replica(replica):
 	assert frappe.local.db is replica
 
 
+@pytest.mark.queued
 def test_sales_order_submit_defers_bizlink_work_to_the_short_queue():
 	item = make_item(bizlink_requires_installation=1, bizlink_installation_hours=2)
 	order = make_sales_order(items=[{"item_code": item.name, "qty": 1, "rate": 100}], submit=False)
-	frappe.flags.in_test = False  # as on a live site: the work waits for the commit, then the queue
 	pending = len(frappe.db.after_commit._functions)
-	try:
-		order.submit()
-	finally:
-		frappe.flags.in_test = True
+	order.submit()  # as on a live site: the work waits for the commit, then the queue
 	queued = [
 		inspect.getclosurevars(callback).nonlocals
 		for callback in list(frappe.db.after_commit._functions)[pending:]
