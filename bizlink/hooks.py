@@ -132,7 +132,7 @@ doc_events = {
 		"onload": "bizlink.api.fulfilment.set_timeline_onload",
 		"on_submit": [
 			"bizlink.field_service.installation.on_sales_order_submit",
-			f"{SEGMENTS}.on_sales_order",
+			f"{SEGMENTS}.on_sales",
 		],
 		"before_cancel": "bizlink.field_service.installation.before_sales_order_cancel",
 		"on_update_after_submit": [
@@ -142,7 +142,7 @@ doc_events = {
 		"on_cancel": [
 			"bizlink.field_service.installation.on_sales_order_cancel",
 			STAGE,
-			f"{SEGMENTS}.on_sales_order",
+			f"{SEGMENTS}.on_sales",
 		],
 		"on_trash": DELETED,
 	},
@@ -166,8 +166,8 @@ doc_events = {
 		"on_trash": DELETED,
 	},
 	"Sales Invoice": {
-		"on_submit": [STAGE, f"{SEGMENTS}.on_invoice"],
-		"on_cancel": [STAGE, f"{SEGMENTS}.on_invoice"],
+		"on_submit": [STAGE, f"{SEGMENTS}.on_sales"],
+		"on_cancel": [STAGE, f"{SEGMENTS}.on_sales"],
 		"on_trash": DELETED,
 	},
 	"Payment Entry": {"on_submit": STAGE, "on_cancel": STAGE, "on_trash": DELETED},

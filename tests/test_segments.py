@@ -338,3 +338,17 @@ def test_customer_moved_while_its_order_is_submitted(site, city_orders):
 	orders = {key: (row[3], row[4]) for key, row in rows.items() if row[3]}
 	assert orders == {(city_orders.city, other_group): (1, 250)}
 	assert rows == city_figures(city_orders.city, False)
+
+
+@pytest.mark.parametrize(
+	"dims",
+	[
+		("30-39", "Valencia", "Commercial", "Spain"),
+		("", "L'Hospitalet", "", ""),
+		("", "", "", ""),
+		("<b>", "Sèvres", "a\\b", "%s"),
+	],
+)
+def test_the_segment_key_is_the_same_in_python_and_in_sql(dims):
+	sql = segments.segment_key_sql(["%s"] * len(dims))
+	assert frappe.db.sql(f"select {sql}", dims)[0][0] == segments.segment_key(dims)  # nosemgrep

@@ -5,7 +5,11 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, cint, now_datetime
 
+from bizlink.bizlink.permissions import allowed_companies
+from bizlink.market_analysis.market import sales_query
+from bizlink.sales_crm.customers import check_customer, get_profile
 from bizlink.sales_crm.playbook import get_playbook
+from bizlink.service.doctype.service_ticket.service_ticket import RESOLVED_STATUSES
 
 CLOSED_ORDER_STATUSES = ("Completed", "Closed", "Cancelled")
 TIMELINE_LIMIT = 50
@@ -40,72 +44,34 @@ def get_customer_playbook(customer: str, limit: int = 10) -> dict:
 	return get_playbook(customer, max(1, min(cint(limit), 50)))
 
 
-def check_customer(customer: str) -> None:
-	if not customer or not frappe.db.exists("Customer", customer):
-		frappe.throw(
-			_("Customer {0} not found.").format(frappe.bold(customer)),
-			title=_("Not Found"),
-			exc=frappe.DoesNotExistError,
-		)
-	frappe.has_permission("Customer", "read", doc=customer, throw=True)
-
-
 def section(doctype: str, read, customer: str) -> dict:
 	allowed = bool(frappe.db.exists("DocType", doctype)) and frappe.has_permission(doctype, "read")
 	return {"allowed": allowed, "rows": read(customer) if allowed else []}
 
 
-def get_profile(customer: str) -> dict:
-	profile = frappe.db.get_value(
-		"Customer",
-		customer,
-		[
-			"name",
-			"customer_name",
-			"customer_type",
-			"customer_group",
-			"territory",
-			"disabled",
-			"image",
-			"email_id",
-			"mobile_no",
-			"bizlink_market_address",
-			"bizlink_date_of_birth",
-			"bizlink_age_band",
-			"bizlink_interaction_count",
-			"bizlink_last_interaction",
-			"bizlink_next_follow_up",
-		],
-		as_dict=True,
-	)
-	profile["city"] = (
-		frappe.db.get_value("Address", profile.bizlink_market_address, "city")
-		if profile.bizlink_market_address
-		else None
-	)
-	return profile
-
-
 def get_totals(customer: str) -> dict:
-	"""Orders, revenue and recent interactions, each read with the caller's permissions (User
-	Permissions on Company included): a figure they may not see comes back as None."""
+	"""Orders, revenue (market_analysis.market's sales) and recent interactions, each read with the
+	caller's permissions (User Permissions on Company included): a figure of a DocType they may not
+	read comes back as None."""
 
-	def total(doctype: str, field: str, **filters):
+	def sales(doctype: str, measure: str):
 		if not frappe.has_permission(doctype, "read"):
 			return None
-		rows = frappe.get_list(
-			doctype, filters={"customer": customer, **filters}, fields=[field], as_list=True
-		)
-		return (rows[0][0] if rows else 0) or 0
+		rows = sales_query(doctype, company=allowed_companies(), customers=[customer]).run(as_dict=True)
+		return (rows[0][measure] if rows else 0) or 0
 
-	since = add_days(now_datetime(), -90)
+	interactions = None
+	if frappe.has_permission("Sales Interaction", "read"):
+		since = add_days(now_datetime(), -90)
+		interactions = frappe.db.count(
+			"Sales Interaction",
+			{"customer": customer, "interaction_date": ("between", (since, now_datetime()))},
+		)
 	return {
-		"orders": total("Sales Order", "count(name)", docstatus=1),
-		"revenue": total("Sales Invoice", "sum(base_net_total)", docstatus=1),
+		"orders": sales("Sales Order", "orders"),
+		"revenue": sales("Sales Invoice", "revenue"),
 		"currency": erpnext.get_default_currency(),
-		"interactions_90_days": total(
-			"Sales Interaction", "count(name)", interaction_date=("between", (since, now_datetime()))
-		),
+		"interactions_90_days": interactions,
 	}
 
 
@@ -174,7 +140,7 @@ def get_installations(customer: str) -> list[dict]:
 def get_open_tickets(customer: str) -> list[dict]:
 	return frappe.get_list(
 		"Service Ticket",
-		filters={"customer": customer, "status": ("not in", ("Resolved", "Closed"))},
+		filters={"customer": customer, "status": ("not in", RESOLVED_STATUSES)},
 		fields=["name", "subject", "status", "priority", "creation", "sla_resolution_by", "serial_no"],
 		order_by="creation desc",
 		limit_page_length=20,

@@ -16,6 +16,7 @@ from frappe.utils.password import get_encryption_key
 from bizlink.exceptions import FeedbackLinkExpiredError, InvalidFeedbackLinkError
 from bizlink.sales_crm.playbook import points_if_same
 from bizlink.service.doctype.service_ticket.service_ticket import (
+	RESOLVED_STATUSES,
 	get_delivery_of_serial,
 	throw_not_your_serial,
 )
@@ -194,7 +195,7 @@ def get_similar_resolved(ticket: str, limit: int = 5) -> list[dict]:
 			t.resolution_details,
 			score.as_("score"),
 		)
-		.where(t.status.isin(("Resolved", "Closed")))
+		.where(t.status.isin(RESOLVED_STATUSES))
 		.where(t.name != current.name)
 		.where(score > 0)
 		.orderby(score, order=frappe.qb.desc)

@@ -10,8 +10,10 @@ from bizlink.bizlink.status_log import set_status
 from bizlink.exceptions import InstallationInProgressError, QtyBelowInstalledError
 
 JOB = "Installation Job"
-OPEN_STATUSES = ("To Schedule", "Scheduled")
-STARTED_STATUSES = ("In Progress", "On Hold")
+# a job's statuses by what they mean (compared in code; never a translated label)
+NOT_STARTED_STATUSES = ("To Schedule", "Scheduled")  # the crew has not begun: the order may still change it
+STARTED_STATUSES = ("In Progress", "On Hold")  # begun on site, not finished
+OPEN_STATUSES = (*NOT_STARTED_STATUSES, *STARTED_STATUSES)  # not finished: the crew's calendar holds it
 
 
 def jobs_with_crew():
@@ -198,7 +200,9 @@ def before_sales_order_cancel(doc, method=None) -> None:
 
 def on_sales_order_cancel(doc, method=None) -> None:
 	for name in frappe.get_all(
-		JOB, filters={"sales_order": doc.name, "docstatus": 0, "status": ("in", OPEN_STATUSES)}, pluck="name"
+		JOB,
+		filters={"sales_order": doc.name, "docstatus": 0, "status": ("in", NOT_STARTED_STATUSES)},
+		pluck="name",
 	):
 		job = frappe.get_doc(JOB, name)
 		job.db_set("cancelled_with_order", 1)

@@ -7,7 +7,10 @@ the segments are grouped over those (no per-customer Python loop)."""
 import frappe
 from frappe.query_builder import Case
 from frappe.query_builder.functions import Count, IfNull, Sum
-from frappe.utils import add_days, date_diff, getdate
+from frappe.utils import add_days, add_months, date_diff, flt, getdate, today
+
+from bizlink.bizlink.validation import check_report_period
+from bizlink.service.doctype.service_ticket.service_ticket import RESOLVED_STATUSES
 
 DIMENSIONS = {
 	# filter value: (column, label)
@@ -16,6 +19,7 @@ DIMENSIONS = {
 	"Customer Group": ("customer_group", "Customer Group"),
 	"Territory": ("territory", "Territory"),
 }
+DEFAULT_DIMENSIONS = ["Customer Group", "Territory"]
 
 
 # room for the per-customer derived tables of one aggregate statement (100k customers: ~60 MB)
@@ -43,6 +47,28 @@ def run_aggregate(query, **kwargs):
 	return frappe.db.sql(sql, params.get_parameters(), **kwargs)  # nosemgrep
 
 
+def normalise(filters) -> frappe._dict:
+	"""A market report's filters, checked and completed: the period (the last twelve months by
+	default) and the dimensions to segment by."""
+	filters = frappe._dict(filters or {})
+	filters.to_date = getdate(filters.to_date or today())
+	filters.from_date = getdate(filters.from_date or add_months(filters.to_date, -12))
+	check_report_period(filters.from_date, filters.to_date)
+	dims = filters.dimensions or DEFAULT_DIMENSIONS
+	if isinstance(dims, str):
+		dims = frappe.parse_json(dims) if dims.startswith("[") else [d.strip() for d in dims.split(",")]
+	filters.dimensions = [d for d in dims if d in DIMENSIONS] or DEFAULT_DIMENSIONS
+	return filters
+
+
+def customers_by_market_address():
+	"""Customers joined to their market address, whose city Market Segments places them by:
+	(query, Customer table, Address table)."""
+	c = frappe.qb.DocType("Customer")
+	address = frappe.qb.DocType("Address")
+	return frappe.qb.from_(c).left_join(address).on(address.name == c.bizlink_market_address), c, address
+
+
 def previous_period(from_date, to_date) -> tuple:
 	days = date_diff(to_date, from_date) + 1
 	return add_days(from_date, -days), add_days(from_date, -1)
@@ -54,34 +80,74 @@ def within_days(moment, from_date, to_date):
 	return (moment >= getdate(from_date)) & (moment < add_days(getdate(to_date), 1))
 
 
+# A customer's sales, defined once for every BizLink figure (Market Segments and its rollup, What Top
+# Customers Share, Similar Customers, the customer file): what was invoiced (submitted Sales Invoices,
+# net total in the company's currency, on their posting date) and what was ordered (submitted Sales
+# Orders, counted, and their net total, on their order date).
+SALES = {
+	"Sales Invoice": frappe._dict(day="posting_date", measures={"revenue": "base_net_total"}),
+	"Sales Order": frappe._dict(
+		day="transaction_date", measures={"orders": None, "order_value": "base_net_total"}
+	),
+}
+
+
+def sales_of(doc) -> dict:
+	"""What one submitted invoice or order adds to its customer's sales: {measure: value}."""
+	return {
+		measure: 1 if field is None else flt(doc.get(field))
+		for measure, field in SALES[doc.doctype].measures.items()
+	}
+
+
+def sales_query(
+	doctype: str,
+	from_date=None,
+	to_date=None,
+	company: str | list[str] | None = None,
+	customers: list[str] | None = None,
+):
+	"""Per customer, its sales measures from `doctype` (SALES): in a period, of a company (or of
+	several), of some customers; one row per customer, named `customer` and the measures."""
+	table = frappe.qb.DocType(doctype)
+	sales = SALES[doctype]
+	query = (
+		frappe.qb.from_(table)
+		.select(
+			table.customer,
+			*(
+				(Count(table.name) if field is None else Sum(table[field])).as_(measure)
+				for measure, field in sales.measures.items()
+			),
+		)
+		.where(table.docstatus == 1)
+		.groupby(table.customer)
+	)
+	if from_date:
+		query = query.where(table[sales.day][from_date:to_date])
+	if isinstance(company, list | tuple):  # the companies a user may read
+		query = query.where(table.company.isin(company or [""]))
+	elif company:
+		query = query.where(table.company == company)
+	if customers is not None:
+		query = query.where(table.customer.isin(customers or [""]))
+	return query
+
+
+def sales_sql(doctype: str) -> tuple[str, dict]:
+	"""The same measures as SQL over a `src` alias, for the rollup's rebuild: (day, {measure: aggregate})."""
+	sales = SALES[doctype]
+	return f"src.{sales.day}", {
+		measure: "count(*)" if field is None else f"sum(src.{field})"
+		for measure, field in sales.measures.items()
+	}
+
+
 def customer_measures(from_date, to_date, company: str | None = None):
 	"""Derived tables, one row per customer: revenue, previous revenue, orders and order value, interactions."""
-	invoice = frappe.qb.DocType("Sales Invoice")
-	order = frappe.qb.DocType("Sales Order")
 	interaction = frappe.qb.DocType("Sales Interaction")
 	prev_from, prev_to = previous_period(from_date, to_date)
 
-	def revenue(start, end, alias):
-		query = (
-			frappe.qb.from_(invoice)
-			.select(invoice.customer, Sum(invoice.base_net_total).as_("amount"))
-			.where(invoice.docstatus == 1)
-			.where(invoice.posting_date[start:end])
-			.groupby(invoice.customer)
-		)
-		if company:
-			query = query.where(invoice.company == company)
-		return query.as_(alias)
-
-	orders = (
-		frappe.qb.from_(order)
-		.select(order.customer, Count(order.name).as_("orders"), Sum(order.base_net_total).as_("order_value"))
-		.where(order.docstatus == 1)
-		.where(order.transaction_date[from_date:to_date])
-		.groupby(order.customer)
-	)
-	if company:
-		orders = orders.where(order.company == company)
 	interactions = (
 		frappe.qb.from_(interaction)
 		.select(interaction.customer, Count(interaction.name).as_("interactions"))
@@ -93,7 +159,7 @@ def customer_measures(from_date, to_date, company: str | None = None):
 		frappe.qb.from_(ticket)
 		.select(
 			ticket.customer,
-			Sum(Case().when(ticket.status.notin(("Resolved", "Closed")), 1).else_(0)).as_("open_tickets"),
+			Sum(Case().when(ticket.status.notin(RESOLVED_STATUSES), 1).else_(0)).as_("open_tickets"),
 			Sum(
 				Case().when(within_days(ticket.rated_on, from_date, to_date), ticket.rating * 5).else_(0)
 			).as_("rating_sum"),
@@ -102,9 +168,9 @@ def customer_measures(from_date, to_date, company: str | None = None):
 		.groupby(ticket.customer)
 	)
 	return (
-		revenue(from_date, to_date, "rev"),
-		revenue(prev_from, prev_to, "prev"),
-		orders.as_("ord"),
+		sales_query("Sales Invoice", from_date, to_date, company).as_("rev"),
+		sales_query("Sales Invoice", prev_from, prev_to, company).as_("prev"),
+		sales_query("Sales Order", from_date, to_date, company).as_("ord"),
 		interactions.as_("act"),
 		tickets.as_("tkt"),
 	)
@@ -112,14 +178,10 @@ def customer_measures(from_date, to_date, company: str | None = None):
 
 def base_query(filters):
 	"""Customers (enabled) with their segment attributes and measures; filters narrow the segment."""
-	c = frappe.qb.DocType("Customer")
-	address = frappe.qb.DocType("Address")
+	query, c, address = customers_by_market_address()
 	rev, prev, ord_, act, tkt = customer_measures(filters.from_date, filters.to_date, filters.company)
 	query = (
-		frappe.qb.from_(c)
-		.left_join(address)
-		.on(address.name == c.bizlink_market_address)
-		.left_join(rev)
+		query.left_join(rev)
 		.on(rev.customer == c.name)
 		.left_join(prev)
 		.on(prev.customer == c.name)
@@ -141,8 +203,8 @@ def base_query(filters):
 		if filters.get(key):
 			query = query.where(term == filters.get(key))
 	measures = {
-		"revenue": IfNull(rev.amount, 0),
-		"previous_revenue": IfNull(prev.amount, 0),
+		"revenue": IfNull(rev.revenue, 0),
+		"previous_revenue": IfNull(prev.revenue, 0),
 		"orders": IfNull(ord_.orders, 0),
 		"order_value": IfNull(ord_.order_value, 0),
 		"interactions": IfNull(act.interactions, 0),

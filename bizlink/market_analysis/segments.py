@@ -25,7 +25,14 @@ from frappe.query_builder.functions import IfNull, Sum
 from frappe.utils import add_days, add_months, flt, get_first_day, get_last_day, getdate, now
 from pypika.terms import Values
 
-from bizlink.market_analysis.market import previous_period
+from bizlink.market_analysis.market import (
+	SALES,
+	customers_by_market_address,
+	previous_period,
+	sales_of,
+	sales_sql,
+)
+from bizlink.service.doctype.service_ticket.service_ticket import RESOLVED_STATUSES
 
 DOCTYPE = "Segment Activity"
 DIMENSIONS = ("age_band", "city", "customer_group", "territory")
@@ -52,13 +59,27 @@ COLUMNS = (
 	"owner",
 	"modified_by",
 )
-RESOLVED = ("Resolved", "Closed")
 ROW_LIMIT = 1000  # segments a report shows at most
 SEPARATOR = "\x1f"
 
 
+# the dimension values of a Customer `c` and its market Address `a`, in SQL, in DIMENSIONS order
+DIMENSION_SQL = (
+	"IFNULL(c.bizlink_age_band, '')",
+	"IFNULL(a.city, '')",
+	"IFNULL(c.customer_group, '')",
+	"IFNULL(c.territory, '')",
+)
+
+
 def segment_key(dims) -> str:
+	"""A segment's key: the MD5 of its dimension values joined by SEPARATOR (segment_key_sql in SQL)."""
 	return hashlib.md5(SEPARATOR.join(dims).encode()).hexdigest()
+
+
+def segment_key_sql(terms) -> str:
+	"""segment_key in SQL, over SQL terms giving the dimension values."""
+	return "MD5(CONCAT_WS(CHAR({}), {}))".format(ord(SEPARATOR), ", ".join(terms))
 
 
 PERIOD_CODES = {"Day": "D", "Month": "M", "Now": "N"}
@@ -83,22 +104,15 @@ def row_name(segment: str, company: str, period: str, start) -> str:
 
 
 def customer_segment_query(customer: str):
-	c = frappe.qb.DocType("Customer")
-	address = frappe.qb.DocType("Address")
-	return (
-		frappe.qb.from_(c)
-		.left_join(address)
-		.on(address.name == c.bizlink_market_address)
-		.select(
-			c.disabled,
-			IfNull(c.bizlink_market_segment, "").as_("recorded"),
-			IfNull(c.bizlink_age_band, "").as_("age_band"),
-			IfNull(address.city, "").as_("city"),
-			IfNull(c.customer_group, "").as_("customer_group"),
-			IfNull(c.territory, "").as_("territory"),
-		)
-		.where(c.name == customer)
-	)
+	query, c, address = customers_by_market_address()
+	return query.select(
+		c.disabled,
+		IfNull(c.bizlink_market_segment, "").as_("recorded"),
+		IfNull(c.bizlink_age_band, "").as_("age_band"),
+		IfNull(address.city, "").as_("city"),
+		IfNull(c.customer_group, "").as_("customer_group"),
+		IfNull(c.territory, "").as_("territory"),
+	).where(c.name == customer)
 
 
 # writing
@@ -350,15 +364,10 @@ def move_to_market_address(customers) -> None:
 		reconcile_customer(customer)
 
 
-def on_invoice(doc, method=None) -> None:
+def on_sales(doc, method=None) -> None:
+	"""A Sales Invoice or Sales Order submitted (or cancelled): its sales (market.SALES) on its day."""
 	sign = -1 if method == "on_cancel" else 1
-	add(doc.customer, dated_cells(doc.company, doc.posting_date, {"revenue": doc.base_net_total}), sign)
-
-
-def on_sales_order(doc, method=None) -> None:
-	sign = -1 if method == "on_cancel" else 1
-	measures = {"orders": 1, "order_value": doc.base_net_total}
-	add(doc.customer, dated_cells(doc.company, doc.transaction_date, measures), sign)
+	add(doc.customer, dated_cells(doc.company, doc.get(SALES[doc.doctype].day), sales_of(doc)), sign)
 
 
 def on_sales_order_update(doc, method=None) -> None:
@@ -381,7 +390,7 @@ def ticket_cells(doc) -> dict:
 	cells = {}
 	if doc.get("rated_on"):
 		cells = dated_cells("", doc.rated_on, {"rating_sum": flt(doc.rating) * 5, "ratings": 1})
-	if doc.get("status") not in RESOLVED:
+	if doc.get("status") not in RESOLVED_STATUSES:
 		cells[("", "Now", None)] = {"open_tickets": 1}
 	return cells
 
@@ -504,14 +513,8 @@ def segment_query(filters, dims: list[str]):
 
 # what the documents contribute, in SQL: read by rebuild (all customers) and contributions (one)
 
-SEGMENT = (
-	"MD5(CONCAT_WS(CHAR(31), IFNULL(c.bizlink_age_band, ''), IFNULL(a.city, ''), "
-	"IFNULL(c.customer_group, ''), IFNULL(c.territory, '')))"
-)
-DIMS = (
-	"MIN(IFNULL(c.bizlink_age_band, '')), MIN(IFNULL(a.city, '')), "
-	"MIN(IFNULL(c.customer_group, '')), MIN(IFNULL(c.territory, ''))"
-)
+SEGMENT = segment_key_sql(DIMENSION_SQL)
+DIMS = ", ".join(f"MIN({term})" for term in DIMENSION_SQL)
 # the address a user would call the customer's: the Customer's Primary Address; else, of the enabled
 # addresses linked to it (however they were made: address form, REST, import), the one marked
 # Preferred Billing Address (is_primary_address), else a billing address, else the first one made
@@ -523,27 +526,14 @@ MARKET_ADDRESS = """coalesce(nullif(c.customer_primary_address, ''), (
 	limit 1))"""
 # the segment a customer belongs in now ('' when disabled): segment_key() in SQL
 CURRENT_SEGMENT = f"if(c.disabled, '', {SEGMENT})"
-OPEN_TICKET = "src.status not in ({})".format(", ".join(f"'{status}'" for status in RESOLVED))
+OPEN_TICKET = "src.status not in ({})".format(", ".join(f"'{status}'" for status in RESOLVED_STATUSES))
 CUSTOMERS = (
 	"join `tabCustomer` c on c.name = src.customer and c.disabled = 0 "
 	"left join `tabAddress` a on a.name = c.bizlink_market_address"
 )
 # (source table, company, day, measures {column: aggregate}, condition)
 SOURCES = (
-	(
-		"tabSales Invoice",
-		"src.company",
-		"src.posting_date",
-		{"revenue": "sum(src.base_net_total)"},
-		"src.docstatus = 1",
-	),
-	(
-		"tabSales Order",
-		"src.company",
-		"src.transaction_date",
-		{"orders": "count(*)", "order_value": "sum(src.base_net_total)"},
-		"src.docstatus = 1",
-	),
+	*((f"tab{doctype}", "src.company", *sales_sql(doctype), "src.docstatus = 1") for doctype in SALES),
 	(
 		"tabSales Interaction",
 		"''",

@@ -17,6 +17,9 @@ from frappe.query_builder.functions import Count, IfNull, Min
 from frappe.utils import date_diff, getdate
 from pypika.terms import Function
 
+from bizlink.market_analysis.market import customers_by_market_address
+from bizlink.sales_crm import customers
+
 WEIGHTS = {"customer_group": 2, "territory": 2, "age_band": 1, "city": 1, "item": 1}
 MAX_ITEM_POINTS = 3
 LOOKBACK_DAYS = 90
@@ -47,25 +50,11 @@ def points_if_same(field, value, weight):
 	return Case().when(field == value, weight).else_(0) if value else 0
 
 
-def get_profile(customer: str) -> frappe._dict:
-	c = frappe.qb.DocType("Customer")
-	address = frappe.qb.DocType("Address")
-	profile = (
-		frappe.qb.from_(c)
-		.left_join(address)
-		.on(address.name == c.bizlink_market_address)
-		.select(
-			c.name,
-			c.customer_name,
-			c.customer_type,
-			c.customer_group,
-			c.territory,
-			c.bizlink_age_band.as_("age_band"),
-			address.city,
-		)
-		.where(c.name == customer)
-		.run(as_dict=True)
-	)[0]
+def similarity_profile(customer: str) -> frappe._dict:
+	"""The customer's profile (sales_crm.customers) with what similarity is scored on: its age band
+	and the items it has ordered."""
+	profile = customers.get_profile(customer)
+	profile["age_band"] = profile.bizlink_age_band
 	order = frappe.qb.DocType("Sales Order")
 	order_item = frappe.qb.DocType("Sales Order Item")
 	profile["items"] = (
@@ -83,14 +72,12 @@ def get_profile(customer: str) -> frappe._dict:
 
 def find_similar_customers(customer: str, limit: int = 10) -> list[dict]:
 	"""The customers most like `customer`, best first, each with its score and the reasons for it."""
-	target = get_profile(customer)
-	c = frappe.qb.DocType("Customer")
-	address = frappe.qb.DocType("Address")
+	target = similarity_profile(customer)
+	query, c, address = customers_by_market_address()
 	order = frappe.qb.DocType("Sales Order")
 	order_item = frappe.qb.DocType("Sales Order Item")
 
 	shared_items = IfNull(0, 0)
-	query = frappe.qb.from_(c).left_join(address).on(address.name == c.bizlink_market_address)
 	if target["items"]:
 		shared = (
 			frappe.qb.from_(order_item)

@@ -15,7 +15,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_to_date, flt, get_datetime, now_datetime, time_diff_in_seconds
 
-OPEN_STATUSES = ("Open", "In Progress")
+ESCALATING_STATUSES = ("Open", "In Progress")
 TICKET = "Service Ticket"
 BATCH = 500  # tickets per run; a backlog is worked off over the next runs (every 5 minutes)
 RETRY_MINUTES = 60  # a ticket whose escalation failed is tried again after this
@@ -23,7 +23,7 @@ RETRY_MINUTES = 60  # a ticket whose escalation failed is tried again after this
 
 def get_escalate_at(ticket) -> datetime | None:
 	"""The ticket's next escalation moment, from its SLA target and what was already done."""
-	if not ticket.sla_resolution_by or ticket.status not in OPEN_STATUSES:
+	if not ticket.sla_resolution_by or ticket.status not in ESCALATING_STATUSES:
 		return None
 	if ticket.escalation_level == "Breached":
 		return None
@@ -41,7 +41,7 @@ def get_due(now: datetime, limit: int) -> list[frappe._dict]:
 		frappe.qb.from_(ticket)
 		.select(ticket.name, ticket.subject, ticket.owner, ticket.escalation_level, ticket.sla_resolution_by)
 		.where(ticket.escalate_at <= now)
-		.where(ticket.status.isin(OPEN_STATUSES))
+		.where(ticket.status.isin(ESCALATING_STATUSES))
 		.orderby(ticket.escalate_at)
 		.limit(limit)
 		.run(as_dict=True)

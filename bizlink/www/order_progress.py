@@ -5,7 +5,7 @@ import frappe
 from frappe import _
 
 from bizlink.api.fulfilment import get_timeline
-from bizlink.field_service.installation import format_qty
+from bizlink.field_service.installation import STARTED_STATUSES, format_qty
 from bizlink.fulfilment.stages import STAGES
 
 no_cache = 1
@@ -91,7 +91,7 @@ def installations_of(order: str) -> list[dict]:
 	for job in jobs:
 		if job.status == "Completed":
 			job.when = _("Completed on {0}").format(frappe.format(job.actual_end, "Datetime"))
-		elif job.status in ("In Progress", "On Hold") and job.actual_start:
+		elif job.status in STARTED_STATUSES and job.actual_start:
 			job.when = _("Started on {0}").format(frappe.format(job.actual_start, "Datetime"))
 		elif job.scheduled_start:
 			job.when = _("Booked for {0} – {1}").format(

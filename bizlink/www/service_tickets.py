@@ -6,6 +6,7 @@ from frappe import _
 from frappe.utils.html_utils import sanitize_html
 
 from bizlink.api.service_ticket import get_portal_customers, get_portal_ticket
+from bizlink.service.doctype.service_ticket.service_ticket import RESOLVED_STATUSES
 
 no_cache = 1
 
@@ -14,6 +15,7 @@ def get_context(context):
 	if frappe.session.user == "Guest":
 		frappe.throw(_("Log in to see your requests."), frappe.PermissionError)
 	context.show_sidebar = True
+	context.resolved_statuses = RESOLVED_STATUSES
 	name = frappe.form_dict.name
 	if name:
 		context.ticket = get_portal_ticket(name)

@@ -3,6 +3,7 @@
 import frappe
 
 from bizlink.api.service_ticket import check_link
+from bizlink.service.doctype.service_ticket.service_ticket import RESOLVED_STATUSES
 
 no_cache = 1
 
@@ -21,7 +22,7 @@ def get_context(context):
 			"Service Ticket", context.ticket_name, ["subject", "status", "rating"], as_dict=True
 		)
 		context.subject, context.already_rated = ticket.subject, bool(ticket.rating)
-		if ticket.status not in ("Resolved", "Closed"):
+		if ticket.status not in RESOLVED_STATUSES:
 			context.error = frappe._("Only a resolved ticket can be rated.")
 	except frappe.ValidationError as e:
 		context.error = str(e)

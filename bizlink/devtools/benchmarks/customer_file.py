@@ -33,7 +33,7 @@ def seed_interactions(count: int) -> str:
 	from frappe.utils import add_to_date, now_datetime
 
 	from bizlink.devtools.factories import get_outcome, make_customer
-	from bizlink.sales_crm.customer_summary import update_interaction_summary
+	from bizlink.sales_crm.customers import update_interaction_summary
 
 	customer = make_customer(city="Madrid")
 	outcomes = [get_outcome(c) for c in ("Positive", "Neutral", "Negative", "Won", "Lost")]

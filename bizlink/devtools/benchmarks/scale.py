@@ -225,7 +225,8 @@ def market_segments(report: Report, runs: int) -> None:
 		value <= 2 * p50(sql_ms) and value <= 1000,
 	)
 	# what the report runs (Segment Activity), bare, without Frappe's report machinery around it
-	from bizlink.market_analysis.report.market_segments.market_segments import normalise, segment_figures
+	from bizlink.market_analysis.market import normalise
+	from bizlink.market_analysis.report.market_segments.market_segments import segment_figures
 	from bizlink.market_analysis.segments import segment_query
 
 	parsed = normalise(filters)
@@ -323,16 +324,18 @@ def ticket_create(report: Report, runs: int) -> None:
 
 
 def escalation(report: Report, runs: int) -> None:
-	from bizlink.service.escalation import BATCH, OPEN_STATUSES, escalate_tickets, get_due
+	from bizlink.service.escalation import BATCH, ESCALATING_STATUSES, escalate_tickets, get_due
 
-	open_tickets = frappe.db.count("Service Ticket", {"status": ("in", OPEN_STATUSES)})
+	open_tickets = frappe.db.count("Service Ticket", {"status": ("in", ESCALATING_STATUSES)})
 	now = now_datetime()
-	due = frappe.db.count("Service Ticket", {"status": ("in", OPEN_STATUSES), "escalate_at": ("<=", now)})
+	due = frappe.db.count(
+		"Service Ticket", {"status": ("in", ESCALATING_STATUSES), "escalate_at": ("<=", now)}
+	)
 	# what Helpdesk-style SLA jobs do: load every open ticket
 	everything = timed(
 		lambda: frappe.get_all(
 			"Service Ticket",
-			filters={"status": ("in", OPEN_STATUSES)},
+			filters={"status": ("in", ESCALATING_STATUSES)},
 			fields=["name", "sla_resolution_by", "escalate_at", "escalation_level"],
 		),
 		3,

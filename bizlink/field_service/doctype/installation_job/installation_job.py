@@ -25,6 +25,8 @@ from bizlink.exceptions import (
 	SerialNotOnDeliveryError,
 )
 from bizlink.field_service.installation import (
+	OPEN_STATUSES,
+	STARTED_STATUSES,
 	format_qty,
 	get_delivered_serial_nos,
 	get_deliveries,
@@ -36,8 +38,6 @@ from bizlink.field_service.installation import (
 )
 from bizlink.fulfilment.stages import refresh_stage
 
-OPEN_STATUSES = ("To Schedule", "Scheduled", "In Progress", "On Hold")
-STARTED_STATUSES = ("In Progress", "On Hold")
 DEFAULT_DURATION_HOURS = 2
 
 

@@ -9,10 +9,8 @@ from frappe.utils import add_months, escape_html, flt, getdate, today
 from bizlink.bizlink.permissions import scope_report_to_companies
 from bizlink.bizlink.validation import check_report_period
 from bizlink.exceptions import MixedCurrencyError
-from bizlink.market_analysis.market import DIMENSIONS, base_query, run_aggregate
+from bizlink.market_analysis.market import DIMENSIONS, base_query, normalise, run_aggregate
 from bizlink.market_analysis.segments import ROW_LIMIT, segment_query
-
-DEFAULT_DIMENSIONS = ["Customer Group", "Territory"]
 
 
 def execute(filters: dict | None = None):
@@ -54,18 +52,6 @@ def get_message(filters, truncated: bool) -> str | None:
 		return None
 	notice = _("Only the first {0} rows, by amount invoiced, are shown: narrow the filters to see the rest.")
 	return f'<div class="indicator orange"><span>{escape_html(notice.format(ROW_LIMIT))}</span></div>'
-
-
-def normalise(filters) -> frappe._dict:
-	filters = frappe._dict(filters or {})
-	filters.to_date = getdate(filters.to_date or today())
-	filters.from_date = getdate(filters.from_date or add_months(filters.to_date, -12))
-	check_report_period(filters.from_date, filters.to_date)
-	dims = filters.dimensions or DEFAULT_DIMENSIONS
-	if isinstance(dims, str):
-		dims = frappe.parse_json(dims) if dims.startswith("[") else [d.strip() for d in dims.split(",")]
-	filters.dimensions = [d for d in dims if d in DIMENSIONS] or DEFAULT_DIMENSIONS
-	return filters
 
 
 def get_columns(filters) -> list[dict]:

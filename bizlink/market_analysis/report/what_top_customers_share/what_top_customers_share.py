@@ -7,8 +7,7 @@ from frappe.query_builder import Case
 from frappe.query_builder.functions import Count, Sum
 
 from bizlink.bizlink.permissions import readable_customers, scope_report_to_companies
-from bizlink.market_analysis.market import base_query, run_aggregate
-from bizlink.market_analysis.report.market_segments.market_segments import normalise
+from bizlink.market_analysis.market import base_query, customers_by_market_address, normalise, run_aggregate
 
 ATTRIBUTES = (
 	("age_band", "Age Band"),
@@ -69,8 +68,7 @@ def get_lift(selection: list[str]) -> list[dict]:
 	"""Attributes over-represented among the selection compared with all enabled customers."""
 	if not selection:
 		return []
-	c = frappe.qb.DocType("Customer")
-	address = frappe.qb.DocType("Address")
+	customers, c, address = customers_by_market_address()
 	attribute_terms = {
 		"age_band": c.bizlink_age_band,
 		"city": address.city,
@@ -82,10 +80,7 @@ def get_lift(selection: list[str]) -> list[dict]:
 	for key, label in ATTRIBUTES:
 		term = attribute_terms[key]
 		query = (
-			frappe.qb.from_(c)
-			.left_join(address)
-			.on(address.name == c.bizlink_market_address)
-			.select(
+			customers.select(
 				term.as_("value"),
 				Count(c.name).as_("all_count"),
 				Sum(c.name.isin(selection)).as_("selected"),

@@ -10,7 +10,7 @@ import frappe
 from frappe import _
 from frappe.utils import get_datetime, getdate, today
 
-from bizlink.sales_crm.customer_summary import update_interaction_summary
+from bizlink.sales_crm.customers import update_interaction_summary
 
 DOCTYPE = "Sales Interaction"
 

@@ -22,7 +22,7 @@ from bizlink.exceptions import (
 	MissingInteractionPartyError,
 	ReferenceCustomerMismatchError,
 )
-from bizlink.sales_crm.customer_summary import update_interaction_summary
+from bizlink.sales_crm.customers import update_interaction_summary
 from bizlink.sales_crm.doctype.sales_interaction.follow_up import remove_follow_up, sync_follow_up
 
 MAX_DURATION_MINUTES = 24 * 60

@@ -3,9 +3,9 @@
 
 import frappe
 from frappe import _
-from frappe.query_builder.functions import Count, Sum
 
-from bizlink.api.customer import check_customer
+from bizlink.market_analysis.market import sales_query
+from bizlink.sales_crm.customers import check_customer
 from bizlink.sales_crm.playbook import get_playbook
 
 MAX_LIMIT = 50
@@ -54,28 +54,16 @@ def get_columns() -> list[dict]:
 
 
 def add_sales(similar: list[dict]) -> list[dict]:
-	"""Orders and invoiced revenue of each similar customer, in two grouped queries."""
+	"""Orders and invoiced revenue of each similar customer (market_analysis.market's sales)."""
 	names = [row["customer"] for row in similar]
 	if not names:
 		return []
-	order = frappe.qb.DocType("Sales Order")
-	invoice = frappe.qb.DocType("Sales Invoice")
-	orders = dict(
-		frappe.qb.from_(order)
-		.select(order.customer, Count(order.name))
-		.where(order.customer.isin(names))
-		.where(order.docstatus == 1)
-		.groupby(order.customer)
-		.run()
-	)
-	revenue = dict(
-		frappe.qb.from_(invoice)
-		.select(invoice.customer, Sum(invoice.base_net_total))
-		.where(invoice.customer.isin(names))
-		.where(invoice.docstatus == 1)
-		.groupby(invoice.customer)
-		.run()
-	)
+	orders = {
+		row.customer: row.orders for row in sales_query("Sales Order", customers=names).run(as_dict=True)
+	}
+	revenue = {
+		row.customer: row.revenue for row in sales_query("Sales Invoice", customers=names).run(as_dict=True)
+	}
 	return [
 		{
 			**row,

@@ -36,7 +36,7 @@ frappe.ui.form.on("Service Ticket", {
 				"orange"
 			);
 		}
-		if (!frm.is_new() && !["Resolved", "Closed"].includes(frm.doc.status)) {
+		if (!frm.is_new() && !(frm.doc.__onload?.resolved_statuses || []).includes(frm.doc.status)) {
 			frappe
 				.xcall("bizlink.api.service_ticket.get_similar_resolved", { ticket: frm.doc.name })
 				.then((rows) => {

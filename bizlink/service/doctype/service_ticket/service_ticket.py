@@ -69,6 +69,10 @@ class ServiceTicket(Document):
 		warranty_status: DF.Data | None
 	# end: auto-generated types
 
+	def onload(self):
+		# the form offers "similar resolved tickets" only while the ticket is not resolved
+		self.set_onload("resolved_statuses", RESOLVED_STATUSES)
+
 	def validate(self):
 		validate_input(self)
 		validate_not_cancelled(self, ("sales_order", "delivery_note"))
