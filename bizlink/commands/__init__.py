@@ -1,18 +1,41 @@
+"""BizLink's bench commands. All three write to the site (demo records, bulk-inserted history that
+`--reset` truncates again, benchmark records): they refuse to run on a site that is not in developer
+mode unless given `--force`. The code they run lives in `bizlink.devtools`, which nothing else imports."""
+
 import click
 from frappe.commands import get_site, pass_context
 
+force_option = click.option(
+	"--force", is_flag=True, help="Run even though the site is not in developer mode (it writes to the site)"
+)
+
+
+def connect(context, force: bool) -> str:
+	"""Connect to the context's site, refusing a site not in developer mode unless forced."""
+	import frappe
+
+	site = get_site(context)
+	frappe.init(site=site)
+	if not (force or frappe.conf.developer_mode):
+		frappe.destroy()
+		raise click.ClickException(
+			f"{site} is not in developer mode: this command writes test data to it. "
+			"Run it on a development site (bench set-config -g developer_mode 1) or add --force."
+		)
+	frappe.connect()
+	return site
+
 
 @click.command("bizlink-demo")
+@force_option
 @pass_context
-def bizlink_demo(context):
+def bizlink_demo(context, force):
 	"""Fill a site with BizLink's demo company: customers, items that need installation, sales orders."""
 	import frappe
 
 	from bizlink.devtools.demo import make_demo
 
-	site = get_site(context)
-	frappe.init(site=site)
-	frappe.connect()
+	site = connect(context, force)
 	try:
 		made = make_demo()
 	finally:
@@ -36,8 +59,9 @@ def bizlink_demo(context):
 )
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--reset", is_flag=True, help="Remove what the generator made, and stop")
+@force_option
 @pass_context
-def bizlink_scale(context, reset, **volumes):
+def bizlink_scale(context, reset, force, **volumes):
 	"""Fill a site with years of history (bulk inserts) to benchmark BizLink at scale."""
 	import time
 
@@ -45,9 +69,7 @@ def bizlink_scale(context, reset, **volumes):
 
 	from bizlink.devtools.scale import make_scale, reset_scale
 
-	site = get_site(context)
-	frappe.init(site=site)
-	frappe.connect()
+	site = connect(context, force)
 	started = time.monotonic()
 	try:
 		if reset:
@@ -74,16 +96,15 @@ def bizlink_scale(context, reset, **volumes):
 	"--only",
 	help="One measure: sales_order_submit, customer_file, market_segments, ticket_create, escalation, list_views",
 )
+@force_option
 @pass_context
-def bizlink_benchmark(context, runs, only):
+def bizlink_benchmark(context, runs, only, force):
 	"""Measure BizLink side by side with ERPNext on this site (best on one filled by bizlink-scale)."""
 	import frappe
 
 	from bizlink.devtools.benchmarks.scale import run
 
-	site = get_site(context)
-	frappe.init(site=site)
-	frappe.connect()
+	connect(context, force)
 	frappe.set_user("Administrator")
 	try:
 		rows = run(runs=runs, only=only)
