@@ -42,11 +42,9 @@ ROLE_PROFILES = {
 
 
 def after_install() -> None:
-	make_roles()
-	grant_support_access()
+	make_access()
 	setup_custom_fields()
 	make_default_outcomes()
-	make_ticket_assignment_rule()
 	backfill_on_install()
 	build_segments()
 	show_replaced_portal_entries(False)
@@ -82,6 +80,16 @@ def build_segments() -> None:
 			timeout=3600,
 			enqueue_after_commit=True,
 		)
+
+
+def make_access() -> None:
+	"""Who does what, made in this one place (on install, and once on existing sites by the patch
+	v0_2.make_access); each step makes only what is missing, so it may run again at any time: the
+	roles BizLink adds, a role profile per kind of user, support roles' access to what a ticket links,
+	and the assignment rule that hands out tickets."""
+	make_roles()
+	grant_support_access()
+	make_ticket_assignment_rule()
 
 
 def make_roles() -> None:

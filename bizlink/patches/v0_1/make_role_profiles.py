@@ -1,5 +1,0 @@
-from bizlink.install import make_roles
-
-
-def execute():
-	make_roles()
