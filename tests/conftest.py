@@ -70,10 +70,12 @@ def worker(request):
 	"""BizLink's deferred work, run the way Frappe's worker runs it.
 
 	In production a BizLink job is queued when the transaction commits (`enqueue_after_commit`) and a
-	worker runs it with `execute_job`. Tests never commit, so here the job runs where the commit would
-	queue it: the callback Frappe's `enqueue` registers is taken apart, its arguments go through pickle
-	(what Redis keeps) and `execute_job` runs it by its dotted path, in the test's transaction (the
-	worker's own commit is left out: the test rolls back). Production code has no test branch; Frappe's
+	worker runs it with `execute_job`. Tests never commit, so here the job runs as soon as Frappe's
+	`enqueue` registers it for after the commit (earlier than on a live site, where the rest of the
+	request runs first): the callback is taken apart, its arguments go through pickle (what Redis
+	keeps) and `execute_job` runs it by its dotted path, in the test's transaction (the worker's own
+	commit is left out: the test rolls back). What waiting for the commit changes is tested apart
+	(`queued` marker, tests/test_scale_out.py). Production code has no test branch; Frappe's
 	own after-commit work (search index, realtime) is left as it is. Threads (the served site, helpers
 	that commit) are covered too: the callback manager is patched on its class.
 	"""
