@@ -65,8 +65,8 @@ def pytest_configure(config):
 	)
 
 
-@pytest.fixture(autouse=True)
-def worker(request):
+@pytest.fixture(scope="session", autouse=True)
+def worker():
 	"""BizLink's deferred work, run the way Frappe's worker runs it.
 
 	In production a BizLink job is queued when the transaction commits (`enqueue_after_commit`) and a
@@ -77,11 +77,9 @@ def worker(request):
 	commit is left out: the test rolls back). What waiting for the commit changes is tested apart
 	(`queued` marker, tests/test_scale_out.py). Production code has no test branch; Frappe's
 	own after-commit work (search index, realtime) is left as it is. Threads (the served site, helpers
-	that commit) are covered too: the callback manager is patched on its class.
+	that commit, module fixtures) are covered too: the callback manager is patched on its class, for
+	the whole session.
 	"""
-	if request.node.get_closest_marker("queued"):
-		yield
-		return
 	import inspect
 	import pickle
 
@@ -93,7 +91,8 @@ def worker(request):
 	def add_or_run(self, func, *args, **kwargs):
 		job = getattr(func, "__closure__", None) and inspect.getclosurevars(func).nonlocals.get("queue_args")
 		if (
-			not job
+			LEAVE_ON_QUEUE
+			or not job
 			or not str(job.get("method", "")).startswith("bizlink.")
 			or self is not frappe.db.after_commit
 		):
@@ -108,6 +107,17 @@ def worker(request):
 
 	with patch.object(CallbackManager, "add", add_or_run):
 		yield
+
+
+LEAVE_ON_QUEUE = False  # set for a test marked `queued`
+
+
+@pytest.fixture(autouse=True)
+def leave_on_queue(request):
+	global LEAVE_ON_QUEUE
+	LEAVE_ON_QUEUE = bool(request.node.get_closest_marker("queued"))
+	yield
+	LEAVE_ON_QUEUE = False
 
 
 @pytest.fixture(autouse=True)
