@@ -147,14 +147,17 @@ def company():
 	return get_default_company()
 
 
-@pytest.fixture(autouse=True)
-def outgoing_email(rollback):
-	"""A default outgoing Email Account for every test (never connected to: mail stays in the Email Queue).
+@pytest.fixture(scope="session", autouse=True)
+def outgoing_email(site):
+	"""A default outgoing Email Account for the whole session (never connected to: mail stays in the
+	Email Queue), made before any fixture, module fixtures that commit included.
 
 	Under test Frappe builds notification mail at once (e.g. on an assignment), and without a sender
-	address that fails; outside tests the mail is only queued. Rolled back with the test."""
+	address that fails; outside tests the mail is only queued. A site that has one keeps it; one made
+	here is removed at the end."""
+	made = None
 	if not frappe.db.exists("Email Account", {"enable_outgoing": 1, "default_outgoing": 1}):
-		frappe.get_doc(
+		made = frappe.get_doc(
 			{
 				"doctype": "Email Account",
 				"email_account_name": "BizLink Test Outgoing",
@@ -166,6 +169,18 @@ def outgoing_email(rollback):
 				"no_smtp_authentication": 1,
 			}
 		).insert(ignore_permissions=True)
+		frappe.db.commit()  # session set-up, removed at the end
+	frappe.local.outgoing_email_account = {}
+	yield
+	if made:
+		frappe.db.rollback()
+		frappe.delete_doc("Email Account", made.name, ignore_permissions=True, force=True)
+		frappe.db.commit()
+
+
+@pytest.fixture(autouse=True)
+def forget_outgoing_account(rollback):
+	"""Frappe caches the outgoing account per request; a test that changes accounts must not leak."""
 	frappe.local.outgoing_email_account = {}
 
 

@@ -141,6 +141,30 @@ def test_queued_methods_resolve():
 				assert frappe.get_attr(node.value), f"{path}: {node.value}"
 
 
+def test_scripts_name_only_python_that_exists():
+	"""scripts/ and .ci/ run BizLink's Python by name (bench execute, heredocs); a module moved without
+	them fails only in CI's lifecycle step."""
+	import re
+
+	root = APP.parent
+	named = []
+	for script in [*sorted((root / "scripts").iterdir()), root / ".ci" / "run"]:
+		text = script.read_text()
+		named += [
+			(script.name, m)
+			for m in re.findall(r"\bbizlink(?:\.[a-z_]+)+", text)
+			if not m.endswith((".pth", ".test"))
+		]
+		for module, names in re.findall(r"from (bizlink[\w.]*) import ([\w, ]+)", text):
+			named += [(script.name, f"{module}.{n.strip()}") for n in names.split(",")]
+	assert any(path == "bizlink.devtools.lifecycle" for _, path in named)
+	for script, path in named:
+		try:
+			importlib.import_module(path)
+		except ModuleNotFoundError:
+			assert frappe.get_attr(path), f"{script}: {path}"
+
+
 def test_domains_import_only_downward_and_nothing_at_runtime_imports_devtools():
 	wrong = []
 	for path in python_files(APP):

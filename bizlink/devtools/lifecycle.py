@@ -163,3 +163,48 @@ def make_records() -> dict:
 		if create_installation_job(frappe.get_doc("Sales Order", name)):
 			made["Installation Job"] += 1
 	return made  # `bench execute` commits
+
+
+def data() -> dict:
+	"""Every value BizLink keeps, column by column, to compare a site before and after a migrate that
+	moves records (a module split, a DocType rename): {table: {"rows": n, column: digest}}.
+
+	Columns compare by name, so a column a migrate adds shows as new and one it drops as missing; a
+	digest covers the column's values in the order of the rows' names. BizLink's own tables (children
+	included), its columns on ERPNext's tables, its singles, and what Frappe keeps about its documents
+	(comments, versions, assignments, files, communications)."""
+	modules = frappe.get_module_list("bizlink")
+	doctypes = frappe.get_all("DocType", {"module": ("in", modules)}, ["name", "issingle"], order_by="name")
+	out = {}
+
+	def digest(table: str, columns: list[str], where: str = "") -> dict:
+		result = {"rows": frappe.db.sql(f"select count(*) from `{table}` {where}")[0][0]}  # nosemgrep
+		for column in columns:
+			values = rows(f"select `{column}` from `{table}` {where} order by name")  # nosemgrep
+			result[column] = hashlib.sha256(json.dumps(values).encode()).hexdigest()[:16]
+		return result
+
+	for doctype in doctypes:
+		if doctype.issingle:
+			out[f"single {doctype.name}"] = rows(
+				"select field, value from tabSingles where doctype = %s order by field", doctype.name
+			)
+		elif frappe.db.table_exists(doctype.name):
+			out[doctype.name] = digest(f"tab{doctype.name}", frappe.db.get_table_columns(doctype.name))
+	extended = frappe.get_all("Custom Field", {"fieldname": ("like", "bizlink%")}, pluck="dt", distinct=True)
+	for doctype in sorted(set(extended)):
+		columns = [c for c in frappe.db.get_table_columns(doctype) if c.startswith("bizlink_")]
+		if columns:
+			out[f"{doctype} (bizlink columns)"] = digest(f"tab{doctype}", ["name", *columns])
+	names = ", ".join(frappe.db.escape(d.name) for d in doctypes) or "''"
+	for table, key in (
+		("Comment", "reference_doctype"),
+		("Version", "ref_doctype"),
+		("ToDo", "reference_type"),
+		("File", "attached_to_doctype"),
+		("Communication", "reference_doctype"),
+	):
+		out[f"{table} on BizLink documents"] = digest(
+			f"tab{table}", ["name", key, "modified"], f"where {key} in ({names})"
+		)
+	return out
