@@ -87,6 +87,8 @@ has_permission = {
 override_whitelisted_methods = {
 	# counts of BizLink's DocTypes follow read permission (Frappe's own does not check it)
 	"frappe.client.get_count": "bizlink.overrides.client.get_count",
+	# the list sidebar's "Assigned To" counts only what the user may list (Frappe's own does not check)
+	"frappe.desk.listview.get_group_by_count": "bizlink.overrides.listview.get_group_by_count",
 	# BizLink's Group By charts name their groups in the reader's language
 	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": "bizlink.overrides.dashboard.get_chart",
 }

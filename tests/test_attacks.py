@@ -385,6 +385,53 @@ def test_counts_of_bizlink_doctypes_follow_read_permission(world):
 	assert mine.json["message"] == 1
 
 
+def test_the_assigned_to_count_filters_only_what_the_user_may_list(world):
+	"""The list sidebar's "Assigned To" count: a technician cannot test a ticket's words (Frappe's own
+	filters the tickets unchecked), an agent who reads tickets gets the counts."""
+	ticket = world.samples["Service Ticket"]
+	frappe.get_doc(
+		{
+			"doctype": "ToDo",
+			"allocated_to": world.users["Support Team"],
+			"reference_type": "Service Ticket",
+			"reference_name": ticket.name,
+			"description": "probe",
+		}
+	).insert(ignore_permissions=True)
+	frappe.db.commit()
+	filters = json.dumps([["Service Ticket", "subject", "like", f"%{ticket.subject[:8]}%"]])
+
+	def probe(user):
+		return call(
+			world,
+			user,
+			"frappe.desk.listview.get_group_by_count",
+			doctype="Service Ticket",
+			current_filters=filters,
+			field="assigned_to",
+		)
+
+	technician = probe(world.users["Installation Technician"])
+	tally("counts", technician.status_code not in (401, 403))
+	assert technician.status_code == 403, text(technician)[:300]
+	agent = probe(world.users["Support Team"])
+	assert ok(agent) and {"name": world.users["Support Team"], "count": 1} in agent.json["message"]
+
+
+def test_a_chart_counts_only_for_who_may_read_what_it_counts(world):
+	"""An agent may pick a Sales Order (select), not count the orders by stage."""
+	args = {"chart_name": "Orders by Fulfilment Stage", "refresh": 1}
+	agent = call(
+		world, world.users["Support Team"], "frappe.desk.doctype.dashboard_chart.dashboard_chart.get", **args
+	)
+	tally("counts", agent.status_code not in (401, 403))
+	assert agent.status_code == 403, text(agent)[:300]
+	seller = call(
+		world, world.users["Sales User"], "frappe.desk.doctype.dashboard_chart.dashboard_chart.get", **args
+	)
+	assert ok(seller) and seller.json["message"]["labels"], text(seller)[:300]
+
+
 # 2. Fields only the system writes ---------------------------------------------------------------
 
 
@@ -707,6 +754,13 @@ METHOD_ROLES = {
 		"Installation Technician",
 		"Installation Manager",
 	),
+	# the list sidebar's Assigned To count (here of Field Visits): who may list them
+	"bizlink.overrides.listview.get_group_by_count": (
+		"Sales User",
+		"Sales Manager",
+		"Installation Technician",
+		"Installation Manager",
+	),
 	# a BizLink chart's data (here: tickets by status) for who may read the DocType it counts
 	"bizlink.overrides.dashboard.get_chart": (
 		"Sales User",
@@ -771,10 +825,16 @@ def method_request(world, method: str, user):
 			"rating": 5,
 		},
 		"bizlink.overrides.client.get_count": {"doctype": JOB},
+		"bizlink.overrides.listview.get_group_by_count": {
+			"doctype": JOB,
+			"current_filters": "[]",
+			"field": "assigned_to",
+		},
 		"bizlink.overrides.dashboard.get_chart": {"chart_name": "Tickets by Status", "refresh": 1},
 	}[method]
 	overridden = {
 		"bizlink.overrides.client.get_count": "frappe.client.get_count",
+		"bizlink.overrides.listview.get_group_by_count": "frappe.desk.listview.get_group_by_count",
 		"bizlink.overrides.dashboard.get_chart": "frappe.desk.doctype.dashboard_chart.dashboard_chart.get",
 	}
 	dotted = overridden.get(method, method)

@@ -14,6 +14,7 @@ TABLE = {
 		"Service Ticket": "rc",
 		"Installation Job": "r",
 		"Order Stage Log": "r",
+		"Segment Activity": "r",
 	},
 	"Sales Manager": {
 		"Sales Interaction": "rcwd",

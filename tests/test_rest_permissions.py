@@ -30,6 +30,7 @@ MATRIX = {
 		"Service Ticket": "rlce",
 		"Installation Job": "rl",
 		"Order Stage Log": "rle",
+		"Segment Activity": "rl",
 	},
 	"Sales Manager": {
 		"Sales Interaction": "rlcwde",

@@ -41,6 +41,17 @@ def delivered():
 	return frappe._dict(item=item.name, order=order, note=note, serial=serial, customer=order.customer)
 
 
+def test_the_warranty_is_stored_in_english_and_read_in_the_readers_language(delivered):
+	frappe.local.lang = "es"  # a Spanish agent records the ticket
+	ticket = make_ticket(serial_no=delivered.serial)
+	stored = frappe.db.get_value(TICKET, ticket.name, "warranty_status")
+	assert stored.startswith("Warranty: valid until"), stored
+	loaded = frappe.get_doc(TICKET, ticket.name)
+	loaded.run_method("onload")  # what the form loads, in the reader's language
+	assert loaded.warranty_status.startswith("Garantía: válida hasta"), loaded.warranty_status
+	frappe.local.lang = "en"
+
+
 def count() -> int:
 	return frappe.db.count(TICKET)
 

@@ -48,10 +48,18 @@ def get_chart(**kwargs) -> dict:
 	"""Frappe's Dashboard Chart data, with the groups of BizLink's own Group By charts (a ticket's
 	status, an order's stage, an outcome's category: values stored in English) in the reader's
 	language. Frappe caches the data for all users; it is translated after, for each request."""
-	data = dashboard_chart.get(**kwargs)
 	name = kwargs.get("chart_name") or frappe.parse_json(kwargs.get("chart") or "{}").get("name")
-	if name and data and data.get("labels"):
-		chart = frappe.db.get_value("Dashboard Chart", name, ["module", "chart_type"], as_dict=True)
-		if chart and chart.chart_type == "Group By" and is_bizlink_module(chart.module):
+	chart = (
+		frappe.db.get_value("Dashboard Chart", name, ["module", "chart_type", "document_type"], as_dict=True)
+		if name
+		else None
+	)
+	# a BizLink chart counts documents: only for who may read them (Frappe's *select* lets a support
+	# agent pick a Sales Order, not count orders by stage)
+	if chart and is_bizlink_module(chart.module) and chart.document_type:
+		frappe.has_permission(chart.document_type, "read", throw=True)
+	data = dashboard_chart.get(**kwargs)
+	if chart and data and data.get("labels"):
+		if chart.chart_type == "Group By" and is_bizlink_module(chart.module):
 			data["labels"] = [_(label) if isinstance(label, str) else label for label in data["labels"]]
 	return data

@@ -4,6 +4,7 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.translate import print_language
 from frappe.utils import cint, date_diff, getdate, now_datetime, strip_html, time_diff_in_seconds, today
 
 from bizlink.bizlink.status_log import log_status_change
@@ -72,6 +73,13 @@ class ServiceTicket(Document):
 	def onload(self):
 		# the form offers "similar resolved tickets" only while the ticket is not resolved
 		self.set_onload("resolved_statuses", RESOLVED_STATUSES)
+		# stored in English (list, reports); shown in the reader's language, as of today
+		if self.serial_no:
+			serial = frappe.db.get_value(
+				"Serial No", self.serial_no, ["warranty_expiry_date", "amc_expiry_date"], as_dict=True
+			)
+			if serial:
+				self.warranty_status = describe_warranty(serial)
 
 	def validate(self):
 		validate_input(self)
@@ -153,7 +161,8 @@ class ServiceTicket(Document):
 			self.sales_order = delivery.sales_order or self.sales_order
 			if self.sales_order and not self.installation_job:
 				self.installation_job = job_of_serial(self.serial_no, self.sales_order)
-		self.warranty_status = describe_warranty(serial)
+		with print_language("en"):  # stored in English, read in each reader's language (onload)
+			self.warranty_status = describe_warranty(serial)
 
 	def set_contact(self):
 		"""Receipt, resolution and rating mail go to the contact: a ticket with a customer and no contact
