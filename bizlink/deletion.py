@@ -3,7 +3,7 @@
 ERPNext lets a user delete a draft or a cancelled document. BizLink's links must not stop that, and
 must not leave a record pointing at nothing:
 - an order's stage logs are a view of the order: they go with it;
-- calls, tickets and installation jobs are the customer's history: they stay, without the link, and
+- calls, tickets and field visits are the customer's history: they stay, without the link, and
   a comment on each names the document that was deleted and who deleted it;
 - a stage log that points at a deleted delivery, invoice, payment or production document keeps its
   place in the order's timeline, with the reference replaced by a note.
@@ -23,15 +23,19 @@ RELEASED_LINKS = {
 	"Sales Order": (
 		("Sales Interaction", "sales_order"),
 		("Service Ticket", "sales_order"),
-		("Installation Job", "sales_order"),
+		("Field Visit", "sales_order"),
 	),
 	"Quotation": (("Sales Interaction", "quotation"),),
 	"Opportunity": (("Sales Interaction", "opportunity"),),
 	"Delivery Note": (
 		("Service Ticket", "delivery_note"),
-		("Installation Job Item", "delivery_note"),
+		("Field Visit Item", "delivery_note"),
 	),
-	"Installation Note": (("Installation Job", "installation_note"),),
+	"Installation Note": (("Field Visit", "installation_note"),),
+	# a visit's parts, bill and ERPNext service record, deleted once cancelled
+	"Stock Entry": (("Field Visit", "stock_entry"),),
+	"Sales Invoice": (("Field Visit", "sales_invoice"),),
+	"Maintenance Visit": (("Field Visit", "maintenance_visit"),),
 }
 # the documents a stage log refers to (fulfilment.on_document_change's doc_events)
 DOCTYPES = tuple(dict.fromkeys((*RELEASED_LINKS, *LOGGED)))

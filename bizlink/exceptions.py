@@ -148,7 +148,7 @@ class MissingInteractionPartyError(frappe.ValidationError):
 
 
 class QtyBelowInstalledError(frappe.ValidationError):
-	"""An order's item lowered or removed below what its Installation Job already installed."""
+	"""An order's item lowered or removed below what its Field Visit already installed."""
 
 
 class SerialAlreadyInstalledError(frappe.ValidationError):
@@ -156,4 +156,40 @@ class SerialAlreadyInstalledError(frappe.ValidationError):
 
 
 class OpenJobExistsError(frappe.ValidationError):
-	"""A second open Installation Job for an order that has one (it plans everything still to install)."""
+	"""A second open Field Visit for an order that has one (it plans everything still to install)."""
+
+
+class VisitWithoutCustomerError(frappe.ValidationError):
+	"""A maintenance or repair visit with neither a customer, a serial number nor a ticket."""
+
+
+class TicketAlreadyResolvedError(frappe.ValidationError):
+	"""A repair visit asked for a ticket that is resolved or closed."""
+
+
+class MaintenanceIntervalError(frappe.ValidationError):
+	"""A maintenance plan (or an item) with an interval of zero or fewer months."""
+
+
+class PlanNotActiveError(frappe.ValidationError):
+	"""A maintenance visit made or scheduled for a cancelled maintenance plan."""
+
+
+class PartsNotInVanError(frappe.ValidationError):
+	"""A part used on a visit that its van (warehouse) does not hold, or holds fewer of."""
+
+
+class PartSerialError(frappe.ValidationError):
+	"""A serialised spare used without one serial number per unit."""
+
+
+class ForeignSerialError(frappe.ValidationError):
+	"""A part said to replace a serial number that is not among the customer's units."""
+
+
+class AlreadyInvoicedError(frappe.ValidationError):
+	"""A visit invoiced a second time while its invoice stands."""
+
+
+class InvoicedVisitError(frappe.ValidationError):
+	"""A completed visit cancelled while its submitted Sales Invoice stands."""

@@ -72,16 +72,16 @@ override_doctype_class = {"Notification": "bizlink.overrides.notification.BizLin
 # -----------
 
 permission_query_conditions = {
-	"Installation Job": "bizlink.bizlink.permissions.installation_job_query",
+	"Field Visit": "bizlink.bizlink.permissions.field_visit_query",
 	# a job's child rows listed on their own follow their job's rule
-	"Installation Job Technician": "bizlink.bizlink.permissions.installation_job_child_query",
-	"Installation Job Item": "bizlink.bizlink.permissions.installation_job_child_query",
-	"Installation Job Checklist Item": "bizlink.bizlink.permissions.installation_job_child_query",
-	"BizLink Status Log": "bizlink.bizlink.permissions.installation_job_child_query",
+	"Field Visit Technician": "bizlink.bizlink.permissions.field_visit_child_query",
+	"Field Visit Item": "bizlink.bizlink.permissions.field_visit_child_query",
+	"Field Visit Checklist Item": "bizlink.bizlink.permissions.field_visit_child_query",
+	"BizLink Status Log": "bizlink.bizlink.permissions.field_visit_child_query",
 }
 
 has_permission = {
-	"Installation Job": "bizlink.bizlink.permissions.installation_job_has_permission",
+	"Field Visit": "bizlink.bizlink.permissions.field_visit_has_permission",
 }
 
 override_whitelisted_methods = {
@@ -160,6 +160,8 @@ doc_events = {
 		"on_change": f"{SEGMENTS}.on_change",
 		"on_trash": f"{SEGMENTS}.on_trash",
 	},
+	# a repair visit completed resolves its ticket (Service follows Field Service, which knows no ticket)
+	"Field Visit": {"on_submit": "bizlink.service.visits.on_visit_submit"},
 	"Work Order": {"on_submit": STAGE, "on_cancel": STAGE, "on_trash": DELETED},
 	"Stock Entry": {"on_submit": STAGE, "on_cancel": STAGE, "on_trash": DELETED},
 	"Delivery Note": {
@@ -176,6 +178,7 @@ doc_events = {
 	"Quotation": {"on_trash": DELETED},
 	"Opportunity": {"on_trash": DELETED},
 	"Installation Note": {"on_trash": DELETED},
+	"Maintenance Visit": {"on_trash": DELETED},
 	"Customer Group": {"after_rename": f"{SEGMENTS}.on_dimension_rename"},
 	"Territory": {"after_rename": f"{SEGMENTS}.on_dimension_rename"},
 	"Company": {"after_rename": f"{SEGMENTS}.on_company_rename"},
@@ -196,6 +199,8 @@ scheduler_events = {
 	},
 	"daily": [
 		"bizlink.sales_crm.doctype.sales_interaction.follow_up.send_overdue_digest",
+		"bizlink.field_service.maintenance.create_due_visits",
+		"bizlink.field_service.maintenance.send_overdue_digest",
 	],
 	"hourly_long": ["bizlink.reconcile.repair_orders"],
 	"daily_long": [

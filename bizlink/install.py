@@ -45,10 +45,27 @@ def after_install() -> None:
 	make_access()
 	setup_custom_fields()
 	make_default_outcomes()
+	set_settings_defaults()
 	backfill_on_install()
 	build_segments()
 	show_replaced_portal_entries(False)
 	click.secho("Thank you for installing BizLink!", fg="green")
+
+
+def set_settings_defaults() -> None:
+	"""BizLink Settings' defaults for the fields the site has never saved (Frappe fills a Single's
+	defaults only in the form)."""
+	meta = frappe.get_meta("BizLink Settings")
+	singles = frappe.qb.DocType("Singles")
+	stored = set(
+		frappe.qb.from_(singles)
+		.select(singles.field)
+		.where(singles.doctype == "BizLink Settings")
+		.run(pluck=True)
+	)
+	for df in meta.fields:
+		if df.default and df.fieldname not in stored:
+			frappe.db.set_single_value("BizLink Settings", df.fieldname, df.default)
 
 
 # ERPNext's portal entries that BizLink's replace for a customer, one entry each: Order Progress lists
@@ -228,7 +245,7 @@ def before_uninstall() -> None:
 	revoke_support_access()
 	# what refers to BizLink's own DocTypes, which the uninstall drops
 	for doctype, filters in (
-		("Assignment Rule", {"document_type": ("in", ("Service Ticket", "Installation Job"))}),
+		("Assignment Rule", {"document_type": ("in", ("Service Ticket", "Field Visit"))}),
 		("Service Level Agreement", {"document_type": "Service Ticket"}),
 	):
 		for name in frappe.get_all(doctype, filters=filters, pluck="name"):

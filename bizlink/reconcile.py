@@ -1,7 +1,7 @@
 """The scheduled reconciliation: what a submitted Sales Order's queued work should have made, and
 the market segments rollup, checked against the documents and put right.
 
-A submitted order's Installation Job, first fulfilment stage and installed percentage are made by a
+A submitted order's Field Visit, first fulfilment stage and installed percentage are made by a
 job on the `short` queue after the commit (bizlink.field_service.installation.after_sales_order_submit). If that
 job never runs or fails (worker down, deadlock, an exception), nothing else would make them:
 

@@ -86,7 +86,12 @@ def purge_world(customers, items=(), users=(), extra: tuple = ()) -> None:
 	by_order = {"sales_order": ("in", orders or [""])}
 	by_customer = {"customer": ("in", customers or [""])}
 	for doctype, names in (
-		("Installation Job", frappe.get_all("Installation Job", by_order, pluck="name")),
+		(
+			"Field Visit",
+			frappe.get_all("Field Visit", by_order, pluck="name")
+			+ frappe.get_all("Field Visit", by_customer, pluck="name"),
+		),
+		("Maintenance Plan", frappe.get_all("Maintenance Plan", by_customer, pluck="name")),
 		("Order Stage Log", frappe.get_all("Order Stage Log", by_order, pluck="name")),
 		("Sales Interaction", frappe.get_all("Sales Interaction", by_customer, pluck="name")),
 		("Service Ticket", frappe.get_all("Service Ticket", by_customer, pluck="name")),

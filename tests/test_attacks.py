@@ -42,7 +42,7 @@ from bizlink.devtools.factories import (
 
 pytestmark = pytest.mark.commits
 
-JOB = "Installation Job"
+JOB = "Field Visit"
 ROLES = list(MATRIX)
 # roles a record rule restricts (or that may not write at all): everyone but the Installation Manager
 RESTRICTED = [role for role in ROLES if role != "Installation Manager"]
@@ -108,6 +108,17 @@ class AttackWorld(World):
 				}
 			).insert()
 		)
+		# a maintenance plan of theirs, cancelled (cancelling it again is refused to whoever may cancel)
+		self.plan = frappe.get_doc(
+			{
+				"doctype": "Maintenance Plan",
+				"customer": self.other_customer.name,
+				"item_code": self.item.name,
+				"interval_months": 12,
+				"start_date": today(),
+			}
+		).insert(ignore_permissions=True)
+		self.plan.db_set("status", "Cancelled")
 		frappe.db.commit()
 		frappe.cache.delete_keys("rl:")  # rate-limit counters of earlier runs from this address
 
@@ -174,7 +185,7 @@ def fingerprint(name: str) -> tuple:
 	frappe.db.rollback()  # see what the requests committed
 	job = frappe.db.get_value(JOB, name, ["modified", "notes", "status", "docstatus", "owner"], as_dict=True)
 	crew = frappe.get_all(
-		"Installation Job Technician",
+		"Field Visit Technician",
 		filters={"parent": name, "parenttype": JOB},
 		fields=["name", "user", "is_lead"],
 		order_by="idx",
@@ -191,19 +202,19 @@ def forget_assignments(name: str) -> None:
 
 def job_payload(name: str, me: str) -> dict:
 	doc = frappe.get_doc(JOB, name).as_dict(convert_dates_to_str=True)
-	doc["crew"] = [*doc["crew"], {"doctype": "Installation Job Technician", "user": me, "is_lead": 0}]
+	doc["crew"] = [*doc["crew"], {"doctype": "Field Visit Technician", "user": me, "is_lead": 0}]
 	doc["notes"] = "<p>taken over</p>"
 	return doc
 
 
 def crew_row(name: str) -> str:
-	return frappe.get_all("Installation Job Technician", {"parent": name, "parenttype": JOB}, pluck="name")[0]
+	return frappe.get_all("Field Visit Technician", {"parent": name, "parenttype": JOB}, pluck="name")[0]
 
 
 def crew_row_of(job: str, user: str) -> dict:
 	"""A crew row of `job` for `user`, as a client would send it on its own."""
 	return {
-		"doctype": "Installation Job Technician",
+		"doctype": "Field Visit Technician",
 		"parenttype": JOB,
 		"parent": job,
 		"parentfield": "crew",
@@ -228,7 +239,7 @@ WRITE_PATHS = {
 		w,
 		me,
 		"frappe.client.set_value",
-		doctype="Installation Job Technician",
+		doctype="Field Visit Technician",
 		name=crew_row(n),
 		fieldname="user",
 		value=me,
@@ -321,18 +332,14 @@ def test_a_child_row_named_after_another_jobs_row_does_not_move_it(world):
 	own = frappe.get_doc(JOB, world.job.name).as_dict(convert_dates_to_str=True)
 	stolen = crew_row(world.other_job.name)
 	own["notes"] = "<p>mine</p>"
-	own["checklist"] = [
-		{"name": stolen, "description": "moved?", "doctype": "Installation Job Checklist Item"}
-	]
+	own["checklist"] = [{"name": stolen, "description": "moved?", "doctype": "Field Visit Checklist Item"}]
 	response = call(world, me, "frappe.client.save", doc=json.dumps(own, default=str))
 	tally("child rows by name", fingerprint(world.other_job.name) != before)
 	assert ok(response), text(response)[:300]
 	assert fingerprint(world.other_job.name) == before
 
 
-@pytest.mark.parametrize(
-	"child", ["Installation Job Technician", "Installation Job Item", "BizLink Status Log"]
-)
+@pytest.mark.parametrize("child", ["Field Visit Technician", "Field Visit Item", "BizLink Status Log"])
 def test_a_jobs_child_rows_are_read_only_through_the_job(world, child):
 	me = world.users["Installation Technician"]
 	response = call(
@@ -347,7 +354,7 @@ def test_a_jobs_child_rows_are_read_only_through_the_job(world, child):
 	)
 	assert ok(response), text(response)[:300]
 	parents = {row["parent"] for row in response.json["message"]}
-	mine = set(frappe.get_all("Installation Job Technician", {"user": me, "parenttype": JOB}, pluck="parent"))
+	mine = set(frappe.get_all("Field Visit Technician", {"user": me, "parenttype": JOB}, pluck="parent"))
 	tally("child rows listed", not parents <= mine)
 	assert parents and parents <= mine  # their own job's rows, none of another's
 	count = count_as(world, me, child, {"parent": world.other_job.name})
@@ -477,7 +484,7 @@ def held(site):
 
 def test_every_held_field_is_attacked(held):
 	attacked = {(d, f) for d, f, _r in held}
-	assert ("Installation Job", "status") in attacked and ("Service Ticket", "rating") in attacked
+	assert ("Field Visit", "status") in attacked and ("Service Ticket", "rating") in attacked
 	assert ("Sales Interaction", "follow_up_status") in attacked
 	assert len(attacked) >= 15
 
@@ -635,7 +642,7 @@ def test_portal_serial_of_another_customer_does_not_name_them(world):
 	tickets = frappe.get_all(
 		"Service Ticket",
 		{"name": ("in", list(made))},
-		["customer", "serial_no", "sales_order", "delivery_note", "item", "installation_job", "description"],
+		["customer", "serial_no", "sales_order", "delivery_note", "item", "field_visit", "description"],
 	)
 	# the rate limit counts a user's tickets of the last hour: these go now, not at the module's end
 	purge("Service Ticket", made)
@@ -645,7 +652,7 @@ def test_portal_serial_of_another_customer_does_not_name_them(world):
 		for r in (theirs, unknown)
 	) or any(
 		t.customer != world.customer.name
-		or any((t.serial_no, t.sales_order, t.delivery_note, t.item, t.installation_job))
+		or any((t.serial_no, t.sales_order, t.delivery_note, t.item, t.field_visit))
 		or world.other_customer.customer_name in (t.description or "")
 		for t in tickets
 	)
@@ -738,7 +745,7 @@ METHOD_ROLES = {
 	),
 	"bizlink.api.customer.get_customer_playbook": ("Sales User", "Sales Manager"),
 	"bizlink.api.fulfilment.get_stage_timeline": ("Sales User", "Sales Manager", "Stock User"),
-	"bizlink.api.installation.make_installation_job": (),
+	"bizlink.api.installation.make_field_visit": (),
 	"bizlink.api.service_ticket.get_similar_resolved": (
 		"Sales User",
 		"Sales Manager",
@@ -747,10 +754,12 @@ METHOD_ROLES = {
 	),
 	"bizlink.api.service_ticket.create_portal_ticket": ("Customer",),
 	"bizlink.api.service_ticket.submit_feedback": (*ROLES, "Guest"),  # anyone holding the signed link
-	# counts only what the user may list (here: Installation Jobs)
+	# counts only what the user may list (here: Field Visits)
 	"bizlink.overrides.client.get_count": (
 		"Sales User",
 		"Sales Manager",
+		"Support Team",
+		"Support Manager",
 		"Installation Technician",
 		"Installation Manager",
 	),
@@ -758,6 +767,8 @@ METHOD_ROLES = {
 	"bizlink.overrides.listview.get_group_by_count": (
 		"Sales User",
 		"Sales Manager",
+		"Support Team",
+		"Support Manager",
 		"Installation Technician",
 		"Installation Manager",
 	),
@@ -768,9 +779,41 @@ METHOD_ROLES = {
 		"Support Team",
 		"Support Manager",
 	),
-	"Installation Job.start": ("Installation Technician", "Installation Manager"),
-	"Installation Job.hold": ("Installation Technician", "Installation Manager"),
-	"Installation Job.resume": ("Installation Technician", "Installation Manager"),
+	# a repair visit for the ticket: whoever may change the ticket
+	"bizlink.service.visits.schedule_visit": ("Sales Manager", "Support Team", "Support Manager"),
+	# skipping a maintenance visit: whoever may cancel visits (here refused: the job is no maintenance)
+	"bizlink.field_service.maintenance.skip": ("Installation Manager",),
+	# counts only the visits the user may list
+	"bizlink.field_service.maintenance.get_overdue_count": (
+		"Sales User",
+		"Sales Manager",
+		"Support Team",
+		"Support Manager",
+		"Installation Technician",
+		"Installation Manager",
+	),
+	"Maintenance Plan.cancel_plan": ("Installation Manager",),
+	# re-drafting a visit's invoice: who may read the visit and make invoices (here refused to the
+	# managers too: the technician's job is not completed)
+	"Field Visit.make_invoice": (),
+	"bizlink.field_service.maintenance.get_due_count": (
+		"Sales User",
+		"Sales Manager",
+		"Support Team",
+		"Support Manager",
+		"Installation Technician",
+		"Installation Manager",
+	),
+	# a share of the tickets the reader may read
+	"bizlink.service.visits.get_first_time_fix_rate": (
+		"Sales User",
+		"Sales Manager",
+		"Support Team",
+		"Support Manager",
+	),
+	"Field Visit.start": ("Installation Technician", "Installation Manager"),
+	"Field Visit.hold": ("Installation Technician", "Installation Manager"),
+	"Field Visit.resume": ("Installation Technician", "Installation Manager"),
 }
 
 
@@ -808,11 +851,15 @@ def test_every_whitelisted_method_has_its_expected_roles():
 def method_request(world, method: str, user):
 	if "." in method and method.split(".")[0] == JOB:  # document method, on the technician's job To Schedule
 		return call(world, user, "run_doc_method", dt=JOB, dn=world.job.name, method=method.split(".")[1])
+	if method.startswith("Maintenance Plan."):  # on the other customer's cancelled plan
+		return call(
+			world, user, "run_doc_method", dt="Maintenance Plan", dn=world.plan.name, method="cancel_plan"
+		)
 	args = {
 		"bizlink.api.customer.get_customer_file": {"customer": world.customer.name},
 		"bizlink.api.customer.get_customer_playbook": {"customer": world.customer.name},
 		"bizlink.api.fulfilment.get_stage_timeline": {"sales_order": world.order.name},
-		"bizlink.api.installation.make_installation_job": {"sales_order": world.order.name},
+		"bizlink.api.installation.make_field_visit": {"sales_order": world.order.name},
 		"bizlink.api.service_ticket.get_similar_resolved": {"ticket": world.samples["Service Ticket"].name},
 		"bizlink.api.service_ticket.create_portal_ticket": {
 			"subject": "Matrix",
@@ -825,6 +872,11 @@ def method_request(world, method: str, user):
 			"rating": 5,
 		},
 		"bizlink.overrides.client.get_count": {"doctype": JOB},
+		"bizlink.service.visits.schedule_visit": {"ticket": world.samples["Service Ticket"].name},
+		"bizlink.field_service.maintenance.skip": {"visit": world.job.name},
+		"bizlink.field_service.maintenance.get_overdue_count": {},
+		"bizlink.field_service.maintenance.get_due_count": {},
+		"bizlink.service.visits.get_first_time_fix_rate": {},
 		"bizlink.overrides.listview.get_group_by_count": {
 			"doctype": JOB,
 			"current_filters": "[]",
@@ -868,7 +920,7 @@ def test_two_managers_booking_one_technician_at_once_never_double_book(world):
 	for round_ in range(20):
 		start = get_datetime(f"{add_days(today(), 200 + round_)} 10:00:00")
 		for name in jobs:  # both unscheduled, crew of the technician only
-			frappe.db.delete("Installation Job Technician", {"parent": name, "parenttype": JOB})
+			frappe.db.delete("Field Visit Technician", {"parent": name, "parenttype": JOB})
 			frappe.db.set_value(
 				JOB, name, {"scheduled_start": None, "scheduled_end": None, "status": "To Schedule"}
 			)
@@ -892,8 +944,8 @@ def test_two_managers_booking_one_technician_at_once_never_double_book(world):
 		results = [result for _t, result in started]
 		frappe.db.rollback()
 		booked = frappe.db.sql(
-			"""select count(*) from `tabInstallation Job` j join `tabInstallation Job Technician` c
-			on c.parent = j.name and c.parenttype = 'Installation Job'
+			"""select count(*) from `tabField Visit` j join `tabField Visit Technician` c
+			on c.parent = j.name and c.parenttype = 'Field Visit'
 			where c.user = %s and j.scheduled_start = %s and j.name in %s""",
 			(tech, start, jobs),
 		)[0][0]
@@ -907,7 +959,7 @@ def test_two_managers_booking_one_technician_at_once_never_double_book(world):
 	assert double_bookings == 0
 	# put the other job back as the suite found it
 	for name in jobs:
-		frappe.db.delete("Installation Job Technician", {"parent": name, "parenttype": JOB})
+		frappe.db.delete("Field Visit Technician", {"parent": name, "parenttype": JOB})
 	frappe.db.commit()
 	other = frappe.get_doc(JOB, world.other_job.name)
 	other.append("crew", {"user": world.rival, "is_lead": 1})
@@ -1012,16 +1064,16 @@ def contact_of(customer: str) -> str:
 @pytest.mark.parametrize(
 	("role", "doctype", "field"),
 	[
-		("Support Team", "Service Ticket", "installation_job"),
+		("Support Team", "Service Ticket", "field_visit"),
 		("Support Team", "Service Ticket", "contact"),
 		("Support Team", "Service Ticket", "sales_order"),
-		("Installation Technician", "Installation Job", "contact"),
+		("Installation Technician", "Field Visit", "contact"),
 		("Sales User", "Sales Interaction", "sales_order"),
 	],
 )
 def test_links_to_another_customers_records_are_refused(world, role, doctype, field):
 	theirs = {
-		"installation_job": world.other_job.name,
+		"field_visit": world.other_job.name,
 		"contact": contact_of(world.other_customer.name),
 		"sales_order": world.other_order.name,
 	}[field]
@@ -1102,9 +1154,9 @@ def test_every_child_doctype_is_a_child_row():
 @pytest.mark.parametrize(
 	"doctype",
 	[
-		"Installation Job Technician",
-		"Installation Job Item",
-		"Installation Job Checklist Item",
+		"Field Visit Technician",
+		"Field Visit Item",
+		"Field Visit Checklist Item",
 		"BizLink Status Log",
 	],
 )
@@ -1116,13 +1168,13 @@ def test_a_child_row_is_neither_read_nor_changed_on_its_own(world, doctype):
 	frappe.db.rollback()
 	if not rows_of(doctype, other):  # give the victim job a row of this table
 		victim = frappe.get_doc(JOB, other)
-		if doctype == "Installation Job Checklist Item":
+		if doctype == "Field Visit Checklist Item":
 			victim.append("checklist", {"description": "Comprobar presión", "mandatory": 1})
 		victim.save(ignore_permissions=True)
 		frappe.db.commit()
 	if not rows_of(doctype, own):
 		mine = frappe.get_doc(JOB, own)
-		if doctype == "Installation Job Checklist Item":
+		if doctype == "Field Visit Checklist Item":
 			mine.append("checklist", {"description": "Comprobar presión", "mandatory": 1})
 		mine.notes = f"<p>{random_string(6)}</p>"
 		mine.save(ignore_permissions=True)

@@ -59,11 +59,11 @@ from bizlink.exceptions import (
 WATCHED = (
 	"Sales Interaction",
 	"Service Ticket",
-	"Installation Job",
-	"Installation Job Item",
-	"Installation Job Technician",
-	"Installation Job Checklist Item",
-	"Installation Checklist Template",
+	"Field Visit",
+	"Field Visit Item",
+	"Field Visit Technician",
+	"Field Visit Checklist Item",
+	"Checklist Template",
 	"Sales Interaction Outcome",
 	"BizLink Status Log",
 	"Order Stage Log",
@@ -107,7 +107,7 @@ class World:
 		def make():
 			template = frappe.get_doc(
 				{
-					"doctype": "Installation Checklist Template",
+					"doctype": "Checklist Template",
 					"template_name": f"Caldera {frappe.generate_hash(length=5)}",
 					"items": [{"description": "Prueba de presión", "mandatory": 1}],
 				}
@@ -148,9 +148,7 @@ class World:
 
 	def job(self, order=None):
 		order = order or self.sales_order
-		return frappe.get_doc(
-			"Installation Job", frappe.db.get_value("Installation Job", {"sales_order": order.name})
-		)
+		return frappe.get_doc("Field Visit", frappe.db.get_value("Field Visit", {"sales_order": order.name}))
 
 	def scheduled_job(self, order=None, start_hours: float = 0, user: str | None = None):
 		job = self.job(order)
@@ -166,7 +164,7 @@ class World:
 
 	def ready_job(self):
 		"""Delivered, started, installed, checked and signed: one step from completion."""
-		from test_installation_job import ready_to_complete
+		from test_field_visit import ready_to_complete
 
 		order = self.order()
 		job = self.job(order)
@@ -418,7 +416,7 @@ def _(w):
 
 @case("checklist template: no checks", frappe.MandatoryError, "Data missing in table")
 def _(w):
-	return frappe.get_doc({"doctype": "Installation Checklist Template", "template_name": "Vacía"}).insert
+	return frappe.get_doc({"doctype": "Checklist Template", "template_name": "Vacía"}).insert
 
 
 for _field, _value, _msgid in (
@@ -670,7 +668,7 @@ def _(w):
 	return lambda: submit_feedback(ticket.name, expires, sign(ticket.name, expires), 5)
 
 
-# Installation Job ------------------------------------------------------------------------------
+# Field Visit ------------------------------------------------------------------------------
 
 
 @case(
@@ -695,7 +693,7 @@ def _(w):
 @case(
 	"job: technician booked twice",
 	CrewOverlapError,
-	"{0} is already booked on Installation Job {1} from {2} to {3}.",
+	"{0} is already booked on Field Visit {1} from {2} to {3}.",
 )
 def _(w):
 	w.scheduled_job(w.sales_order, start_hours=0)
@@ -729,7 +727,7 @@ def _(w):
 	order = w.cancelled_order
 	return frappe.get_doc(
 		{
-			"doctype": "Installation Job",
+			"doctype": "Field Visit",
 			"sales_order": order.name,
 			"items": [{"item_code": w.boiler.name, "qty": 1}],
 		}
@@ -784,7 +782,7 @@ def _(w):
 @case(
 	"job: completed before it was started",
 	InvalidStatusTransitionError,
-	"Start the installation before completing it.",
+	"Start the visit before completing it.",
 )
 def _(w):
 	from bizlink.devtools.factories import SIGNATURE
@@ -800,7 +798,7 @@ def _(w):
 @case(
 	"job: started before it was scheduled",
 	InvalidStatusTransitionError,
-	"An installation job that is {0} cannot move to {1}.",
+	"A field visit that is {0} cannot move to {1}.",
 )
 def _(w):
 	job = w.job()
@@ -810,7 +808,7 @@ def _(w):
 @case(
 	"order: cancelled while its installation is in progress",
 	InstallationInProgressError,
-	"Sales Order {0} cannot be cancelled: Installation Job {1} is {2}.",
+	"Sales Order {0} cannot be cancelled: Field Visit {1} is {2}.",
 )
 def _(w):
 	order = w.order()
@@ -838,27 +836,27 @@ def _(w):
 
 
 @case(
-	"make installation job: draft order",
+	"make field visit: draft order",
 	OrderNotOpenError,
 	"Sales Order {0} is not open: submit it (or reopen it) first.",
 )
 def _(w):
-	from bizlink.api.installation import make_installation_job
+	from bizlink.api.installation import make_field_visit
 
 	order = w.order(submit=False)
-	return lambda: make_installation_job(order.name)
+	return lambda: make_field_visit(order.name)
 
 
 @case(
-	"make installation job: nothing to install",
+	"make field visit: nothing to install",
 	NothingToInstallError,
 	"No item of Sales Order {0} requires installation.",
 )
 def _(w):
-	from bizlink.api.installation import make_installation_job
+	from bizlink.api.installation import make_field_visit
 
 	order = make_sales_order(w.customer.name, items=[{"item_code": make_item().name, "qty": 1, "rate": 10}])
-	return lambda: make_installation_job(order.name)
+	return lambda: make_field_visit(order.name)
 
 
 @case(
@@ -955,6 +953,7 @@ def test_sql_metacharacters_in_report_filters_are_only_values(value):
 		"Order Fulfilment Cycle Time": {"company": company, "territory": value, "item_group": value},
 		"Orders Waiting": {"company": company, "stage": value},
 		"Technician Schedule": {"date": today(), "technician": value},
+		"Installed Base": {"city": value, "territory": value, "item_group": value},
 	}
 	for report, filters in reports.items():
 		if report == "Similar Customers":  # the value is the customer to compare with: there is none

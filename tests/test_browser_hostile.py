@@ -3,7 +3,7 @@
 A catalogue of hostile strings (quotes that end a JavaScript string, tags, a JSON-quoted tag that
 Frappe's sanitiser lets through, entities, a right-to-left override, an emoji, a 64 KB note) is
 stored, committed, in the fields users write and BizLink shows: a city, a customer's name, sales
-interactions and their outcome, service tickets, an installation job. Values a form would refuse
+interactions and their outcome, service tickets, a field visit. Values a form would refuse
 are written with `frappe.db.set_value`, as an attacker writing around the form could store them.
 
 The site is served in-process by werkzeug and Debian's chromium is driven by Playwright, logged in
@@ -81,7 +81,7 @@ EXPECTED_CHECKS = (
 	+ 0  # Orders Waiting: orders and customers by their names
 	+ 1  # Order Fulfilment Cycle Time: the group filter
 	+ (1 + N)  # Service Ticket list: customer name, subjects
-	+ 1  # Installation Job list: customer name
+	+ 1  # Field Visit list: customer name
 	+ (N - 2)  # Sales Order list: customer names (Frappe's sanitiser rewrote the two bare tags at save)
 	+ 1  # Sales Order form: customer name
 	+ (2 + 0)  # Customer form: its name, its group; its connections
@@ -225,9 +225,7 @@ class Hostile:
 			f"XSS-INST-{self.tag}", bizlink_requires_installation=1, bizlink_installation_hours=2
 		)
 		self.order = make_sales_order(customer, items=[{"item_code": item.name, "qty": 1, "rate": 10}]).name
-		job = frappe.get_doc(
-			"Installation Job", frappe.db.get_value("Installation Job", {"sales_order": self.order})
-		)
+		job = frappe.get_doc("Field Visit", frappe.db.get_value("Field Visit", {"sales_order": self.order}))
 		start = get_datetime(f"{today()} 10:00:00")
 		job.scheduled_start, job.scheduled_end = start, get_datetime(f"{today()} 12:00:00")
 		job.append("crew", {"user": self.users["technician"], "is_lead": 1})
@@ -238,7 +236,7 @@ class Hostile:
 		for row, value in zip(job.checklist, HOSTILE, strict=True):
 			frappe.db.set_value(row.doctype, row.name, "description", f"Check {value}")
 		frappe.db.set_value(
-			"Installation Job",
+			"Field Visit",
 			job.name,
 			{
 				"notes": typed(f"Note {value}" for value in HOSTILE),
@@ -532,7 +530,7 @@ def view_installation(installer: Viewer, hostile: Hostile):
 	lines = [f"Line {value}" for value in HOSTILE]
 	checks = [f"Check {value}" for value in HOSTILE]
 	signed = f"Signed {HOSTILE[3]}"
-	view_form(installer, "Installation Job", hostile.job_name)
+	view_form(installer, "Field Visit", hostile.job_name)
 	installer.check(
 		"job form", [HOSTILE[0], *(f"Note {value}" for value in HOSTILE), *checks, signed, *lines]
 	)
@@ -550,7 +548,7 @@ def view_installation(installer: Viewer, hostile: Hostile):
 	installer.settle()
 	installer.check("Technician Schedule", [HOSTILE[0], *lines])
 	installer.goto(
-		"/printview?doctype=Installation%20Job&name="
+		"/printview?doctype=Field%20Visit&name="
 		f"{hostile.job_name}&format=Installation%20Certificate&no_letterhead=1"
 	)
 	installer.check("Installation Certificate", [HOSTILE[0], *checks, signed])
@@ -609,8 +607,8 @@ def view_lists(sales: Viewer, support: Viewer, installer: Viewer, hostile: Hosti
 	rows = "document.querySelectorAll('.list-row-container .list-row').length"
 	support.goto(f"/app/service-ticket?customer={first}", desk_ready(f"{rows} === {N}"))
 	support.check("Service Ticket list", [HOSTILE[0], *(f"Ticket {value}" for value in HOSTILE)])
-	installer.goto(f"/app/installation-job?name={hostile.job_name}", desk_ready(f"{rows} === 1"))
-	installer.check("Installation Job list", [HOSTILE[0]])
+	installer.goto(f"/app/field-visit?name={hostile.job_name}", desk_ready(f"{rows} === 1"))
+	installer.check("Field Visit list", [HOSTILE[0]])
 	# on a wide screen, as the list shows BizLink's stage column only from 1920 pixels
 	sales.page.set_viewport_size({"width": 1920, "height": 900})
 	stages = (  # BizLink's stage pills: "<stage> · <days> d"
@@ -640,7 +638,7 @@ def view_sales_forms(sales: Viewer, support: Viewer, hostile: Hostile):
 	sales.page.click("#customer-dashboard_tab-tab")
 	sales.wait(  # BizLink's connections, counted
 		"""() => [...document.querySelectorAll('.form-dashboard-section .document-link')]
-			.filter((link) => ['Sales Interaction', 'Service Ticket', 'Installation Job']
+			.filter((link) => ['Sales Interaction', 'Service Ticket', 'Field Visit']
 				.includes(link.dataset.doctype) && link.querySelector('.count')).length === 3"""
 	)
 	sales.check("Customer connections", [])

@@ -6,7 +6,7 @@ import json
 import frappe
 import pytest
 from frappe.client import delete, save, set_value
-from test_installation_job import JOB, job_of, ready_to_complete
+from test_field_visit import JOB, job_of, ready_to_complete
 
 from bizlink.devtools.factories import make_item, make_sales_order
 from bizlink.exceptions import CrewChangeNotAllowedError, OpenChecklistError
@@ -16,7 +16,7 @@ from bizlink.exceptions import CrewChangeNotAllowedError, OpenChecklistError
 def template():
 	return frappe.get_doc(
 		{
-			"doctype": "Installation Checklist Template",
+			"doctype": "Checklist Template",
 			"template_name": f"Caldera {frappe.generate_hash(length=5)}",
 			"items": [
 				{"description": "Comprobar presión y estanqueidad", "mandatory": 1},
@@ -70,25 +70,25 @@ def test_a_technician_cannot_delete_a_mandatory_check_row_on_its_own(started):
 	job, user = started
 	row = next(r for r in job.checklist if r.mandatory)
 	with pytest.raises(frappe.PermissionError):
-		as_user(user, delete, "Installation Job Checklist Item", row.name)
-	assert frappe.db.exists("Installation Job Checklist Item", row.name)
+		as_user(user, delete, "Field Visit Checklist Item", row.name)
+	assert frappe.db.exists("Field Visit Checklist Item", row.name)
 
 
 def test_a_technician_cannot_unmark_or_reword_a_mandatory_check(started):
 	job, user = started
 	row = next(r for r in job.checklist if r.mandatory)
-	as_user(user, set_value, "Installation Job Checklist Item", row.name, "mandatory", 0)
-	assert frappe.db.get_value("Installation Job Checklist Item", row.name, "mandatory") == 1
+	as_user(user, set_value, "Field Visit Checklist Item", row.name, "mandatory", 0)
+	assert frappe.db.get_value("Field Visit Checklist Item", row.name, "mandatory") == 1
 	with pytest.raises(CrewChangeNotAllowedError):
-		as_user(user, set_value, "Installation Job Checklist Item", row.name, "description", "Nada")
-	assert frappe.db.get_value("Installation Job Checklist Item", row.name, "description") == row.description
+		as_user(user, set_value, "Field Visit Checklist Item", row.name, "description", "Nada")
+	assert frappe.db.get_value("Field Visit Checklist Item", row.name, "description") == row.description
 
 
 def test_completion_checks_the_template_not_the_rows_left(started, template):
 	"""A mandatory check missing from the job (a row lost however it was lost) stops completion."""
 	job, user = started
 	row = next(r for r in job.checklist if r.mandatory)
-	frappe.db.delete("Installation Job Checklist Item", {"name": row.name})  # behind the form's back
+	frappe.db.delete("Field Visit Checklist Item", {"name": row.name})  # behind the form's back
 	job = frappe.get_doc(JOB, job.name)
 	frappe.set_user(user)
 	with pytest.raises(OpenChecklistError, match=row.description):

@@ -37,12 +37,12 @@ def test_two_agents_saving_the_same_ticket_second_is_told_first_is_kept():
 def test_manager_and_technician_saving_the_same_job():
 	item = make_item(bizlink_requires_installation=1, bizlink_installation_hours=2)
 	order = make_sales_order(items=[{"item_code": item.name, "qty": 1, "rate": 100}])
-	name = frappe.db.get_value("Installation Job", {"sales_order": order.name})
+	name = frappe.db.get_value("Field Visit", {"sales_order": order.name})
 	technician = make_user(roles=["Installation Technician"]).name
-	job = frappe.get_doc("Installation Job", name)
+	job = frappe.get_doc("Field Visit", name)
 	job.append("crew", {"user": technician})
 	job.save()
-	managers_copy, technicians_copy = two_copies("Installation Job", name)
+	managers_copy, technicians_copy = two_copies("Field Visit", name)
 	frappe.set_user(make_user(roles=["Installation Manager"]).name)
 	start = add_to_date(now_datetime(), days=2)
 	managers_copy.scheduled_start, managers_copy.scheduled_end = start, add_to_date(start, hours=2)
@@ -51,7 +51,7 @@ def test_manager_and_technician_saving_the_same_job():
 	technicians_copy.notes = "<p>Llevar escalera</p>"
 	with pytest.raises(frappe.TimestampMismatchError):
 		technicians_copy.save()
-	saved = frappe.get_doc("Installation Job", name)
+	saved = frappe.get_doc("Field Visit", name)
 	assert saved.scheduled_start == start and not saved.notes
 
 
@@ -82,7 +82,7 @@ def test_submitting_the_same_order_object_twice_makes_one_job():
 	order.submit()
 	with pytest.raises(frappe.TimestampMismatchError):
 		stale.submit()
-	assert frappe.db.count("Installation Job", {"sales_order": order.name}) == 1
+	assert frappe.db.count("Field Visit", {"sales_order": order.name}) == 1
 	assert frappe.db.count("Order Stage Log", {"sales_order": order.name}) == 1
 
 
@@ -100,7 +100,7 @@ def committed_order(site):
 	frappe.db.commit()
 	yield order
 	frappe.db.rollback()
-	for doctype, field in (("Installation Job", "sales_order"), ("Order Stage Log", "sales_order")):
+	for doctype, field in (("Field Visit", "sales_order"), ("Order Stage Log", "sales_order")):
 		purge(doctype, set(frappe.get_all(doctype, {field: order.name}, pluck="name")))
 	purge("Sales Order", {order.name})
 	purge("Customer", {customer.name})
@@ -141,7 +141,7 @@ def test_double_submit_from_two_connections_makes_one_job_and_one_stage(site, co
 	assert len(wins) == 1, results
 	assert len(losses) == 1 and isinstance(losses[0], frappe.TimestampMismatchError), losses
 	assert frappe.db.get_value("Sales Order", name, "docstatus") == 1
-	assert frappe.db.count("Installation Job", {"sales_order": name}) == 1
+	assert frappe.db.count("Field Visit", {"sales_order": name}) == 1
 	assert frappe.db.count("Order Stage Log", {"sales_order": name}) == 1
 
 

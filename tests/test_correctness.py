@@ -298,7 +298,7 @@ def test_an_order_whose_queued_work_was_lost_is_repaired(worker_down):
 	reconcile.repair_orders(grace_minutes=-1)  # whatever else the site had lost (its queue never ran)
 	order = installable_order()
 	assert worker_down == ["bizlink.field_service.installation.after_sales_order_submit"]
-	assert not frappe.db.exists("Installation Job", {"sales_order": order.name})
+	assert not frappe.db.exists("Field Visit", {"sales_order": order.name})
 	assert not frappe.db.get_value("Sales Order", order.name, "bizlink_stage")
 	logs = frappe.db.count(reconcile.LOG)
 
@@ -308,7 +308,7 @@ def test_an_order_whose_queued_work_was_lost_is_repaired(worker_down):
 		1,
 		1,
 	)
-	job = frappe.get_doc("Installation Job", {"sales_order": order.name})
+	job = frappe.get_doc("Field Visit", {"sales_order": order.name})
 	assert job.status == "To Schedule" and [row.qty for row in job.items] == [2]
 	assert frappe.db.get_value(
 		"Sales Order", order.name, ["bizlink_stage", "bizlink_installation_status"]
@@ -323,14 +323,14 @@ def test_an_order_whose_queued_work_was_lost_is_repaired(worker_down):
 	# a second run finds nothing and writes nothing
 	assert reconcile.repair_orders(grace_minutes=-1)["repaired"] == 0
 	assert frappe.db.count(reconcile.LOG) == logs + 1
-	assert frappe.db.count("Installation Job", {"sales_order": order.name}) == 1
+	assert frappe.db.count("Field Visit", {"sales_order": order.name}) == 1
 
 
 def test_an_order_submitted_a_moment_ago_is_left_to_its_queue(worker_down):
 	reconcile.repair_orders(grace_minutes=-1)  # whatever else the site had lost (its queue never ran)
 	order = installable_order()
 	assert reconcile.repair_orders()["orders_checked"] == 0
-	assert not frappe.db.exists("Installation Job", {"sales_order": order.name})
+	assert not frappe.db.exists("Field Visit", {"sales_order": order.name})
 
 
 def test_the_daily_run_repairs_rollup_drift_beyond_set_value(market):  # noqa: F811
@@ -351,7 +351,7 @@ def test_the_daily_run_repairs_rollup_drift_beyond_set_value(market):  # noqa: F
 
 
 def test_a_ticket_names_the_job_that_installed_its_serial():
-	from test_installation_job import job_of, schedule, technician
+	from test_field_visit import job_of, schedule, technician
 	from test_installation_quantities import complete_with_serials, deliver, start_as
 
 	boiler = make_item(rate=1800, has_serial_no=1, bizlink_requires_installation=1)
@@ -360,12 +360,12 @@ def test_a_ticket_names_the_job_that_installed_its_serial():
 	installer = technician()
 	first = start_as(installer, schedule(job_of(order), crew=[installer]))
 	complete_with_serials(installer, first, serials[:1])
-	rest = frappe.db.get_value("Installation Job", {"sales_order": order.name, "docstatus": 0})
+	rest = frappe.db.get_value("Field Visit", {"sales_order": order.name, "docstatus": 0})
 	ticket = lambda serial: frappe.get_doc(  # noqa: E731
 		{"doctype": "Service Ticket", "subject": "No heat", "serial_no": serial}
 	).insert()
-	assert ticket(serials[0]).installation_job == first.name
-	assert ticket(serials[1]).installation_job == rest  # not installed yet: the job planning it
+	assert ticket(serials[0]).field_visit == first.name
+	assert ticket(serials[1]).field_visit == rest  # not installed yet: the job planning it
 
 
 def test_an_interaction_cannot_name_a_lead_that_became_another_customer():

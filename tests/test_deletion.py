@@ -1,7 +1,7 @@
 """Deleting, renaming and merging the ERPNext documents BizLink links to, as their users do it.
 
 A cancelled order (or delivery, invoice, quotation) can be deleted: its stage logs go with it, and
-the calls, tickets and installation jobs that pointed at it stay, without the link, with a comment
+the calls, tickets and field visits that pointed at it stay, without the link, with a comment
 saying what was deleted. Customers and items are never released: a merge or rename moves the links.
 """
 
@@ -10,7 +10,7 @@ import pytest
 from frappe.client import delete
 from frappe.exceptions import LinkExistsError
 from frappe.model.rename_doc import rename_doc
-from test_installation_job import job_of
+from test_field_visit import job_of
 
 from bizlink import deletion
 from bizlink.devtools.factories import (
@@ -25,7 +25,7 @@ from bizlink.devtools.factories import (
 from bizlink.market_analysis import segments
 
 LOG = "Order Stage Log"
-JOB = "Installation Job"
+JOB = "Field Visit"
 
 
 @pytest.fixture
@@ -114,7 +114,7 @@ def test_a_deleted_delivery_keeps_its_place_in_the_order_timeline(seller):
 	frappe.get_doc("Delivery Note", note.name).cancel()
 	frappe.set_user("Administrator")
 	# the open job already follows what is delivered: the row no longer names the cancelled note
-	assert frappe.db.get_all("Installation Job Item", {"parent": job.name}, pluck="delivery_note") == [None]
+	assert frappe.db.get_all("Field Visit Item", {"parent": job.name}, pluck="delivery_note") == [None]
 	logs_before = frappe.db.count(LOG, {"sales_order": order.name})  # with the move back the cancel made
 	delete_as(seller, "Delivery Note", note.name)
 
@@ -135,7 +135,7 @@ def test_a_deleted_delivery_keeps_its_place_in_the_order_timeline(seller):
 		order.name,
 		None,
 	)
-	assert frappe.db.get_all("Installation Job Item", {"parent": job.name}, pluck="delivery_note") == [None]
+	assert frappe.db.get_all("Field Visit Item", {"parent": job.name}, pluck="delivery_note") == [None]
 	assert any(note.name in c for c in comments_on("Service Ticket", ticket.name))
 
 
@@ -163,7 +163,7 @@ def test_a_cancelled_work_order_with_its_production_stage_can_be_deleted():
 
 
 def test_the_cancelled_installation_note_of_a_cancelled_job_can_be_deleted():
-	from test_installation_job import ready_to_complete
+	from test_field_visit import ready_to_complete
 
 	item = make_item(has_serial_no=1, bizlink_requires_installation=1)
 	order = make_sales_order(items=[{"item_code": item.name, "qty": 1, "rate": 900}])

@@ -127,9 +127,7 @@ def test_installation_stage_between_delivery_and_billing():
 	make_sales_invoice(order.name)
 	assert stage_of(order) == "Delivered"  # billed, but still waiting for the installation
 
-	job = frappe.get_doc(
-		"Installation Job", frappe.db.get_value("Installation Job", {"sales_order": order.name})
-	)
+	job = frappe.get_doc("Field Visit", frappe.db.get_value("Field Visit", {"sales_order": order.name}))
 	job.scheduled_start = add_to_date(now_datetime(), hours=-2)
 	job.append("crew", {"user": "Administrator"})
 	job.save()

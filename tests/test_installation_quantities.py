@@ -1,6 +1,6 @@
 """Installation quantities as a user meets them: an order delivered in several Delivery Notes, in a UOM
 of more than one stock unit, installed in full; and an order changed after submit with Update Items,
-which its Installation Job and its % Installed follow.
+which its Field Visit and its % Installed follow.
 
 Deliveries are made with ERPNext's own mapper (the Sales Order's Create > Delivery Note) and edited;
 the installer starts, records and completes the job through the job's own calls; Update Items is
@@ -13,7 +13,7 @@ import frappe
 import pytest
 from frappe.desk.form.save import savedocs
 from frappe.utils import flt
-from test_installation_job import job_of, schedule, technician
+from test_field_visit import job_of, schedule, technician
 
 from bizlink.devtools.factories import (
 	SIGNATURE,
@@ -25,7 +25,7 @@ from bizlink.devtools.factories import (
 )
 from bizlink.exceptions import InstalledQtyExceedsDeliveredError, QtyBelowInstalledError
 
-JOB = "Installation Job"
+JOB = "Field Visit"
 
 
 @pytest.fixture
@@ -290,7 +290,7 @@ def test_update_items_on_an_installed_order_moves_its_percentage_and_stage(radia
 
 
 def test_update_items_adding_an_item_after_the_installation_plans_it_on_a_new_job(radiator):
-	from bizlink.api.installation import make_installation_job
+	from bizlink.api.installation import make_field_visit
 
 	order = make_sales_order(items=[{"item_code": radiator.name, "qty": 3, "rate": 200}])
 	deliver(order, {radiator.name: 3})
@@ -310,7 +310,7 @@ def test_update_items_adding_an_item_after_the_installation_plans_it_on_a_new_jo
 	new = frappe.get_doc(JOB, {"sales_order": order.name, "docstatus": 0})
 	assert new.status == "To Schedule"
 	assert job_rows(new) == [(thermostat.name, 2, "Nos", 0)]
-	assert make_installation_job(order.name) == new.name  # the order's Installation Job button opens it
+	assert make_field_visit(order.name) == new.name  # the order's Field Visit button opens it
 	assert frappe.db.get_value(JOB, done.name, "status") == "Completed"
 	assert installation(order) == ("Partly Installed", 60)  # 3 of 5
 
@@ -370,7 +370,7 @@ def test_update_items_cannot_take_an_order_below_what_is_installed(panel):
 def test_what_a_partial_installation_leaves_goes_on_a_new_job(radiator):
 	"""Installed 1 of 3 delivered so far: the other 2 are planned on a new job, which the rest of the
 	deliveries can complete; cancelling the first job puts its part back on the open one."""
-	from bizlink.api.installation import make_installation_job
+	from bizlink.api.installation import make_field_visit
 
 	order = make_sales_order(items=[{"item_code": radiator.name, "qty": 3, "rate": 200}])
 	deliver(order, {radiator.name: 1})
@@ -381,7 +381,7 @@ def test_what_a_partial_installation_leaves_goes_on_a_new_job(radiator):
 	rest = frappe.get_doc(JOB, {"sales_order": order.name, "docstatus": 0, "status": "To Schedule"})
 	assert job_rows(rest) == [(radiator.name, 2, "Nos", 0)]
 	assert installation(order) == ("Partly Installed", flt(1 / 3 * 100, 6))
-	assert make_installation_job(order.name) == rest.name  # the order's button opens the rest
+	assert make_field_visit(order.name) == rest.name  # the order's button opens the rest
 
 	deliver(order, {radiator.name: 2})
 	rest = start_as(installer, schedule(rest, start_hours=5, crew=[installer]))

@@ -79,7 +79,7 @@ def test_the_crew_is_told_in_each_technicians_language(english, outgoing_email):
 	order = make_sales_order(items=[{"item_code": item.name, "qty": 1, "rate": 900}])
 	spanish = make_user(roles=["Installation Technician"], language="es").name
 	english_tech = make_user(roles=["Installation Technician"], language="en").name
-	job = frappe.get_doc("Installation Job", {"sales_order": order.name})
+	job = frappe.get_doc("Field Visit", {"sales_order": order.name})
 	job.scheduled_start = get_datetime(f"{add_days(today(), 3)} 08:00:00")
 	job.scheduled_end = get_datetime(f"{add_days(today(), 3)} 10:00:00")
 	job.append("crew", {"user": spanish})
@@ -87,14 +87,14 @@ def test_the_crew_is_told_in_each_technicians_language(english, outgoing_email):
 	before = frappe.db.sql("select now(6)")[0][0]
 	job.save()  # by an English-speaking dispatcher
 	told = {recipient: mail.text for mail in queued_since(before) for recipient in mail.recipients}
-	assert f"Forma parte del equipo de la instalación {job.name}" in told[spanish]
-	assert f"You are in the crew of Installation Job {job.name}" in told[english_tech]
+	assert f"Forma parte del equipo de la visita técnica {job.name}" in told[spanish]
+	assert f"You are in the crew of Field Visit {job.name}" in told[english_tech]
 	assert "Forma parte" not in told[english_tech]
 	# the desk's bell too: one notification each, in their language
 	bell = dict(
 		frappe.get_all(
 			"Notification Log",
-			filters={"document_type": "Installation Job", "document_name": job.name},
+			filters={"document_type": "Field Visit", "document_name": job.name},
 			fields=["for_user", "subject"],
 			as_list=True,
 		)
@@ -110,7 +110,7 @@ def test_a_customers_contact_is_reminded_in_the_customers_language(english):
 	customer = make_customer()
 	frappe.db.set_value("Customer", customer.name, "language", "es")
 	tech = make_user(roles=["Installation Technician"], language="en").name
-	doc = frappe.get_doc({"doctype": "Installation Job", "customer": customer.name})
+	doc = frappe.get_doc({"doctype": "Field Visit", "customer": customer.name})
 	groups = recipients_by_language(["cliente@example.com", tech.upper()], doc)
 	assert groups == {"es": {"cliente@example.com"}, "en": {tech.upper()}}
 

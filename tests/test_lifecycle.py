@@ -5,7 +5,7 @@
 
 import frappe
 import pytest
-from test_installation_job import ready_to_complete
+from test_field_visit import ready_to_complete
 
 from bizlink.devtools.factories import make_item, make_sales_order
 
@@ -17,7 +17,7 @@ def order():
 
 
 def job_of(order):
-	return frappe.get_doc("Installation Job", {"sales_order": order.name, "docstatus": ("<", 2)})
+	return frappe.get_doc("Field Visit", {"sales_order": order.name, "docstatus": ("<", 2)})
 
 
 def complete(order):
@@ -34,7 +34,7 @@ def snapshot(order, note=None):
 			"Sales Order", order.name, ["docstatus", "bizlink_stage", "bizlink_per_installed"]
 		),
 		"jobs": frappe.get_all(
-			"Installation Job", {"sales_order": order.name}, ["name", "docstatus", "status"], order_by="name"
+			"Field Visit", {"sales_order": order.name}, ["name", "docstatus", "status"], order_by="name"
 		),
 		"stages": frappe.db.count("Order Stage Log", {"sales_order": order.name}),
 		"notes": frappe.get_all("Installation Note", {"customer": order.customer}, ["name", "docstatus"]),
@@ -100,7 +100,7 @@ def test_amend_and_resubmit_moves_job_and_starts_a_new_history(order):
 	amended.insert()
 	amended.submit()
 	jobs = frappe.get_all(
-		"Installation Job",
+		"Field Visit",
 		{"sales_order": ("in", [order.name, amended.name])},
 		["name", "sales_order", "docstatus", "notes"],
 	)

@@ -8,7 +8,7 @@ import frappe
 import pytest
 from committed import english_on, phone, purge_world, sideways_scroll, watched_page
 from frappe.utils import get_datetime
-from test_installation_job import job_of, schedule
+from test_field_visit import job_of, schedule
 
 from bizlink.devtools.factories import make_customer, make_item, make_portal_user, make_sales_order
 
@@ -70,9 +70,7 @@ def test_a_customer_follows_their_order_and_files_a_request_on_a_phone(server, b
 
 		page.locator(f"a[href='/order-progress/{customer.order}']").tap()
 		page.wait_for_url(f"**/order-progress/{customer.order}")
-		start, end = frappe.db.get_value(
-			"Installation Job", customer.job, ["scheduled_start", "scheduled_end"]
-		)
+		start, end = frappe.db.get_value("Field Visit", customer.job, ["scheduled_start", "scheduled_end"])
 		booked = page.locator(".bizlink-portal-installation").inner_text()
 		assert booked == (
 			f"Programada: Reservada para {frappe.format(get_datetime(start), 'Datetime')} – "

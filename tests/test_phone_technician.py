@@ -11,7 +11,7 @@ import frappe
 import pytest
 from committed import english_on, phone, purge_world, sideways_scroll, watched_page
 from frappe.utils import add_days, get_datetime, today
-from test_installation_job import SIGNATURE
+from test_field_visit import SIGNATURE
 
 from bizlink.devtools.factories import make_delivery_note, make_item, make_sales_order, make_user
 
@@ -35,7 +35,7 @@ ENGLISH = (
 def started_job():
 	template = frappe.get_doc(
 		{
-			"doctype": "Installation Checklist Template",
+			"doctype": "Checklist Template",
 			"template_name": f"Caldera móvil {frappe.generate_hash(length=5)}",
 			"items": [{"description": "Comprobar presión y estanqueidad", "mandatory": 1}],
 		}
@@ -52,7 +52,7 @@ def started_job():
 	user = make_user(roles=["Installation Technician"], language="es")
 	user.new_password = PASSWORD
 	user.save(ignore_permissions=True)
-	job = frappe.get_doc("Installation Job", {"sales_order": order.name})
+	job = frappe.get_doc("Field Visit", {"sales_order": order.name})
 	job.scheduled_start = get_datetime(f"{add_days(today(), 1)} 08:00:00")
 	job.scheduled_end = get_datetime(f"{add_days(today(), 1)} 11:00:00")
 	job.append("crew", {"user": user.name})
@@ -73,7 +73,7 @@ def started_job():
 			extra=(
 				("Installation Note", frappe.get_all("Installation Note", by_customer, pluck="name")),
 				("Delivery Note", frappe.get_all("Delivery Note", by_customer, pluck="name")),
-				("Installation Checklist Template", [template.name]),
+				("Checklist Template", [template.name]),
 			),
 		)
 		frappe.db.commit()
@@ -81,7 +81,7 @@ def started_job():
 
 def test_a_technician_completes_the_job_on_a_phone_in_spanish(server, browser, started_job):
 	with watched_page(phone(browser, server, started_job.user, PASSWORD)) as page:
-		page.goto(f"{server}/app/installation-job/{started_job.job}")
+		page.goto(f"{server}/app/field-visit/{started_job.job}")
 		page.wait_for_selector(".page-actions .primary-action")
 		page.wait_for_timeout(1500)
 		button = page.locator(".page-actions .primary-action").first
@@ -115,9 +115,7 @@ def test_a_technician_completes_the_job_on_a_phone_in_spanish(server, browser, s
 		page.wait_for_function("() => !cur_frm.is_dirty() && cur_frm.doc.checklist[0].done === 1")
 		assert not page.locator(".modal.show").count()
 		frappe.db.rollback()
-		assert (
-			frappe.db.get_value("Installation Job Checklist Item", {"parent": started_job.job}, "done") == 1
-		)
+		assert frappe.db.get_value("Field Visit Checklist Item", {"parent": started_job.job}, "done") == 1
 		button = page.locator(".page-actions .primary-action").first
 		button.tap()
 		dialog = page.locator(".modal.show .modal-body").first
@@ -129,6 +127,6 @@ def test_a_technician_completes_the_job_on_a_phone_in_spanish(server, browser, s
 		assert page.locator(".indicator-pill").first.inner_text().strip() == "Completada"
 	frappe.db.rollback()  # read what the browser's requests committed
 	job = frappe.db.get_value(
-		"Installation Job", started_job.job, ["docstatus", "status", "installation_note"], as_dict=True
+		"Field Visit", started_job.job, ["docstatus", "status", "installation_note"], as_dict=True
 	)
 	assert (job.docstatus, job.status) == (1, "Completed") and job.installation_note

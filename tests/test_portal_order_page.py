@@ -7,7 +7,7 @@ import frappe
 import pytest
 from frappe.utils import add_to_date, get_datetime, strip_html
 from frappe.website.serve import get_response_content
-from test_installation_job import job_of, ready_to_complete, schedule
+from test_field_visit import job_of, ready_to_complete, schedule
 
 from bizlink.devtools.factories import make_item, make_portal_user, make_sales_order
 
@@ -50,8 +50,8 @@ def test_a_completed_installation_shows_when_it_was_completed_not_its_booked_slo
 	job = job_of(order)
 	ready_to_complete(order, job)  # booked tomorrow 08:00-11:00 by `schedule`
 	job.submit()
-	done = get_datetime(frappe.db.get_value("Installation Job", job.name, "actual_end"))
-	booked = get_datetime(frappe.db.get_value("Installation Job", job.name, "scheduled_start"))
+	done = get_datetime(frappe.db.get_value("Field Visit", job.name, "actual_end"))
+	booked = get_datetime(frappe.db.get_value("Field Visit", job.name, "scheduled_start"))
 	assert done.date() != booked.date()
 
 	html = page(make_portal_user(order.customer), f"order-progress/{order.name}")

@@ -42,7 +42,7 @@ from frappe.utils import (
 )
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
-from test_installation_job import SIGNATURE
+from test_field_visit import SIGNATURE
 
 from bizlink.devtools.factories import (
 	get_stores,
@@ -338,9 +338,9 @@ class History:
 		if doc.name in self.pending:
 			raise Refused
 		name = frappe.db.get_value(
-			"Installation Job", {"sales_order": doc.name, "docstatus": 0, "status": ("!=", "Cancelled")}
+			"Field Visit", {"sales_order": doc.name, "docstatus": 0, "status": ("!=", "Cancelled")}
 		)
-		job = frappe.get_doc("Installation Job", name) if name else None
+		job = frappe.get_doc("Field Visit", name) if name else None
 		if not job:
 			raise Refused
 		available = {row.name: self.installable(row.so_detail) for row in job.items}
@@ -517,7 +517,7 @@ def is_a_rule(error: Exception) -> bool:
 
 
 def installed(so_detail: str) -> float:
-	job, item = frappe.qb.DocType("Installation Job"), frappe.qb.DocType("Installation Job Item")
+	job, item = frappe.qb.DocType("Field Visit"), frappe.qb.DocType("Field Visit Item")
 	value = (
 		frappe.qb.from_(item)
 		.join(job)
@@ -681,7 +681,7 @@ def check_order(name: str, when: str) -> None:
 		)
 
 	jobs = frappe.get_all(
-		"Installation Job",
+		"Field Visit",
 		{"sales_order": name, "docstatus": ("<", 2), "status": ("!=", "Cancelled")},
 		["name", "docstatus"],
 	)
@@ -694,7 +694,7 @@ def check_order(name: str, when: str) -> None:
 	for job in open_jobs:  # what the order still needs installed
 		asked = {
 			row.so_detail: flt(row.qty)
-			for row in frappe.get_all("Installation Job Item", {"parent": job.name}, ["so_detail", "qty"])
+			for row in frappe.get_all("Field Visit Item", {"parent": job.name}, ["so_detail", "qty"])
 		}
 		assert asked == {key: qty for key, qty in still.items() if qty > 0}, (
 			f"{job.name} asks for other than what {name} still needs {when}"

@@ -28,7 +28,8 @@ MATRIX = {
 		"Sales Interaction": "rlcwe",
 		"Sales Interaction Outcome": "rl",
 		"Service Ticket": "rlce",
-		"Installation Job": "rl",
+		"Field Visit": "rl",
+		"Maintenance Plan": "rl",
 		"Order Stage Log": "rle",
 		"Segment Activity": "rl",
 	},
@@ -36,16 +37,28 @@ MATRIX = {
 		"Sales Interaction": "rlcwde",
 		"Sales Interaction Outcome": "rlcwde",
 		"Service Ticket": "rlcwe",
-		"Installation Job": "rl",
+		"Field Visit": "rl",
+		"Maintenance Plan": "rl",
 		"Order Stage Log": "rle",
 		"Segment Activity": "rle",
 	},
-	"Support Team": {"Service Ticket": "rlcwe", "BizLink Settings": "r"},
-	"Support Manager": {"Service Ticket": "rlcwde", "BizLink Settings": "rw"},
-	"Installation Technician": {"Installation Job": "rlwe", "Installation Checklist Template": "rl"},
+	"Support Team": {
+		"Service Ticket": "rlcwe",
+		"BizLink Settings": "r",
+		"Field Visit": "rl",
+		"Maintenance Plan": "rl",
+	},
+	"Support Manager": {
+		"Service Ticket": "rlcwde",
+		"BizLink Settings": "rw",
+		"Field Visit": "rl",
+		"Maintenance Plan": "rl",
+	},
+	"Installation Technician": {"Field Visit": "rlwe", "Checklist Template": "rl"},
 	"Installation Manager": {
-		"Installation Job": "rlcwde",
-		"Installation Checklist Template": "rlcwde",
+		"Field Visit": "rlcwde",
+		"Checklist Template": "rlcwde",
+		"Maintenance Plan": "rlcwde",
 		"Order Stage Log": "rle",
 	},
 	"Stock User": {"Order Stage Log": "rle"},
@@ -63,6 +76,13 @@ REPORTS = {
 	"Order Fulfilment Cycle Time": ("Sales User", "Sales Manager", "Stock User", "Installation Manager"),
 	"Orders Waiting": ("Sales User", "Sales Manager", "Stock User"),
 	"Technician Schedule": ("Installation Technician", "Installation Manager"),
+	"Installed Base": (
+		"Sales User",
+		"Sales Manager",
+		"Support Team",
+		"Support Manager",
+		"Installation Manager",
+	),
 }
 # whitelisted methods: the roles allowed (anyone else gets 403)
 METHODS = {
@@ -71,7 +91,7 @@ METHODS = {
 	"customer playbook": ("Sales User", "Sales Manager"),
 	"order stage timeline": ("Sales User", "Sales Manager", "Stock User"),
 	# the Installation Manager role alone may not read Sales Orders: see the role profile test
-	"make installation job": (),
+	"make field visit": (),
 	"similar resolved tickets": ("Sales User", "Sales Manager", "Support Team", "Support Manager"),
 }
 
@@ -172,7 +192,7 @@ class World:
 				self.other_customer.name, items=[{"item_code": self.item.name, "qty": 1, "rate": 10}]
 			)
 		)
-		# orders without an installation job: a new job is posted for one of them (an order with an open
+		# orders without a field visit: a new job is posted for one of them (an order with an open
 		# job refuses a second one)
 		self.plain_item = self.track(make_item(f"REST-INST-PLAIN-{tag}")).name
 		self.plain_orders = [
@@ -185,12 +205,12 @@ class World:
 		]
 		self.job = self.crewed_job(self.order.name)
 		self.other_job = frappe.get_doc(
-			"Installation Job",
-			frappe.db.get_value("Installation Job", {"sales_order": self.other_order.name}),
+			"Field Visit",
+			frappe.db.get_value("Field Visit", {"sales_order": self.other_order.name}),
 		)
 		self.track(self.other_job)
 		self.samples = {doctype: self.make(doctype) for doctype in DOCTYPES if doctype != "BizLink Settings"}
-		self.samples["Installation Job"] = self.job
+		self.samples["Field Visit"] = self.job
 		frappe.db.commit()
 
 	def plain_order(self) -> str:
@@ -199,9 +219,7 @@ class World:
 		return self.plain_orders[self.plain_index % len(self.plain_orders)]
 
 	def crewed_job(self, sales_order: str):
-		job = frappe.get_doc(
-			"Installation Job", frappe.db.get_value("Installation Job", {"sales_order": sales_order})
-		)
+		job = frappe.get_doc("Field Visit", frappe.db.get_value("Field Visit", {"sales_order": sales_order}))
 		job.append("crew", {"user": self.users["Installation Technician"], "is_lead": 1})
 		job.save(ignore_permissions=True)
 		return self.track(job)
@@ -222,13 +240,19 @@ class World:
 				"subject": f"REST ticket {tag}",
 				"status": "Open",
 			},
-			"Installation Job": {
+			"Field Visit": {
 				"sales_order": self.plain_order(),
 				"items": [{"item_code": self.item.name, "qty": 1}],
 			},
-			"Installation Checklist Template": {
+			"Checklist Template": {
 				"template_name": f"REST template {tag}",
 				"items": [{"description": "Test the unit", "mandatory": 1}],
+			},
+			"Maintenance Plan": {
+				"customer": self.customer.name,
+				"item_code": self.item.name,
+				"interval_months": 12,
+				"start_date": today(),
 			},
 			"Order Stage Log": {
 				"sales_order": self.order.name,
@@ -243,7 +267,7 @@ class World:
 		"""A document of `doctype` made by the Administrator (committed by the caller); a job on an
 		order of its own (an order has one open job)."""
 		values = self.payload(doctype)
-		if doctype == "Installation Job":
+		if doctype == "Field Visit":
 			values["sales_order"] = self.track(
 				make_sales_order(
 					self.customer.name, items=[{"item_code": self.plain_item, "qty": 1, "rate": 10}]
@@ -274,10 +298,8 @@ def purge_rest_data() -> None:
 				),
 			),
 			(
-				"Installation Checklist Template",
-				frappe.get_all(
-					"Installation Checklist Template", {"name": ("like", "REST template %")}, pluck="name"
-				),
+				"Checklist Template",
+				frappe.get_all("Checklist Template", {"name": ("like", "REST template %")}, pluck="name"),
 			),
 			(
 				"Segment Activity",
@@ -321,7 +343,7 @@ def attempt(world: World, role: str, doctype: str, action: str):
 	if action == "w":
 		field = {
 			"Sales Interaction Outcome": "description",
-			"Installation Checklist Template": "template_name",
+			"Checklist Template": "template_name",
 			"Order Stage Log": "note",
 			"Segment Activity": "city",
 		}.get(doctype, "description" if doctype == "Service Ticket" else "notes")
@@ -374,6 +396,7 @@ def report_filters(world, report: str) -> dict:
 		"Order Fulfilment Cycle Time": {"company": company, "from_date": year_ago, "to_date": today()},
 		"Orders Waiting": {"company": company},
 		"Technician Schedule": {"date": today(), "days": 7},
+		"Installed Base": {"customer": world.customer.name},
 	}[report]
 
 
@@ -407,9 +430,9 @@ def method_call(world, name: str) -> tuple[str, str, dict]:
 			"bizlink.api.fulfilment.get_stage_timeline",
 			{"sales_order": world.order.name},
 		),
-		"make installation job": (
+		"make field visit": (
 			"POST",
-			"bizlink.api.installation.make_installation_job",
+			"bizlink.api.installation.make_field_visit",
 			{"sales_order": world.order.name},
 		),
 		"similar resolved tickets": (
@@ -439,18 +462,18 @@ def test_installation_manager_profile_makes_the_job_from_the_order(world):
 	user = world.users["Installation Manager"]
 	frappe.get_doc("User", user).add_roles("Sales User")
 	frappe.db.commit()
-	jobs = set(frappe.get_all("Installation Job", filters={"sales_order": world.order.name}, pluck="name"))
+	jobs = set(frappe.get_all("Field Visit", filters={"sales_order": world.order.name}, pluck="name"))
 	try:
 		response = world.api.method(
 			user,
 			"POST",
-			"bizlink.api.installation.make_installation_job",
+			"bizlink.api.installation.make_field_visit",
 			json={"sales_order": world.order.name},
 		)
 		assert response.status_code == 200, response.get_data(as_text=True)[:300]
 		# the order's open job comes back: no second one is made
 		assert response.json["message"] in jobs
-		made = frappe.get_all("Installation Job", filters={"sales_order": world.order.name}, pluck="name")
+		made = frappe.get_all("Field Visit", filters={"sales_order": world.order.name}, pluck="name")
 		assert set(made) == jobs
 	finally:
 		frappe.get_doc("User", user).remove_roles("Sales User")
@@ -473,22 +496,22 @@ def listed(world, role: str, doctype: str, **filters) -> set[str]:
 
 def test_technician_reaches_only_the_jobs_of_their_crew(world):
 	technician = world.users["Installation Technician"]
-	jobs = listed(world, "Installation Technician", "Installation Job")
+	jobs = listed(world, "Installation Technician", "Field Visit")
 	assert world.job.name in jobs
 	assert world.other_job.name not in jobs
 	api = world.api
-	assert api.resource(technician, "GET", "Installation Job", world.other_job.name).status_code == 403
-	response = api.resource(technician, "PUT", "Installation Job", world.other_job.name, json={"notes": "x"})
+	assert api.resource(technician, "GET", "Field Visit", world.other_job.name).status_code == 403
+	response = api.resource(technician, "PUT", "Field Visit", world.other_job.name, json={"notes": "x"})
 	assert response.status_code == 403
-	assert not frappe.db.get_value("Installation Job", world.other_job.name, "notes")
+	assert not frappe.db.get_value("Field Visit", world.other_job.name, "notes")
 	export = api.method(
 		technician,
 		"POST",
 		"frappe.desk.reportview.export_query",
 		data={
-			"doctype": "Installation Job",
+			"doctype": "Field Visit",
 			"file_format_type": "CSV",
-			"fields": json.dumps(["`tabInstallation Job`.`name`"]),
+			"fields": json.dumps(["`tabField Visit`.`name`"]),
 			"filters": "[]",
 		},
 	)
@@ -601,16 +624,16 @@ def test_user_permission_on_company_hides_the_company_rows(world, other_company)
 	try:
 		# allowed both companies: the rows show
 		assert listed(world, "Stock User", "Order Stage Log", sales_order=world.order.name)
-		assert world.job.name in listed(world, "Installation Manager", "Installation Job")
+		assert world.job.name in listed(world, "Installation Manager", "Field Visit")
 		for permission in made:
 			if permission.for_value == world.order.company:
 				frappe.delete_doc("User Permission", permission.name, ignore_permissions=True, force=True)
 		frappe.db.commit()
 		# allowed only the other company: they are gone, and reading one directly is refused
 		assert not listed(world, "Stock User", "Order Stage Log", sales_order=world.order.name)
-		assert world.job.name not in listed(world, "Installation Manager", "Installation Job")
+		assert world.job.name not in listed(world, "Installation Manager", "Field Visit")
 		response = world.api.resource(
-			world.users["Installation Manager"], "GET", "Installation Job", world.job.name
+			world.users["Installation Manager"], "GET", "Field Visit", world.job.name
 		)
 		assert response.status_code == 403
 	finally:

@@ -77,12 +77,12 @@ def test_sales_order_submit_defers_bizlink_work_to_the_short_queue():
 	assert jobs[0]["q"].name.endswith(":short")
 	assert jobs[0]["queue_args"]["kwargs"]["sales_order"] == order.name
 	# nothing was done in the request itself
-	assert not frappe.db.exists("Installation Job", {"sales_order": order.name})
+	assert not frappe.db.exists("Field Visit", {"sales_order": order.name})
 	frappe.db.after_commit.reset()  # rolled back: nothing to enqueue
 	# the job, when a worker runs it, does the work once (and again is a no-op)
 	from bizlink.field_service.installation import after_sales_order_submit
 
 	after_sales_order_submit(order.name)
 	after_sales_order_submit(order.name)
-	assert frappe.db.count("Installation Job", {"sales_order": order.name}) == 1
+	assert frappe.db.count("Field Visit", {"sales_order": order.name}) == 1
 	assert frappe.db.count("Order Stage Log", {"sales_order": order.name}) == 1

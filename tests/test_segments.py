@@ -271,7 +271,7 @@ def city_orders(site):
 	yield frappe._dict(city=city, customers=[c.name for c in customers], orders=[o.name for o in orders])
 	frappe.db.rollback()
 	for order in orders:
-		for doctype in ("Installation Job", "Order Stage Log"):
+		for doctype in ("Field Visit", "Order Stage Log"):
 			purge(doctype, set(frappe.get_all(doctype, {"sales_order": order.name}, pluck="name")))
 	purge("Sales Order", {o.name for o in orders})
 	purge("Customer", {c.name for c in customers})

@@ -63,9 +63,7 @@ def test_serial_number_fills_what_the_customer_bought(delivered):
 	assert ticket.item == delivered.item
 	assert ticket.delivery_note == delivered.note.name
 	assert ticket.sales_order == delivered.order.name
-	assert ticket.installation_job == frappe.db.get_value(
-		"Installation Job", {"sales_order": delivered.order.name}
-	)
+	assert ticket.field_visit == frappe.db.get_value("Field Visit", {"sales_order": delivered.order.name})
 	assert ticket.warranty_status.startswith("Warranty: valid until")
 	assert ticket.name.startswith("ST-")
 	assert [log.status for log in ticket.status_log] == ["Open"]

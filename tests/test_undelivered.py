@@ -5,7 +5,7 @@ import json
 
 import frappe
 import pytest
-from test_installation_job import job_of, schedule
+from test_field_visit import job_of, schedule
 
 from bizlink.devtools.factories import make_delivery_note, make_item, make_sales_order
 

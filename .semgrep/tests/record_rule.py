@@ -2,7 +2,7 @@
 import frappe
 
 
-def installation_job_has_permission(doc, ptype=None, user=None):
+def field_visit_has_permission(doc, ptype=None, user=None):
 	user = user or frappe.session.user
 	# ruleid: bizlink-record-rule-reads-incoming-doc
 	return any(row.user == user for row in doc.get("crew") or [])
@@ -41,7 +41,7 @@ def new_doc_has_permission(doc, ptype=None, user=None):
 		# ok: bizlink-record-rule-reads-incoming-doc
 		return any(row.user == user for row in doc.crew)
 	# ok: bizlink-record-rule-reads-incoming-doc
-	stored = frappe.get_all("Installation Job Technician", filters={"parent": doc.name}, pluck="user")
+	stored = frappe.get_all("Field Visit Technician", filters={"parent": doc.name}, pluck="user")
 	return user in stored
 
 

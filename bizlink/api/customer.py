@@ -31,7 +31,8 @@ def get_customer_file(customer: str) -> dict:
 		"interactions": section("Sales Interaction", get_interactions, customer),
 		"follow_ups": section("Sales Interaction", get_follow_ups, customer),
 		"tickets": section("Service Ticket", get_open_tickets, customer),
-		"installations": section("Installation Job", get_installations, customer),
+		"installations": section("Field Visit", get_installations, customer),
+		"installed_base": section("Maintenance Plan", get_installed_base, customer),
 	}
 
 
@@ -129,12 +130,35 @@ def get_follow_ups(customer: str) -> list[dict]:
 
 def get_installations(customer: str) -> list[dict]:
 	return frappe.get_list(
-		"Installation Job",
+		"Field Visit",
 		filters={"customer": customer, "status": ("!=", "Cancelled")},
-		fields=["name", "status", "sales_order", "scheduled_start", "scheduled_end"],
+		fields=[
+			"name",
+			"status",
+			"visit_type",
+			"sales_order",
+			"serial_no",
+			"due_date",
+			"scheduled_start",
+			"scheduled_end",
+		],
 		order_by="scheduled_start desc",
 		limit_page_length=20,
 	)
+
+
+def get_installed_base(customer: str) -> list[dict]:
+	"""The customer's installed units, their cover today and next maintenance (the Installed Base
+	report's rows, for the roles that may run it)."""
+	from bizlink.field_service.report.installed_base.installed_base import execute
+
+	return [
+		{
+			key: row.get(key)
+			for key in ("serial_no", "item_code", "item_name", "qty", "installed_on", "coverage", "covered_until", "next_maintenance", "repairs")
+		}
+		for row in execute({"customer": customer})[1][:50]
+	]  # fmt: skip
 
 
 def get_open_tickets(customer: str) -> list[dict]:

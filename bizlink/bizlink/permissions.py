@@ -1,5 +1,5 @@
 """Record-level permissions, written once: an Installation Technician sees and changes only the
-Installation Jobs whose crew they are in; Installation and System Managers see all, and sales roles
+Field Visits whose crew they are in; Installation and System Managers see all, and sales roles
 may read all.
 
 A record rule is judged on the **stored** document, never on the one a request brings: Frappe applies
@@ -12,10 +12,10 @@ the database; only a job not yet saved is judged by its own rows.
 import frappe
 
 MANAGER_ROLES = {"Installation Manager", "System Manager"}
-READER_ROLES = {"Sales User", "Sales Manager"}
+READER_ROLES = {"Sales User", "Sales Manager", "Support Team", "Support Manager"}
 TECHNICIAN_ROLE = "Installation Technician"
-JOB = "Installation Job"
-CREW = "Installation Job Technician"
+JOB = "Field Visit"
+CREW = "Field Visit Technician"
 
 
 def is_crew_restricted(user: str, ptype: str = "read") -> bool:
@@ -35,14 +35,14 @@ def jobs_of(user: str):
 	return frappe.qb.from_(crew).select(crew.parent).where(crew.parenttype == JOB).where(crew.user == user)
 
 
-def installation_job_query(user: str | None = None) -> str:
+def field_visit_query(user: str | None = None) -> str:
 	user = user or frappe.session.user
 	if not is_crew_restricted(user):
 		return ""
-	return f"`tabInstallation Job`.`name` in ({jobs_of(user).get_sql()})"
+	return f"`tabField Visit`.`name` in ({jobs_of(user).get_sql()})"
 
 
-def installation_job_child_query(user: str | None = None, doctype: str | None = None) -> str:
+def field_visit_child_query(user: str | None = None, doctype: str | None = None) -> str:
 	"""Rows of a child table listed on their own (`frappe.client.get_list` with `parent`): only rows
 	of parents the user may read (Frappe checks the parent named in the request, not the rows'), and
 	of a job only the jobs whose crew a technician is in."""
@@ -55,7 +55,7 @@ def installation_job_child_query(user: str | None = None, doctype: str | None = 
 	condition = f"{table}.`parenttype` in ({names})"
 	if JOB in readable and is_crew_restricted(user):
 		crew_jobs = jobs_of(user).get_sql()
-		condition += f" and ({table}.`parenttype` != 'Installation Job' or {table}.`parent` in ({crew_jobs}))"
+		condition += f" and ({table}.`parenttype` != 'Field Visit' or {table}.`parent` in ({crew_jobs}))"
 	return f"({condition})"
 
 
@@ -76,7 +76,7 @@ def stored_crew(name: str | None) -> list[str] | None:
 	return frappe.get_all(CREW, filters={"parent": name, "parenttype": JOB}, pluck="user")
 
 
-def installation_job_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:
+def field_visit_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:
 	user = user or frappe.session.user
 	if not is_crew_restricted(user, ptype or "read"):
 		return None  # the role permissions decide

@@ -35,6 +35,22 @@ ITEMS = [
 	("BL-SPLIT-3500", "Aire acondicionado split 3,5 kW", 780.0, 1, 2),
 	("BL-MANT-ANUAL", "Contrato de mantenimiento anual", 180.0, 0, 0),
 ]
+# item_code: warranty days (ERPNext's own), maintenance every N months, maintenance hours
+AFTER_SALES = {
+	"BL-CALDERA-24": (730, 12, 1.5),
+	"BL-AEROTERMIA-8": (1095, 12, 2),
+	"BL-INVERSOR-5": (1825, 0, 0),
+	"BL-SPLIT-3500": (730, 12, 1),
+}
+SERVICE_CHECKLIST = (
+	"Revisión anual",
+	[
+		("Limpieza de filtros e intercambiador", 1),
+		("Comprobación de presión y fugas", 1),
+		("Análisis de combustión o rendimiento", 1),
+		("Explicar al cliente el estado del equipo", 0),
+	],
+)
 
 CHECKLIST = (
 	"Instalación estándar",
@@ -126,10 +142,11 @@ def make_demo() -> dict[str, int]:
 		"Customer": 0,
 		"Sales Order": 0,
 		"Sales Interaction": 0,
-		"Installation Job": 0,
+		"Field Visit": 0,
 		"Service Ticket": 0,
 	}
 	template = make_checklist_template()
+	service_template = make_checklist_template(SERVICE_CHECKLIST)
 	for item_code, item_name, rate, serialised, hours in ITEMS:
 		if not frappe.db.exists("Item", item_code):
 			make_item(item_code, item_name=item_name, rate=rate, has_serial_no=serialised)
@@ -143,6 +160,17 @@ def make_demo() -> dict[str, int]:
 				"bizlink_requires_installation": int(hours > 0),
 				"bizlink_installation_hours": hours,
 				"bizlink_checklist_template": template if hours else None,
+			},
+		)
+		warranty, interval, service_hours = AFTER_SALES.get(item_code, (0, 0, 0))
+		frappe.db.set_value(
+			"Item",
+			item_code,
+			{
+				"warranty_period": warranty or None,
+				"bizlink_maintenance_interval": interval,
+				"bizlink_maintenance_checklist": service_template if interval else None,
+				"bizlink_maintenance_hours": service_hours,
 			},
 		)
 
@@ -191,7 +219,7 @@ def make_demo() -> dict[str, int]:
 		made["Sales Order"] += 1
 
 	made["Sales Interaction"] = make_demo_interactions(customers)
-	made["Installation Job"] = make_demo_installation_jobs(customers)
+	made["Field Visit"] = make_demo_field_visits(customers)
 	make_demo_support_team()
 	made["Service Ticket"] = make_demo_tickets()
 	pay_demo_invoices()
@@ -272,12 +300,12 @@ def make_demo_interactions(customers: list[str]) -> int:
 	return made
 
 
-def make_checklist_template() -> str:
-	name, checks = CHECKLIST
-	if not frappe.db.exists("Installation Checklist Template", name):
+def make_checklist_template(template: tuple = CHECKLIST) -> str:
+	name, checks = template
+	if not frappe.db.exists("Checklist Template", name):
 		frappe.get_doc(
 			{
-				"doctype": "Installation Checklist Template",
+				"doctype": "Checklist Template",
 				"template_name": name,
 				"items": [{"description": d, "mandatory": m} for d, m in checks],
 			}
@@ -285,10 +313,10 @@ def make_checklist_template() -> str:
 	return name
 
 
-def make_demo_installation_jobs(customers: list[str]) -> int:
+def make_demo_field_visits(customers: list[str]) -> int:
 	"""Jobs for the demo orders in every state: to schedule, scheduled, in progress, on hold,
 	completed (signed, with its Installation Note) and cancelled with its order."""
-	from bizlink.field_service.installation import create_installation_job
+	from bizlink.field_service.installation import create_field_visit
 
 	technicians = [
 		make_user(email, ["Installation Technician"], first_name=name).name for email, name in TECHNICIANS
@@ -302,14 +330,14 @@ def make_demo_installation_jobs(customers: list[str]) -> int:
 		for order_name in frappe.get_all(
 			"Sales Order", filters={"customer": customer, "docstatus": 1}, pluck="name", order_by="creation"
 		):
-			if frappe.db.exists("Installation Job", {"sales_order": order_name}):
+			if frappe.db.exists("Field Visit", {"sales_order": order_name}):
 				continue
 			order = frappe.get_doc("Sales Order", order_name)
-			job_name = create_installation_job(order)
+			job_name = create_field_visit(order)
 			if not job_name:
 				continue
 			made += 1
-			job = frappe.get_doc("Installation Job", job_name)
+			job = frappe.get_doc("Field Visit", job_name)
 			technician = technicians[index % len(technicians)]
 			slot = add_to_date(start, days=index + 1, hours=(index % 2) * 5)
 			if order.per_billed >= 100:

@@ -127,6 +127,25 @@ def receive_stock(
 	)
 
 
+def make_van(user: str, company: str | None = None, name: str | None = None) -> str:
+	"""A technician's van: a Warehouse of the company whose Technician (Van) is `user`."""
+	company = company or get_default_company()
+	parent = frappe.db.get_value("Warehouse", {"company": company, "is_group": 1}, "name")
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Warehouse",
+				"warehouse_name": name or f"Van {random_string(6)}",
+				"company": company,
+				"parent_warehouse": parent,
+				"bizlink_technician": user,
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
+
+
 def make_serial_nos(item_code: str, qty: int = 1, posting_date: str | None = None) -> list[str]:
 	"""Receive `qty` serialised units of `item_code` and return their new serial numbers."""
 	entry = receive_stock(item_code, qty, posting_date=posting_date)

@@ -18,8 +18,9 @@ BIZLINK_DOCTYPES = (
 	"Sales Interaction",
 	"Sales Interaction Outcome",
 	"Service Ticket",
-	"Installation Job",
-	"Installation Checklist Template",
+	"Field Visit",
+	"Checklist Template",
+	"Maintenance Plan",
 	"Order Stage Log",
 	"Segment Activity",
 	"BizLink Settings",
@@ -139,9 +140,9 @@ def make_records() -> dict:
 	"""A day of use on the site's history: an interaction, a ticket and a job per (recent) order."""
 	from frappe.utils import now_datetime
 
-	from bizlink.field_service.installation import create_installation_job
+	from bizlink.field_service.installation import create_field_visit
 
-	made = {"Sales Interaction": 0, "Service Ticket": 0, "Installation Job": 0}
+	made = {"Sales Interaction": 0, "Service Ticket": 0, "Field Visit": 0}
 	for customer in frappe.get_all("Customer", {"disabled": 0}, pluck="name", limit=3):
 		frappe.get_doc(
 			{
@@ -160,8 +161,8 @@ def make_records() -> dict:
 	for name in frappe.get_all(
 		"Sales Order", {"docstatus": 1, "status": ("not in", ("Closed", "Completed"))}, pluck="name"
 	):
-		if create_installation_job(frappe.get_doc("Sales Order", name)):
-			made["Installation Job"] += 1
+		if create_field_visit(frappe.get_doc("Sales Order", name)):
+			made["Field Visit"] += 1
 	return made  # `bench execute` commits
 
 

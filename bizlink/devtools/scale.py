@@ -4,7 +4,7 @@ Masters whose logic matters (territories and customer groups are nested sets, it
 are made through Frappe's document API, a handful of each. The volumes are then written with
 `frappe.db.bulk_insert`, row by row as the documents' controllers would have left them: customers
 with their age band and primary address, submitted sales orders with their item, invoices (their
-totals only: no ledger entries, which nothing here reads), installation jobs with their item, the
+totals only: no ledger entries, which nothing here reads), field visits with their item, the
 order stage history, interactions, service tickets with their SLA targets and escalation moments,
 and as many ERPNext Issues as tickets (the baseline of the list-view benchmark). The customer
 summary fields are then recomputed in SQL, as BizLink's hooks would.
@@ -327,10 +327,10 @@ def make_orders(out: Writer, rng: random.Random, company, count, customers, jobs
 		start = o.created + timedelta(days=rng.randint(5, 30)) if status != "To Schedule" else None
 		job_rows.append((o, status, start))
 	out.insert(
-		"Installation Job",
+		"Field Visit",
 		(
 			(
-				name("IJ", o.n), "IJ-.YYYY.-", o.name, o.customer, f"Cliente {o.customer[-7:]}", company,
+				name("FV", o.n), "FV-.YYYY.-", o.name, o.customer, f"Cliente {o.customer[-7:]}", company,
 				status, start, start + timedelta(hours=4) if start else None,
 				1 if status == "Completed" else 0, o.created,
 			)
@@ -342,10 +342,10 @@ def make_orders(out: Writer, rng: random.Random, company, count, customers, jobs
 		),
 	)  # fmt: skip
 	out.insert(
-		"Installation Job Item",
+		"Field Visit Item",
 		(
 			(
-				name("IJI", o.n), name("IJ", o.n), "Installation Job", "items", 1, o.item.code, o.item.name,
+				name("FVI", o.n), name("FV", o.n), "Field Visit", "items", 1, o.item.code, o.item.name,
 				o.qty, o.qty if status == "Completed" else 0, name("SOI", o.n), 1 if status == "Completed" else 0,
 				o.created,
 			)
@@ -474,7 +474,7 @@ def rebuild_segments(out: Writer | None = None) -> None:
 def reset_scale() -> None:
 	"""Remove every row the generator made (names starting with SC-)."""
 	for doctype in (
-		"Sales Interaction", "Service Ticket", "Issue", "Installation Job Item", "Installation Job",
+		"Sales Interaction", "Service Ticket", "Issue", "Field Visit Item", "Field Visit",
 		"Order Stage Log", "Sales Invoice", "Sales Order Item", "Sales Order", "Dynamic Link", "Address",
 		"Customer",
 	):  # fmt: skip

@@ -1,4 +1,4 @@
-"""Installation Jobs and ERPNext's Sales Order: made on submit, followed through amend and cancel,
+"""Field Visits and ERPNext's Sales Order: made on submit, followed through amend and cancel,
 and rolled back up as installed percentage and status."""
 
 import frappe
@@ -9,7 +9,7 @@ from frappe.utils import flt
 from bizlink.bizlink.status_log import set_status
 from bizlink.exceptions import InstallationInProgressError, QtyBelowInstalledError
 
-JOB = "Installation Job"
+JOB = "Field Visit"
 # a job's statuses by what they mean (compared in code; never a translated label)
 NOT_STARTED_STATUSES = ("To Schedule", "Scheduled")  # the crew has not begun: the order may still change it
 STARTED_STATUSES = ("In Progress", "On Hold")  # begun on site, not finished
@@ -17,17 +17,17 @@ OPEN_STATUSES = (*NOT_STARTED_STATUSES, *STARTED_STATUSES)  # not finished: the 
 
 
 def jobs_with_crew():
-	"""Installation Jobs joined with their crew rows: (query, job table, crew table)."""
+	"""Field Visits joined with their crew rows: (query, job table, crew table)."""
 	job = frappe.qb.DocType(JOB)
-	crew = frappe.qb.DocType("Installation Job Technician")
+	crew = frappe.qb.DocType("Field Visit Technician")
 	query = frappe.qb.from_(job).join(crew).on((crew.parent == job.name) & (crew.parenttype == JOB))
 	return query, job, crew
 
 
 def jobs_with_items():
-	"""Installation Jobs joined with their item rows: (query, job table, item table)."""
+	"""Field Visits joined with their item rows: (query, job table, item table)."""
 	job = frappe.qb.DocType(JOB)
-	item = frappe.qb.DocType("Installation Job Item")
+	item = frappe.qb.DocType("Field Visit Item")
 	query = frappe.qb.from_(job).join(item).on((item.parent == job.name) & (item.parenttype == JOB))
 	return query, job, item
 
@@ -67,7 +67,7 @@ def get_installation_items(order) -> list[dict]:
 def installed_by_row(sales_order: str, so_details: list[str]) -> dict[str, float]:
 	"""What the order's completed jobs installed of each order row, in stock units."""
 	job = frappe.qb.DocType(JOB)
-	job_item = frappe.qb.DocType("Installation Job Item")
+	job_item = frappe.qb.DocType("Field Visit Item")
 	return dict(
 		frappe.qb.from_(job_item)
 		.join(job)
@@ -95,7 +95,7 @@ def job_row(order_row) -> dict:
 def get_checklist_template(items: list[dict]) -> str | None:
 	for row in items:
 		template = frappe.get_cached_value("Item", row["item_code"], "bizlink_checklist_template")
-		if template and frappe.db.exists("Installation Checklist Template", template):
+		if template and frappe.db.exists("Checklist Template", template):
 			return template
 	return None
 
@@ -118,8 +118,8 @@ def get_open_job(sales_order: str) -> str | None:
 	)
 
 
-def create_installation_job(order) -> str | None:
-	"""The order's open Installation Job, made in To Schedule for what is still to install (idempotent:
+def create_field_visit(order) -> str | None:
+	"""The order's open Field Visit, made in To Schedule for what is still to install (idempotent:
 	an open job is returned as it is)."""
 	existing = get_open_job(order.name)
 	if existing:
@@ -170,7 +170,7 @@ def after_sales_order_submit(sales_order: str) -> None:
 		return  # cancelled before the job ran: its cancel hook has already done the rest
 	if order.amended_from:
 		relink_jobs_of_amended_order(order)
-	create_installation_job(order)
+	create_field_visit(order)
 	update_sales_order_installation(order.name)
 	# this job's view of the database may be older than that stage, and would move the order back
 	if not stage_begun:
@@ -190,7 +190,7 @@ def before_sales_order_cancel(doc, method=None) -> None:
 	)
 	if started:
 		frappe.throw(
-			_("Sales Order {0} cannot be cancelled: Installation Job {1} is {2}.").format(
+			_("Sales Order {0} cannot be cancelled: Field Visit {1} is {2}.").format(
 				frappe.bold(doc.name), frappe.bold(started[0].name), frappe.bold(_(started[0].status))
 			),
 			title=_("Installation Under Way"),
@@ -213,7 +213,7 @@ def on_sales_order_cancel(doc, method=None) -> None:
 def relink_jobs_of_amended_order(order) -> None:
 	"""Jobs cancelled with the order that `order` amends move to it, keeping their crew and schedule
 	(unless a crew member was booked at that time meanwhile: then it goes back to To Schedule)."""
-	from bizlink.field_service.doctype.installation_job.installation_job import find_crew_clash
+	from bizlink.field_service.doctype.field_visit.field_visit import find_crew_clash
 
 	items = get_installation_items(order)
 	for name in frappe.get_all(
@@ -223,7 +223,7 @@ def relink_jobs_of_amended_order(order) -> None:
 	):
 		job = frappe.get_doc(JOB, name)
 		job.db_set({"sales_order": order.name, "cancelled_with_order": 0})
-		frappe.db.delete("Installation Job Item", {"parent": job.name, "parenttype": JOB})
+		frappe.db.delete("Field Visit Item", {"parent": job.name, "parenttype": JOB})
 		job.set("items", [])
 		for row in items:
 			job.append("items", row).db_insert()
@@ -233,7 +233,7 @@ def relink_jobs_of_amended_order(order) -> None:
 			job.db_set({"scheduled_start": None, "scheduled_end": None})
 			job.add_comment(
 				"Info",
-				_("Not scheduled again: {0} was booked on Installation Job {1} meanwhile.").format(
+				_("Not scheduled again: {0} was booked on Field Visit {1} meanwhile.").format(
 					clash.technician_name or clash.user, clash.name
 				),
 			)
@@ -249,7 +249,7 @@ def relink_jobs_of_amended_order(order) -> None:
 
 
 def update_sales_order_installation(sales_order: str) -> None:
-	"""Installed percentage and status of the order, from its completed Installation Jobs.
+	"""Installed percentage and status of the order, from its completed Field Visits.
 
 	Like with like, row by row in stock units: what the completed jobs installed of each order row
 	to install (at most the row's quantity) against the rows' quantities."""
@@ -336,7 +336,7 @@ def get_delivered_serial_nos(dn_detail: str) -> list[str]:
 
 def on_sales_order_update_after_submit(doc, method=None) -> None:
 	"""Update Items on a submitted order (ERPNext's `update_child_qty_rate` saves it after submit): its
-	Installation Job follows the order's rows to install, then % installed and the stage follow."""
+	Field Visit follows the order's rows to install, then % installed and the stage follow."""
 	from bizlink.fulfilment.stages import refresh_stage
 
 	plan_installation(doc)
@@ -381,7 +381,7 @@ def check_installed_kept(order, done: dict, job, wanted: dict) -> None:
 		item_code = (
 			row.item_code
 			if row
-			else frappe.db.get_value("Installation Job Item", {"so_detail": so_detail}, "item_code")
+			else frappe.db.get_value("Field Visit Item", {"so_detail": so_detail}, "item_code")
 		)
 		uom = row.stock_uom if row else ""
 		if qty:

@@ -244,7 +244,7 @@ def sales_orders_of(doc) -> set[str]:
 		return {row.against_sales_order for row in doc.items if row.against_sales_order}
 	if doc.doctype == "Sales Invoice":
 		return {row.sales_order for row in doc.items if row.sales_order}
-	if doc.doctype == "Installation Job":
+	if doc.doctype == "Field Visit":
 		return {doc.sales_order}
 	if doc.doctype == "Payment Entry":
 		invoices = [r.reference_name for r in doc.references if r.reference_doctype == "Sales Invoice"]
@@ -303,7 +303,7 @@ def get_milestone_times(sales_order: str) -> dict:
 
 	times["Delivered"] = latest("Delivery Note", "Delivery Note Item", "against_sales_order")
 	jobs = frappe.get_all(
-		"Installation Job", filters={"sales_order": sales_order, "docstatus": 1}, pluck="actual_end"
+		"Field Visit", filters={"sales_order": sales_order, "docstatus": 1}, pluck="actual_end"
 	)
 	times["Installed"] = max((get_datetime(t) for t in jobs if t), default=None)
 	times["Billed"] = latest("Sales Invoice", "Sales Invoice Item", "sales_order")

@@ -22,12 +22,12 @@ def add_transactions(data: dict, label: str, items: list[str], fieldname: str | 
 
 def get_customer_dashboard(data: dict) -> dict:
 	# Customer's connections are found through each document's `customer` field
-	return add_transactions(data, _("BizLink"), ["Sales Interaction", "Service Ticket", "Installation Job"])
+	return add_transactions(data, _("BizLink"), ["Sales Interaction", "Service Ticket", "Field Visit"])
 
 
 def get_sales_order_dashboard(data: dict) -> dict:
 	return add_transactions(
-		data, _("BizLink"), ["Sales Interaction", "Service Ticket", "Installation Job"], "sales_order"
+		data, _("BizLink"), ["Sales Interaction", "Service Ticket", "Field Visit"], "sales_order"
 	)
 
 

@@ -28,8 +28,36 @@ def get_context(context):
 		context.title = _("Order {0}").format(order.name)
 	else:
 		context.orders = get_my_orders()
+		context.equipment, context.visits = get_my_equipment()
 		context.title = _("Order Progress")
 	return context
+
+
+def get_my_equipment() -> tuple[list[dict], list[dict]]:
+	"""The portal customers' installed units (cover, next maintenance) and their last visits."""
+	from bizlink.api.service_ticket import get_portal_customers
+	from bizlink.field_service.report.installed_base.installed_base import execute
+
+	customers = get_portal_customers()
+	units = [row for customer in customers for row in execute({"customer": customer})[1]][:50]
+	visits = (
+		frappe.get_all(
+			"Field Visit",
+			filters={"customer": ("in", customers), "status": ("!=", "Cancelled")},
+			fields=["visit_type", "status", "scheduled_start", "actual_end", "due_date", "item_code"],
+			order_by="modified desc",
+			limit=20,
+		)
+		if customers
+		else []
+	)
+	for visit in visits:
+		visit.when = visit.actual_end or visit.scheduled_start or visit.due_date
+		visit.item_name = (
+			frappe.get_cached_value("Item", visit.item_code, "item_name") if visit.item_code else ""
+		)
+	visits.sort(key=lambda v: str(v.when or ""), reverse=True)
+	return units, visits
 
 
 def get_my_orders() -> list[dict]:
@@ -83,7 +111,7 @@ def installations_of(order: str) -> list[dict]:
 	"""The order's installations (a part installed, the rest planned), each with the time that says
 	where it stands: when it was completed, when it started, or the slot it is booked for."""
 	jobs = frappe.get_all(
-		"Installation Job",
+		"Field Visit",
 		filters={"sales_order": order, "docstatus": ("<", 2), "status": ("!=", "Cancelled")},
 		fields=["status", "scheduled_start", "scheduled_end", "actual_start", "actual_end"],
 		order_by="creation asc",

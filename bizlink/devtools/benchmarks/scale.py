@@ -66,7 +66,7 @@ def run(runs: int = 30, only: str | None = None) -> list[Result]:
 			"Service Ticket",
 			"Issue",
 			"Sales Order",
-			"Installation Job",
+			"Field Visit",
 		)
 	}
 	print("site {}: {}".format(frappe.local.site, ", ".join(f"{n:,} {dt}" for dt, n in counts.items())))

@@ -8,16 +8,16 @@ frappe.ui.form.on("Sales Order", {
 		if (
 			frm.doc.docstatus === 1 &&
 			!["Closed", "Completed"].includes(frm.doc.status) &&
-			frappe.model.can_create("Installation Job")
+			frappe.model.can_create("Field Visit")
 		) {
 			frm.add_custom_button(
-				__("Installation Job"),
+				__("Installation Visit"),
 				() =>
 					frappe
-						.xcall("bizlink.api.installation.make_installation_job", {
+						.xcall("bizlink.api.installation.make_field_visit", {
 							sales_order: frm.doc.name,
 						})
-						.then((name) => frappe.set_route("Form", "Installation Job", name)),
+						.then((name) => frappe.set_route("Form", "Field Visit", name)),
 				__("Create")
 			);
 		}

@@ -5,7 +5,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, getdate, today
 
-from bizlink.bizlink.permissions import allowed_companies, installation_job_query
+from bizlink.bizlink.permissions import allowed_companies, field_visit_query
 from bizlink.field_service.installation import jobs_with_crew
 
 MAX_DAYS = 31
@@ -30,9 +30,9 @@ def get_columns() -> list[dict]:
 		{"fieldname": "scheduled_end", "label": _("End"), "fieldtype": "Datetime", "width": 150},
 		{
 			"fieldname": "job",
-			"label": _("Installation Job"),
+			"label": _("Field Visit"),
 			"fieldtype": "Link",
-			"options": "Installation Job",
+			"options": "Field Visit",
 			"width": 130,
 		},
 		{"fieldname": "status", "label": _("Status"), "fieldtype": "Data", "width": 100},
@@ -72,6 +72,6 @@ def get_data(filters) -> list[dict]:
 	if companies is not None:  # User Permissions on Company
 		query = query.where(job.company.isin(companies))
 	rows = query.run(as_dict=True)
-	if installation_job_query():  # a technician: only the jobs whose crew they are in
+	if field_visit_query():  # a technician: only the jobs whose crew they are in
 		rows = [row for row in rows if row.technician == frappe.session.user]
 	return rows

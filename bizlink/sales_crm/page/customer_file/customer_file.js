@@ -96,6 +96,7 @@ class CustomerFile {
 					<div class="bl-playbook">${this.card(__("Playbook"), `<div class="bl-muted">${__("Loading...")}</div>`)}</div>
 					${this.tickets_html()}
 					${this.installations_html()}
+					${this.installed_base_html()}
 				</div>
 			</div>
 		`);
@@ -194,16 +195,42 @@ class CustomerFile {
 			? rows
 					.map(
 						(j) => `<div class="bl-row">
-							<a href="/app/installation-job/${encodeURIComponent(j.name)}">${esc(j.name)}</a>
+							<a href="/app/field-visit/${encodeURIComponent(j.name)}">${esc(j.name)}</a>
 							<span class="indicator-pill ${colors[j.status] || "gray"}">${esc(__(j.status))}</span>
-							<div class="bl-muted">${esc(j.sales_order)}${
-								j.scheduled_start ? " · " + esc(frappe.datetime.str_to_user(j.scheduled_start)) : ""
+							<div class="bl-muted">${esc(__(j.visit_type || "Installation"))} · ${esc(j.sales_order || j.serial_no || "")}${
+								j.scheduled_start
+									? " · " + esc(frappe.datetime.str_to_user(j.scheduled_start))
+									: j.due_date
+									? " · " + __("Due") + " " + esc(frappe.datetime.str_to_user(j.due_date))
+									: ""
 							}</div>
 						</div>`
 					)
 					.join("")
 			: this.empty(__("No installations."));
-		return this.card(__("Installations"), body);
+		return this.card(__("Field Visits"), body);
+	}
+
+	installed_base_html() {
+		const section = this.file.installed_base;
+		if (!section || !section.allowed) return "";
+		const body = section.rows.length
+			? section.rows
+					.map(
+						(u) => `<div class="bl-row">
+							<div>${u.serial_no ? `<a href="/app/serial-no/${encodeURIComponent(u.serial_no)}">${esc(u.serial_no)}</a> · ` : ""}${esc(
+							u.item_name || u.item_code
+						)}${u.serial_no ? "" : " × " + esc(String(u.qty))}</div>
+							<div class="bl-muted">${__("Installed On")} ${esc(frappe.datetime.str_to_user(u.installed_on))} · ${esc(u.coverage || "")}${
+							u.covered_until ? " " + __("until") + " " + esc(frappe.datetime.str_to_user(u.covered_until)) : ""
+						}${u.next_maintenance ? " · " + __("Next Maintenance") + " " + esc(frappe.datetime.str_to_user(u.next_maintenance)) : ""}${
+							u.repairs ? " · " + __("Repairs") + " " + esc(String(u.repairs)) : ""
+						}</div>
+						</div>`
+					)
+					.join("")
+			: this.empty(__("No installed equipment."));
+		return this.card(__("Installed Equipment"), body);
 	}
 
 	timeline_html() {

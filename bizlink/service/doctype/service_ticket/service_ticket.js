@@ -18,7 +18,7 @@ frappe.ui.form.on("Service Ticket", {
 		);
 		frm.set_query("sales_order", () => ({ filters: { customer: frm.doc.customer, docstatus: 1 } }));
 		frm.set_query("delivery_note", () => ({ filters: { customer: frm.doc.customer, docstatus: 1 } }));
-		frm.set_query("installation_job", () => ({ filters: { customer: frm.doc.customer } }));
+		frm.set_query("field_visit", () => ({ filters: { customer: frm.doc.customer, visit_type: "Installation" } }));
 	},
 
 	refresh(frm) {
@@ -59,6 +59,15 @@ frappe.ui.form.on("Service Ticket", {
 		}
 		if (!frm.is_new() && frm.doc.customer) {
 			frm.add_custom_button(__("Customer File"), () => frappe.set_route("customer-file", frm.doc.customer));
+		}
+		const resolved = (frm.doc.__onload?.resolved_statuses || []).includes(frm.doc.status);
+		if (!frm.is_new() && frm.doc.customer && !resolved && frm.perm[0]?.write) {
+			// a repair visit to the customer's site and unit, in To Schedule for the dispatcher
+			frm.add_custom_button(__("Schedule a Visit"), () =>
+				frappe
+					.xcall("bizlink.service.visits.schedule_visit", { ticket: frm.doc.name })
+					.then((visit) => frappe.set_route("Form", "Field Visit", visit))
+			);
 		}
 	},
 

@@ -52,7 +52,7 @@ class ServiceTicket(Document):
 		escalation_level: DF.Literal["", "Warned", "Breached"]
 		feedback: DF.SmallText | None
 		first_response_time: DF.Duration | None
-		installation_job: DF.Link | None
+		field_visit: DF.Link | None
 		item: DF.Link | None
 		naming_series: DF.Literal["ST-.YYYY.-"]
 		raised_by: DF.Data | None
@@ -159,8 +159,8 @@ class ServiceTicket(Document):
 			self.customer_name = frappe.db.get_value("Customer", delivery.customer, "customer_name")
 			self.delivery_note = delivery.delivery_note
 			self.sales_order = delivery.sales_order or self.sales_order
-			if self.sales_order and not self.installation_job:
-				self.installation_job = job_of_serial(self.serial_no, self.sales_order)
+			if self.sales_order and not self.field_visit:
+				self.field_visit = job_of_serial(self.serial_no, self.sales_order)
 		with print_language("en"):  # stored in English, read in each reader's language (onload)
 			self.warranty_status = describe_warranty(serial)
 
@@ -335,9 +335,9 @@ def describe_warranty(serial) -> str:
 
 
 def job_of_serial(serial_no: str, sales_order: str) -> str | None:
-	"""The completed Installation Job that installed the serial number, else the order's job still
+	"""The completed Field Visit that installed the serial number, else the order's job still
 	to do (its installation is planned there)."""
-	from bizlink.field_service.doctype.installation_job.installation_job import split_serials
+	from bizlink.field_service.doctype.field_visit.field_visit import split_serials
 	from bizlink.field_service.installation import get_open_job, jobs_with_items
 
 	query, job, item = jobs_with_items()

@@ -1,8 +1,0 @@
-// Copyright (c) 2026, BizLink contributors and contributors
-// For license information, please see license.txt
-
-// frappe.ui.form.on("Installation Checklist Template", {
-// 	refresh(frm) {
-
-// 	},
-// });

@@ -1,0 +1,350 @@
+"""Maintenance plans: an installed unit's visits every N months.
+
+- An item carries the interval, checklist and hours (`bizlink_maintenance_*` on Item). Completing an
+  installation makes a plan per installed unit of such an item (`make_plans`): per serial number, or
+  one for the item's units without serial numbers.
+- Each day (`create_due_visits`) a plan whose next visit is within the lead time (BizLink Settings)
+  gets a Maintenance visit in To Schedule, due on the plan's due date, for the dispatcher to book
+  like any visit. The query reads only the plans due (`visit_on <= today`, indexed), never all plans.
+- Completing the visit moves the plan on by one interval from the due date or from the done date
+  (BizLink Settings); skipping it (`skip`, before it starts) moves it on from the due date. An
+  open visit past its due date is overdue (list indicator, number card, daily digest).
+- Coverage: a unit under warranty or AMC (ERPNext's Serial No dates) on the day of the visit is
+  not billed.
+"""
+
+import frappe
+from frappe import _
+from frappe.translate import print_language
+from frappe.utils import add_days, add_months, cint, flt, getdate, today
+
+from bizlink.bizlink.guard import system_write
+from bizlink.exceptions import PlanNotActiveError
+from bizlink.field_service.installation import NOT_STARTED_STATUSES, OPEN_STATUSES
+
+DEFAULT_LEAD_DAYS = 21
+DEFAULT_VISIT_HOURS = 1
+
+
+def settings() -> frappe._dict:
+	"""The maintenance settings, their defaults where the site has never saved them (a value not in
+	Singles, not a 0 the user chose)."""
+	singles = frappe.qb.DocType("Singles")
+	stored = dict(
+		frappe.qb.from_(singles)
+		.select(singles.field, singles.value)
+		.where(singles.doctype == "BizLink Settings")
+		.where(singles.field.isin(("maintenance_lead_days", "maintenance_schedule_from")))
+		.run()
+	)
+	lead = stored.get("maintenance_lead_days")
+	return frappe._dict(
+		lead_days=DEFAULT_LEAD_DAYS if lead in (None, "") else cint(lead),
+		schedule_from=stored.get("maintenance_schedule_from") or "Due Date",
+	)
+
+
+# Plans -----------------------------------------------------------------------------------------
+
+
+def schedule_next(plan, base=None) -> None:
+	"""Set the plan's next due date one interval after `base` (the start date for a new plan) and the
+	day its visit is to be made."""
+	base = getdate(base or plan.last_done_date or plan.start_date)
+	plan.next_due_date = add_months(base, cint(plan.interval_months))
+	plan.visit_on = add_days(plan.next_due_date, -settings().lead_days)
+
+
+def make_plans(visit) -> list[str]:
+	"""Plans for the units a completed installation installed, for items with a maintenance interval."""
+	made = []
+	for row in visit.items:
+		if flt(row.installed_qty) <= 0:
+			continue
+		item = frappe.get_cached_value(
+			"Item",
+			row.item_code,
+			["bizlink_maintenance_interval", "bizlink_maintenance_checklist", "bizlink_maintenance_hours"],
+			as_dict=True,
+		)
+		if not item or cint(item.bizlink_maintenance_interval) <= 0:
+			continue
+		from bizlink.field_service.doctype.field_visit.field_visit import split_serials
+
+		for serial in split_serials(row.serial_no) or [None]:
+			if frappe.db.exists(
+				"Maintenance Plan",
+				{"serial_no": serial, "status": "Active"} if serial else
+				{"installation_visit": visit.name, "item_code": row.item_code, "serial_no": ("is", "not set")},
+			):  # fmt: skip
+				continue
+			plan = frappe.get_doc(
+				{
+					"doctype": "Maintenance Plan",
+					"customer": visit.customer,
+					"serial_no": serial,
+					"item_code": row.item_code,
+					"address": visit.address,
+					"company": visit.company,
+					"installation_visit": visit.name,
+					"interval_months": item.bizlink_maintenance_interval,
+					"checklist_template": item.bizlink_maintenance_checklist,
+					"visit_hours": item.bizlink_maintenance_hours,
+					"start_date": getdate(visit.actual_end or today()),
+				}
+			)
+			plan.flags.ignore_permissions = True  # the technician completing the job makes it
+			plan.insert()
+			made.append(plan.name)
+	return made
+
+
+def check_plan_active(visit) -> None:
+	"""A visit of a cancelled plan is neither made nor booked (its crew or time changed)."""
+	if not (
+		visit.is_new()
+		or visit.has_value_changed("scheduled_start")
+		or visit.has_value_changed("scheduled_end")
+		or visit.has_value_changed("crew")
+	):
+		return
+	status = frappe.db.get_value("Maintenance Plan", visit.maintenance_plan, "status")
+	if status != "Active":
+		frappe.throw(
+			_("Maintenance Plan {0} is {1}: no visit can be made or scheduled for it.").format(
+				frappe.bold(visit.maintenance_plan), frappe.bold(_(status or "Cancelled"))
+			),
+			title=_("Plan Not Active"),
+			exc=PlanNotActiveError,
+		)
+
+
+def visit_hours(visit) -> float:
+	if visit.maintenance_plan:
+		hours = flt(frappe.db.get_value("Maintenance Plan", visit.maintenance_plan, "visit_hours"))
+		if hours:
+			return hours
+	if visit.item_code and visit.visit_type == "Maintenance":
+		hours = flt(frappe.get_cached_value("Item", visit.item_code, "bizlink_maintenance_hours"))
+		if hours:
+			return hours
+	return 0
+
+
+def cancel_plan(plan) -> None:
+	plan = frappe.get_doc("Maintenance Plan", plan.name, for_update=True)  # as stored, not as sent
+	visit = plan.open_visit
+	with system_write(plan, "status", "open_visit"):
+		plan.status = "Cancelled"
+		plan.open_visit = None
+		plan.save()
+	if visit and frappe.db.get_value("Field Visit", visit, "status") in NOT_STARTED_STATUSES:
+		from bizlink.bizlink.status_log import set_status
+
+		doc = frappe.get_doc("Field Visit", visit)
+		set_status(doc, "Cancelled")
+		doc.add_comment("Info", _("Cancelled with Maintenance Plan {0}").format(plan.name))
+
+
+# Visits ----------------------------------------------------------------------------------------
+
+
+def create_due_visits(on=None) -> list[str]:
+	"""Daily: a Maintenance visit for each active plan whose next visit is due to be made by `on`."""
+	on = getdate(on or today())
+	plan = frappe.qb.DocType("Maintenance Plan")
+	due = (
+		frappe.qb.from_(plan)
+		.select(plan.name)
+		.where(plan.status == "Active")
+		.where(plan.visit_on <= on)
+		.where(plan.open_visit.isnull())
+		.orderby(plan.visit_on)
+		.run(pluck=True)
+	)
+	return [make_visit(name) for name in due]
+
+
+def make_visit(plan_name: str) -> str:
+	plan = frappe.get_doc("Maintenance Plan", plan_name, for_update=True)
+	if plan.open_visit or plan.status != "Active":
+		return plan.open_visit
+	visit = frappe.get_doc(
+		{
+			"doctype": "Field Visit",
+			"visit_type": "Maintenance",
+			"maintenance_plan": plan.name,
+			"due_date": plan.next_due_date,
+			"customer": plan.customer,
+			"serial_no": plan.serial_no,
+			"item_code": plan.item_code,
+			"address": plan.address,
+			"company": plan.company,
+			"checklist_template": plan.checklist_template,
+		}
+	)
+	visit.flags.ignore_permissions = True
+	visit.insert()
+	plan.db_set("open_visit", visit.name)
+	return visit.name
+
+
+def on_maintenance_visit_change(visit) -> None:
+	"""A maintenance visit completed or cancelled moves its plan on (or back, for a completed visit
+	that is cancelled)."""
+	if not visit.maintenance_plan:
+		return
+	plan = frappe.get_doc("Maintenance Plan", visit.maintenance_plan, for_update=True)
+	if visit.docstatus == 1:  # completed
+		done = getdate(visit.actual_end or today())
+		plan.last_done_date = done
+		base = done if settings().schedule_from == "Done Date" else visit.due_date or done
+		plan.open_visit = None
+		schedule_next(plan, base)
+	elif visit.docstatus == 2:  # a completed visit cancelled: the plan counts from the visit before
+		last = frappe.get_all(
+			"Field Visit",
+			{"maintenance_plan": plan.name, "docstatus": 1, "name": ("!=", visit.name)},
+			["actual_end", "due_date"],
+			order_by="actual_end desc",
+			limit=1,
+		)
+		plan.last_done_date = getdate(last[0].actual_end) if last else None
+		base = (
+			(getdate(last[0].actual_end) if settings().schedule_from == "Done Date" else last[0].due_date)
+			if last
+			else plan.start_date
+		)
+		schedule_next(plan, base)
+	plan.flags.ignore_permissions = True
+	plan.save()
+
+
+@frappe.whitelist(methods=["POST"])
+def skip(visit: str, reason: str | None = None) -> None:
+	"""A maintenance visit not done (the customer declined, the unit is gone for the season): it is
+	cancelled before it starts and the plan's next due date is one interval after this one's."""
+	doc = frappe.get_doc("Field Visit", visit)
+	doc.check_permission("cancel")
+	stored = frappe.db.get_value("Field Visit", visit, ["status", "docstatus", "visit_type"], as_dict=True)
+	if (
+		stored.visit_type != "Maintenance"
+		or stored.docstatus != 0
+		or stored.status not in NOT_STARTED_STATUSES
+	):
+		from bizlink.exceptions import InvalidStatusTransitionError
+
+		frappe.throw(
+			_("Only a maintenance visit not started yet can be skipped."),
+			title=_("Invalid Status Change"),
+			exc=InvalidStatusTransitionError,
+		)
+	from bizlink.bizlink.status_log import set_status
+
+	set_status(doc, "Cancelled")
+	doc.add_comment("Info", _("Skipped: {0}").format(reason) if reason else _("Skipped"))
+	if doc.maintenance_plan:
+		plan = frappe.get_doc("Maintenance Plan", doc.maintenance_plan, for_update=True)
+		plan.open_visit = None
+		schedule_next(plan, doc.due_date or plan.next_due_date)
+		plan.flags.ignore_permissions = True
+		plan.save()
+
+
+def overdue_filters() -> list:
+	return [
+		["Field Visit", "visit_type", "=", "Maintenance"],
+		["Field Visit", "docstatus", "=", 0],
+		["Field Visit", "status", "in", list(OPEN_STATUSES)],
+		["Field Visit", "due_date", "<", today()],
+	]
+
+
+@frappe.whitelist()
+def get_overdue_count(filters=None) -> dict:
+	"""Number card: open maintenance visits past their due date, as the reader may see them."""
+	return {
+		"value": len(frappe.get_list("Field Visit", filters=overdue_filters(), pluck="name", limit=0)),
+		"fieldtype": "Int",
+		"route": ["List", "Field Visit"],
+		"route_options": {"visit_type": "Maintenance", "due_date": ["<", today()]},
+	}
+
+
+def send_overdue_digest() -> None:
+	"""Daily: Installation Managers get one email listing the overdue maintenance visits."""
+	if not (frappe.db.exists("Email Account", {"enable_outgoing": 1}) or frappe.conf.get("mail_server")):
+		return
+	rows = frappe.get_all(
+		"Field Visit",
+		filters=overdue_filters(),
+		fields=["name", "customer_name", "item_code", "serial_no", "due_date", "status", "scheduled_start"],
+		order_by="due_date",
+		limit=500,
+	)
+	if not rows:
+		return
+	managers = frappe.get_all(
+		"Has Role",
+		filters={"role": "Installation Manager", "parenttype": "User"},
+		pluck="parent",
+		distinct=True,
+	)
+	for user in managers:
+		if user in ("Administrator", "Guest") or not frappe.db.get_value("User", user, "enabled"):
+			continue
+		lang = frappe.db.get_value("User", user, "language") or frappe.db.get_default("lang")
+		with print_language(lang):
+			frappe.sendmail(
+				recipients=[user],
+				subject=_("{0} maintenance visits overdue").format(len(rows)),
+				template="overdue_maintenance",
+				args={"rows": rows},
+				reference_doctype="Field Visit",
+				reference_name=rows[0].name,
+			)
+
+
+# Coverage --------------------------------------------------------------------------------------
+
+
+def coverage_of(serial_no: str | None, on=None) -> tuple[str, object, bool]:
+	"""The unit's cover on the day (`on`, default today): ("Under Warranty", until, True), ("Under
+	AMC", until, True) or ("Not Covered", None, False); stored in English, read translated."""
+	unit = (
+		frappe.db.get_value("Serial No", serial_no, ["warranty_expiry_date", "amc_expiry_date"], as_dict=True)
+		if serial_no
+		else None
+	)
+	day = getdate(on or today())
+	if unit and unit.warranty_expiry_date and getdate(unit.warranty_expiry_date) >= day:
+		return "Under Warranty", unit.warranty_expiry_date, True
+	if unit and unit.amc_expiry_date and getdate(unit.amc_expiry_date) >= day:
+		return "Under AMC", unit.amc_expiry_date, True
+	return "Not Covered", None, False
+
+
+@frappe.whitelist()
+def get_due_count(filters=None) -> dict:
+	"""Number card: open maintenance visits due in the next 30 days, as the reader may see them."""
+	from frappe.utils import add_days
+
+	due = [today(), add_days(today(), 30)]
+	return {
+		"value": len(
+			frappe.get_list(
+				"Field Visit",
+				filters=[
+					["Field Visit", "visit_type", "=", "Maintenance"],
+					["Field Visit", "docstatus", "=", 0],
+					["Field Visit", "status", "in", list(OPEN_STATUSES)],
+					["Field Visit", "due_date", "between", due],
+				],
+				pluck="name",
+				limit=0,
+			)
+		),
+		"fieldtype": "Int",
+		"route": ["List", "Field Visit"],
+		"route_options": {"visit_type": "Maintenance", "due_date": ["between", due]},
+	}

@@ -1,0 +1,314 @@
+"""Parts and time of a maintenance or repair visit, booked through ERPNext.
+
+- A technician's van is an ERPNext Warehouse whose *Technician (Van)* is the technician's user; a
+  visit's parts come from the lead technician's van unless another warehouse is chosen.
+- Completing the visit books the parts out of the van with a Material Issue Stock Entry (serial
+  numbers of serialised spares included), so stock and its value stay ERPNext's; each part's cost is
+  what ERPNext valued it at. A part that replaces the customer's faulty unit records the replacement
+  on the installed base: the faulty Serial No is *Replaced By* the new one, which takes its site.
+- Time is the actual time on site; its cost and its price are the Labour Activity Type's costing and
+  billing rates (BizLink Settings; ERPNext's Activity Cost of the technician's Employee first).
+- A visit not covered by warranty or AMC (see maintenance.coverage_of) gets a draft Sales Invoice of
+  the parts (at the selling price list's rate) and the labour (the Labour Item), for accounts to
+  check and submit; a covered visit's parts and time are the company's cost (Warranty Cost report).
+"""
+
+import frappe
+from frappe import _
+from frappe.utils import cint, flt, get_datetime, getdate, today
+
+from bizlink.exceptions import (
+	AlreadyInvoicedError,
+	ForeignSerialError,
+	PartSerialError,
+	PartsNotInVanError,
+)
+
+
+def van_of(user: str | None) -> str | None:
+	if not user:
+		return None
+	return frappe.db.get_value(
+		"Warehouse", {"bizlink_technician": user, "is_group": 0, "disabled": 0}, "name"
+	)
+
+
+def set_parts_warehouse(visit) -> None:
+	if visit.parts_warehouse or not visit.crew:
+		return
+	lead = next((row.user for row in visit.crew if row.is_lead), visit.crew[0].user)
+	visit.parts_warehouse = van_of(lead)
+
+
+def split(serials: str | None) -> list[str]:
+	return [s.strip() for s in (serials or "").replace(",", "\n").split("\n") if s.strip()]
+
+
+def validate_parts(visit) -> None:
+	"""On completion: every part comes from a warehouse that holds it, a serialised spare names its
+	serial numbers, a replaced unit is the customer's."""
+	allow_negative = cint(frappe.db.get_single_value("Stock Settings", "allow_negative_stock"))
+	wanted: dict[tuple, float] = {}
+	for row in visit.parts:
+		row.warehouse = row.warehouse or visit.parts_warehouse
+		if not row.warehouse:
+			frappe.throw(
+				_("Row {0}: choose the warehouse (the technician's van) {1} comes from.").format(
+					row.idx, frappe.bold(row.item_code)
+				),
+				title=_("No Van"),
+				exc=PartsNotInVanError,
+			)
+		if flt(row.qty) <= 0:
+			frappe.throw(
+				_("Row {0}: the quantity of {1} must be more than 0.").format(
+					row.idx, frappe.bold(row.item_code)
+				),
+				title=_("Invalid Quantity"),
+				exc=PartsNotInVanError,
+			)
+		if row.replaced_serial_no:
+			owner = frappe.db.get_value("Serial No", row.replaced_serial_no, "customer")
+			if owner != visit.customer:
+				frappe.throw(
+					_("Row {0}: Serial No {1} is not among customer {2}'s units.").format(
+						row.idx, frappe.bold(row.replaced_serial_no), frappe.bold(visit.customer)
+					),
+					title=_("Not the Customer's Unit"),
+					exc=ForeignSerialError,
+				)
+		if frappe.get_cached_value("Item", row.item_code, "has_serial_no"):
+			serials = split(row.serial_no)
+			if len(serials) != cint(row.qty) or flt(row.qty) != cint(row.qty):
+				frappe.throw(
+					_("Row {0}: {1} serial numbers for {2} units of {3}.").format(
+						row.idx, len(serials), flt(row.qty), frappe.bold(row.item_code)
+					),
+					title=_("Serial Numbers"),
+					exc=PartSerialError,
+				)
+			elsewhere = [
+				s for s in serials if frappe.db.get_value("Serial No", s, "warehouse") != row.warehouse
+			]
+			if elsewhere:
+				frappe.throw(
+					_("Row {0}: Serial No {1} is not in {2}.").format(
+						row.idx, frappe.bold(", ".join(elsewhere)), frappe.bold(row.warehouse)
+					),
+					title=_("Not in the Van"),
+					exc=PartsNotInVanError,
+				)
+		key = (row.item_code, row.warehouse)
+		wanted[key] = wanted.get(key, 0) + flt(row.qty)
+	if allow_negative:
+		return
+	for (item_code, warehouse), qty in wanted.items():
+		if frappe.get_cached_value("Item", item_code, "allow_negative_stock"):
+			continue
+		held = flt(frappe.db.get_value("Bin", {"item_code": item_code, "warehouse": warehouse}, "actual_qty"))
+		if qty > held:
+			throw_short(item_code, warehouse, qty, held)
+
+
+def throw_short(item_code: str, warehouse: str, qty: float, held: float):
+	frappe.throw(
+		_("{0} × {1} used, but {2} holds {3}.").format(
+			frappe.format(qty), frappe.bold(item_code), frappe.bold(warehouse), frappe.format(held)
+		),
+		title=_("Not in the Van"),
+		exc=PartsNotInVanError,
+	)
+
+
+def book_parts(visit) -> None:
+	"""The Material Issue of the parts, submitted with the visit; each row's cost from ERPNext."""
+	if not visit.parts:
+		return
+	from erpnext.stock.stock_ledger import NegativeStockError
+
+	entry = frappe.get_doc(
+		{
+			"doctype": "Stock Entry",
+			"stock_entry_type": "Material Issue",
+			"purpose": "Material Issue",
+			"company": visit.company,
+			"posting_date": getdate(visit.actual_end or today()),
+			"set_posting_time": 1,
+			"remarks": _("Parts used on Field Visit {0}").format(visit.name),
+			"items": [
+				{
+					"item_code": row.item_code,
+					"qty": flt(row.qty),
+					"s_warehouse": row.warehouse,
+					"use_serial_batch_fields": 1 if row.serial_no else 0,
+					"serial_no": "\n".join(split(row.serial_no)) or None,
+				}
+				for row in visit.parts
+			],
+		}
+	)
+	entry.flags.ignore_permissions = True  # the technician completing the visit books what they used
+	entry.insert()
+	try:
+		entry.submit()
+	except NegativeStockError:
+		row = visit.parts[0]
+		frappe.clear_messages()
+		throw_short(row.item_code, row.warehouse, flt(row.qty), 0)
+	total = 0.0
+	for row, line in zip(visit.parts, entry.items, strict=True):
+		row.db_set(
+			{"valuation_rate": line.valuation_rate, "cost": line.amount, "warehouse": line.s_warehouse}
+		)
+		total += flt(line.amount)
+	visit.db_set({"stock_entry": entry.name, "parts_cost": total})
+
+
+def cancel_parts(visit) -> None:
+	if visit.stock_entry and frappe.db.get_value("Stock Entry", visit.stock_entry, "docstatus") == 1:
+		entry = frappe.get_doc("Stock Entry", visit.stock_entry)
+		entry.flags.ignore_permissions = True
+		entry.flags.ignore_links = True
+		entry.cancel()
+	undo_replacements(visit)
+
+
+def record_replacements(visit) -> None:
+	"""The faulty unit is replaced by the new one, which takes its place in the installed base."""
+	for row in visit.parts:
+		if not row.replaced_serial_no:
+			continue
+		new = (split(row.serial_no) or [None])[0]
+		old = frappe.db.get_value(
+			"Serial No", row.replaced_serial_no, ["customer", "bizlink_site_address"], as_dict=True
+		)
+		frappe.db.set_value(
+			"Serial No",
+			row.replaced_serial_no,
+			{"bizlink_replaced_by": new, "bizlink_replaced_on": getdate(visit.actual_end or today())},
+		)
+		if new:
+			frappe.db.set_value(
+				"Serial No",
+				new,
+				{
+					"customer": old.customer,
+					"bizlink_site_address": old.bizlink_site_address,
+					"bizlink_installed_on": getdate(visit.actual_end or today()),
+					"bizlink_installation_visit": visit.name,
+					"bizlink_installed_by": ", ".join(r.technician_name or r.user for r in visit.crew)[:140]
+					or None,
+				},
+			)
+
+
+def undo_replacements(visit) -> None:
+	for row in visit.parts:
+		if row.replaced_serial_no:
+			frappe.db.set_value(
+				"Serial No",
+				row.replaced_serial_no,
+				{"bizlink_replaced_by": None, "bizlink_replaced_on": None},
+			)
+	serial = frappe.qb.DocType("Serial No")
+	(
+		frappe.qb.update(serial)
+		.set(serial.bizlink_installation_visit, None)
+		.set(serial.bizlink_installed_on, None)
+		.where(serial.bizlink_installation_visit == visit.name)
+		.run()
+	)
+
+
+# Time ------------------------------------------------------------------------------------------
+
+
+def labour_rates(visit) -> frappe._dict:
+	activity = frappe.db.get_single_value("BizLink Settings", "labour_activity_type")
+	if not activity:
+		return frappe._dict(costing_rate=0, billing_rate=0, activity=None)
+	from erpnext.projects.doctype.timesheet.timesheet import get_activity_cost
+
+	lead = next((row.user for row in visit.crew if row.is_lead), visit.crew[0].user if visit.crew else None)
+	employee = frappe.db.get_value("Employee", {"user_id": lead}, "name") if lead else None
+	rates = get_activity_cost(employee, activity) or {}
+	return frappe._dict(
+		costing_rate=flt(rates.get("costing_rate")),
+		billing_rate=flt(rates.get("billing_rate")),
+		activity=activity,
+	)
+
+
+def book_labour(visit) -> None:
+	if not (visit.actual_start and visit.actual_end):
+		return
+	hours = flt((get_datetime(visit.actual_end) - get_datetime(visit.actual_start)).total_seconds() / 3600, 2)
+	rates = labour_rates(visit)
+	visit.db_set({"labour_hours": hours, "labour_cost": flt(hours * rates.costing_rate, 2)})
+
+
+# Billing ---------------------------------------------------------------------------------------
+
+
+def selling_price_list(customer: str) -> str | None:
+	"""The customer's price list, else the selling default, else ERPNext's Standard Selling."""
+	return (
+		frappe.db.get_value("Customer", customer, "default_price_list")
+		or frappe.db.get_single_value("Selling Settings", "selling_price_list")
+		or frappe.db.exists("Price List", "Standard Selling")
+	)
+
+
+def make_invoice(visit) -> str | None:
+	"""A draft Sales Invoice of the parts and the time of a visit that is not covered; refused when
+	the visit already has one (not cancelled)."""
+	if visit.sales_invoice and frappe.db.get_value("Sales Invoice", visit.sales_invoice, "docstatus") in (
+		0,
+		1,
+	):
+		frappe.throw(
+			_("Field Visit {0} is already invoiced: Sales Invoice {1}.").format(
+				frappe.bold(visit.name), frappe.bold(visit.sales_invoice)
+			),
+			title=_("Already Invoiced"),
+			exc=AlreadyInvoicedError,
+		)
+	rates = labour_rates(visit)
+	labour_item = frappe.db.get_single_value("BizLink Settings", "labour_item")
+	items = [
+		{"item_code": row.item_code, "qty": flt(row.qty), "serial_no": None, "description": row.item_name}
+		for row in visit.parts
+	]
+	if labour_item and flt(visit.labour_hours) > 0:
+		items.append(
+			{
+				"item_code": labour_item,
+				"qty": flt(visit.labour_hours),
+				"rate": rates.billing_rate,
+				"description": _("Labour, Field Visit {0}").format(visit.name),
+			}
+		)
+	if not items:
+		return None
+	invoice = frappe.get_doc(
+		{
+			"doctype": "Sales Invoice",
+			"customer": visit.customer,
+			"company": visit.company,
+			"posting_date": getdate(visit.actual_end or today()),
+			"update_stock": 0,
+			"selling_price_list": selling_price_list(visit.customer),
+			"remarks": _("Field Visit {0}").format(visit.name),
+			"items": items,
+		}
+	)
+	invoice.flags.ignore_permissions = True  # drafted for accounts, who submit it
+	invoice.set_missing_values()
+	for row, item in zip(invoice.items, items, strict=True):
+		if item.get("rate") is not None:
+			row.rate = item["rate"]
+			row.price_list_rate = item["rate"]
+	invoice.calculate_taxes_and_totals()
+	invoice.insert()
+	visit.db_set("sales_invoice", invoice.name)
+	return invoice.name

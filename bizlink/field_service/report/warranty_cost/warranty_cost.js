@@ -1,0 +1,18 @@
+// Copyright (c) 2026, BizLink contributors
+// For license information, please see license.txt
+
+frappe.query_reports["Warranty Cost"] = {
+	filters: [
+		{ fieldname: "company", label: __("Company"), fieldtype: "Link", options: "Company" },
+		{ fieldname: "from_date", label: __("From Date"), fieldtype: "Date", default: frappe.datetime.add_months(frappe.datetime.get_today(), -12) },
+		{ fieldname: "to_date", label: __("To Date"), fieldtype: "Date", default: frappe.datetime.get_today() },
+		{
+			fieldname: "group_by",
+			label: __("Group By"),
+			fieldtype: "Select",
+			options: ["Item", "Item Group", "Supplier", "Installation Crew", "Installation Month"].map((value) => ({ value, label: __(value) })),
+			default: "Item",
+		},
+		{ fieldname: "repeat_months", label: __("Repeat Within (Months)"), fieldtype: "Int", default: 12 },
+	],
+};
