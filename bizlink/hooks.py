@@ -77,6 +77,7 @@ permission_query_conditions = {
 	"Field Visit Technician": "bizlink.bizlink.permissions.field_visit_child_query",
 	"Field Visit Item": "bizlink.bizlink.permissions.field_visit_child_query",
 	"Field Visit Checklist Item": "bizlink.bizlink.permissions.field_visit_child_query",
+	"Field Visit Part": "bizlink.bizlink.permissions.field_visit_child_query",
 	"BizLink Status Log": "bizlink.bizlink.permissions.field_visit_child_query",
 }
 
@@ -161,7 +162,10 @@ doc_events = {
 		"on_trash": f"{SEGMENTS}.on_trash",
 	},
 	# a repair visit completed resolves its ticket (Service follows Field Service, which knows no ticket)
-	"Field Visit": {"on_submit": "bizlink.service.visits.on_visit_submit"},
+	"Field Visit": {
+		"on_submit": "bizlink.service.visits.on_visit_submit",
+		"on_cancel": "bizlink.service.visits.on_visit_cancel",
+	},
 	"Work Order": {"on_submit": STAGE, "on_cancel": STAGE, "on_trash": DELETED},
 	"Stock Entry": {"on_submit": STAGE, "on_cancel": STAGE, "on_trash": DELETED},
 	"Delivery Note": {
@@ -171,7 +175,7 @@ doc_events = {
 	},
 	"Sales Invoice": {
 		"on_submit": [STAGE, f"{SEGMENTS}.on_sales"],
-		"on_cancel": [STAGE, f"{SEGMENTS}.on_sales"],
+		"on_cancel": [STAGE, f"{SEGMENTS}.on_sales", "bizlink.field_service.parts.on_invoice_cancel"],
 		"on_trash": DELETED,
 	},
 	"Payment Entry": {"on_submit": STAGE, "on_cancel": STAGE, "on_trash": DELETED},

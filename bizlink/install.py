@@ -29,6 +29,10 @@ SUPPORT_ACCESS = {
 	"Delivery Note": "select",
 	"Serial No": "select",
 }
+# what a technician records on a visit: the parts (an item's name and unit are read with it), the
+# van they come from and the serial numbers used or replaced, picked in the part rows
+TECHNICIAN_ACCESS = {"Item": "read", "Warehouse": "select", "Serial No": "select"}
+LINKED_ACCESS = ((SUPPORT_ROLES, SUPPORT_ACCESS), (("Installation Technician",), TECHNICIAN_ACCESS))
 
 ROLE_PROFILES = {
 	# the desk roles each kind of BizLink user needs
@@ -127,21 +131,27 @@ def make_roles() -> None:
 
 
 def grant_support_access() -> None:
-	"""Let support roles read a ticket's customer and pick its order, delivery and serial (idempotent)."""
+	"""Let support roles read a ticket's customer and pick its order, delivery and serial, and
+	technicians read the parts they record and pick vans and serials (idempotent)."""
+	for roles, accesses in LINKED_ACCESS:
+		for doctype, access in accesses.items():
+			grant(doctype, roles, access)
+
+
+def grant(doctype: str, roles: tuple, access: str) -> None:
 	from frappe.permissions import add_permission
 
-	for doctype, access in SUPPORT_ACCESS.items():
-		for role in SUPPORT_ROLES:
-			name = frappe.db.get_value(
-				"Custom DocPerm", {"parent": doctype, "role": role, "permlevel": 0, "if_owner": 0}
-			)
-			if not name:
-				name = add_permission(doctype, role, ptype="select")
-			elif frappe.db.get_value("Custom DocPerm", name, "write"):
-				continue  # an administrator gave more: leave it
-			# a new Custom DocPerm reads by default
-			frappe.db.set_value("Custom DocPerm", name, {"read": int(access == "read"), "select": 1})
-		frappe.clear_cache(doctype=doctype)
+	for role in roles:
+		name = frappe.db.get_value(
+			"Custom DocPerm", {"parent": doctype, "role": role, "permlevel": 0, "if_owner": 0}
+		)
+		if not name:
+			name = add_permission(doctype, role, ptype="select")
+		elif frappe.db.get_value("Custom DocPerm", name, "write"):
+			continue  # an administrator gave more: leave it
+		# a new Custom DocPerm reads by default
+		frappe.db.set_value("Custom DocPerm", name, {"read": int(access == "read"), "select": 1})
+	frappe.clear_cache(doctype=doctype)
 
 
 def revoke_support_access() -> None:
@@ -149,8 +159,10 @@ def revoke_support_access() -> None:
 	widened); where what is left is just Frappe's copy of the standard permissions, drop the copy too."""
 	from frappe.permissions import reset_perms
 
-	for doctype, access in SUPPORT_ACCESS.items():
-		for role in SUPPORT_ROLES:
+	for doctype, roles, access in (
+		(doctype, roles, access) for roles, accesses in LINKED_ACCESS for doctype, access in accesses.items()
+	):
+		for role in roles:
 			frappe.db.delete(
 				"Custom DocPerm",
 				{

@@ -87,7 +87,7 @@ def make_plans(visit) -> list[str]:
 					"address": visit.address,
 					"company": visit.company,
 					"installation_visit": visit.name,
-					"interval_months": item.bizlink_maintenance_interval,
+					"interval_months": min(cint(item.bizlink_maintenance_interval), 120),
 					"checklist_template": item.bizlink_maintenance_checklist,
 					"visit_hours": item.bizlink_maintenance_hours,
 					"start_date": getdate(visit.actual_end or today()),

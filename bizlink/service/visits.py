@@ -59,6 +59,18 @@ def schedule_visit(ticket: str) -> str:
 	return visit.name
 
 
+def on_visit_cancel(visit, method=None) -> None:
+	"""A completed repair visit cancelled: the ticket it resolved is open again."""
+	if visit.visit_type != "Repair" or not visit.service_ticket or not visit.resolve_ticket:
+		return
+	ticket = frappe.get_doc("Service Ticket", visit.service_ticket)
+	if ticket.status == "Resolved" and visit.name in (ticket.resolution_details or ""):
+		ticket.status = "Open"
+		ticket.flags.ignore_permissions = True
+		ticket.save()
+		ticket.add_comment("Info", _("Reopened: Field Visit {0} was cancelled").format(visit.name))
+
+
 def on_visit_submit(visit, method=None) -> None:
 	"""A completed repair visit that is to resolve its ticket resolves it, with the visit's notes."""
 	if visit.visit_type != "Repair" or not visit.service_ticket or not visit.resolve_ticket:

@@ -18,6 +18,15 @@ frappe.ui.form.on("Field Visit", {
 			frappe.meta.get_docfield("Field Visit Item", field).formatter = (value) =>
 				value == null || value === "" ? "" : bizlink_format_qty(value);
 		}
+		frappe.meta.get_docfield("Field Visit Part", "qty").formatter = (value) =>
+			value == null || value === "" ? "" : bizlink_format_qty(value);
+		// parts come from the crew's vans; a replaced serial is one of the customer's units
+		frm.set_query("warehouse", "parts", () =>
+			frappe.user.has_role(["Installation Manager", "Stock User", "Stock Manager"])
+				? { filters: { is_group: 0 } }
+				: { filters: { is_group: 0, bizlink_technician: ["in", (frm.doc.crew || []).map((r) => r.user)] } }
+		);
+		frm.set_query("replaced_serial_no", "parts", () => ({ filters: { customer: frm.doc.customer } }));
 		frm.set_query("sales_order", () => ({ filters: { docstatus: 1, status: ["not in", ["Closed", "Completed"]] } }));
 		frm.set_query("address", () => ({
 			query: "frappe.contacts.doctype.address.address.address_query",

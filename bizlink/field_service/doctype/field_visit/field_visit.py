@@ -402,6 +402,9 @@ class FieldVisit(Document):
 			seen.add(row.user)
 		if self.crew and not any(row.is_lead for row in self.crew):
 			self.crew[0].is_lead = 1
+		lead = next(row for row in self.crew if row.is_lead) if self.crew else None
+		for row in self.crew:  # one lead technician: the first marked
+			row.is_lead = int(row is lead)
 		if self.scheduled_start and self.crew and self.docstatus == 0:
 			self.check_crew_overlap()
 

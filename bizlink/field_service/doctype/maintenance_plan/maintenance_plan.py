@@ -10,14 +10,16 @@ from bizlink.bizlink.validation import validate_customer_links, validate_input
 from bizlink.exceptions import MaintenanceIntervalError, PlanNotActiveError
 from bizlink.field_service.maintenance import schedule_next
 
+MAX_MONTHS = 120  # ten years
+
 
 class MaintenancePlan(Document):
 	def validate(self):
 		validate_input(self)
-		if cint(self.interval_months) <= 0:
+		if not 0 < cint(self.interval_months) <= MAX_MONTHS:
 			frappe.throw(
-				_("A maintenance plan needs an interval of at least one month, not {0}.").format(
-					cint(self.interval_months)
+				_("A maintenance plan's interval is from 1 to {0} months, not {1}.").format(
+					MAX_MONTHS, cint(self.interval_months)
 				),
 				title=_("Invalid Interval"),
 				exc=MaintenanceIntervalError,

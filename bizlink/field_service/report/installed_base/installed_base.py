@@ -99,6 +99,7 @@ def serialised(filters) -> list:
 			serial.bizlink_installation_visit.as_("visit"),
 		)
 		.where(serial.bizlink_installation_visit.isnotnull())
+		.where(serial.bizlink_replaced_by.isnull())  # a replaced unit is no longer at the site
 		.where(readable_customers(customer))
 		.orderby(serial.bizlink_installed_on, order=frappe.qb.desc)
 		.limit(MAX_ROWS)

@@ -64,7 +64,7 @@ def execute(filters: dict | None = None):
 def columns(group_by: str) -> list[dict]:
 	currency = {"fieldtype": "Currency", "width": 120}
 	return [
-		{"fieldname": "group", "label": _(group_by), "fieldtype": "Data", "width": 200},
+		{"fieldname": "group", "label": group_label(group_by), "fieldtype": "Data", "width": 200},
 		{"fieldname": "visits", "label": _("Covered Visits"), "fieldtype": "Int", "width": 110},
 		{"fieldname": "repairs", "label": _("Repairs"), "fieldtype": "Int", "width": 90},
 		{"fieldname": "parts_cost", "label": _("Parts Cost"), **currency},
@@ -79,6 +79,16 @@ def columns(group_by: str) -> list[dict]:
 			"width": 150,
 		},
 	]
+
+
+def group_label(group_by: str) -> str:
+	return {
+		"Item": _("Item"),
+		"Item Group": _("Item Group"),
+		"Supplier": _("Supplier"),
+		"Installation Crew": _("Installation Crew"),
+		"Installation Month": _("Installation Month"),
+	}[group_by]
 
 
 def key_of(unit, group_by: str) -> str | None:
