@@ -734,6 +734,15 @@ def test_portal_tickets_are_rate_limited(world):
 
 # 6. Every whitelisted method x every role -------------------------------------------------------
 
+# who may list Field Visits (the counts and cards of visits answer them, counting what they may list)
+VISIT_LISTERS = (
+	"Sales User",
+	"Sales Manager",
+	"Support Team",
+	"Support Manager",
+	"Installation Technician",
+	"Installation Manager",
+)
 # the roles that get past the permission check (anyone else: 403); Guest is never in a tuple unless named
 METHOD_ROLES = {
 	"bizlink.api.customer.get_customer_file": (
@@ -755,23 +764,9 @@ METHOD_ROLES = {
 	"bizlink.api.service_ticket.create_portal_ticket": ("Customer",),
 	"bizlink.api.service_ticket.submit_feedback": (*ROLES, "Guest"),  # anyone holding the signed link
 	# counts only what the user may list (here: Field Visits)
-	"bizlink.overrides.client.get_count": (
-		"Sales User",
-		"Sales Manager",
-		"Support Team",
-		"Support Manager",
-		"Installation Technician",
-		"Installation Manager",
-	),
+	"bizlink.overrides.client.get_count": VISIT_LISTERS,
 	# the list sidebar's Assigned To count (here of Field Visits): who may list them
-	"bizlink.overrides.listview.get_group_by_count": (
-		"Sales User",
-		"Sales Manager",
-		"Support Team",
-		"Support Manager",
-		"Installation Technician",
-		"Installation Manager",
-	),
+	"bizlink.overrides.listview.get_group_by_count": VISIT_LISTERS,
 	# a BizLink chart's data (here: tickets by status) for who may read the DocType it counts
 	"bizlink.overrides.dashboard.get_chart": (
 		"Sales User",
@@ -784,26 +779,12 @@ METHOD_ROLES = {
 	# skipping a maintenance visit: whoever may cancel visits (here refused: the job is no maintenance)
 	"bizlink.field_service.maintenance.skip": ("Installation Manager",),
 	# counts only the visits the user may list
-	"bizlink.field_service.maintenance.get_overdue_count": (
-		"Sales User",
-		"Sales Manager",
-		"Support Team",
-		"Support Manager",
-		"Installation Technician",
-		"Installation Manager",
-	),
+	"bizlink.field_service.maintenance.get_overdue_count": VISIT_LISTERS,
 	"Maintenance Plan.cancel_plan": ("Installation Manager",),
 	# re-drafting a visit's invoice: who may read the visit and make invoices (here refused to the
 	# managers too: the technician's job is not completed)
 	"Field Visit.make_invoice": (),
-	"bizlink.field_service.maintenance.get_due_count": (
-		"Sales User",
-		"Sales Manager",
-		"Support Team",
-		"Support Manager",
-		"Installation Technician",
-		"Installation Manager",
-	),
+	"bizlink.field_service.maintenance.get_due_count": VISIT_LISTERS,
 	# a share of the tickets the reader may read
 	"bizlink.service.visits.get_first_time_fix_rate": (
 		"Sales User",
