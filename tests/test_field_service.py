@@ -836,3 +836,14 @@ def test_one_lead_technician(installed):
 	visit.scheduled_start, visit.scheduled_end = at(4), at(4, 10)
 	visit.save()
 	assert [(row.user, row.is_lead) for row in visit.crew] == [(a, 1), (b, 0)]
+
+
+@pytest.mark.parametrize("roles", [["Sales User"], ["Support Team"], ["Installation Manager"]])
+def test_the_installed_base_report_runs_for_the_roles_it_is_for(installed, roles):
+	from frappe.desk.query_report import run
+
+	frappe.set_user(make_user(roles=roles).name)
+	rows = run("Installed Base", filters={"customer": installed.customer}, ignore_prepared_report=True)[
+		"result"
+	]
+	assert [row["serial_no"] for row in rows] == [installed.serial]

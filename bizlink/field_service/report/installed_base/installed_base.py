@@ -27,21 +27,24 @@ def execute(filters: dict | None = None):
 
 
 def columns() -> list[dict]:
+	# plain text, not links: Frappe filters a report's rows by every linked DocType's permissions and
+	# refuses a reader who may not read one of them (a salesperson and Serial No, an agent and
+	# Territory), though the report is theirs
 	return [
-		{"fieldname": "serial_no", "label": _("Serial No"), "fieldtype": "Link", "options": "Serial No", "width": 150},
-		{"fieldname": "item_code", "label": _("Item"), "fieldtype": "Link", "options": "Item", "width": 140},
+		{"fieldname": "serial_no", "label": _("Serial No"), "fieldtype": "Data", "width": 150},
+		{"fieldname": "item_code", "label": _("Item"), "fieldtype": "Data", "width": 140},
 		{"fieldname": "item_name", "label": _("Item Name"), "fieldtype": "Data", "width": 180},
 		{"fieldname": "qty", "label": _("Qty"), "fieldtype": "Data", "width": 70},
-		{"fieldname": "customer", "label": _("Customer"), "fieldtype": "Link", "options": "Customer", "width": 180},
+		{"fieldname": "customer", "label": _("Customer"), "fieldtype": "Data", "width": 180},
 		{"fieldname": "city", "label": _("City"), "fieldtype": "Data", "width": 120},
-		{"fieldname": "territory", "label": _("Territory"), "fieldtype": "Link", "options": "Territory", "width": 120},
+		{"fieldname": "territory", "label": _("Territory"), "fieldtype": "Data", "width": 120},
 		{"fieldname": "installed_on", "label": _("Installed On"), "fieldtype": "Date", "width": 100},
 		{"fieldname": "installed_by", "label": _("Installed By"), "fieldtype": "Data", "width": 140},
 		{"fieldname": "coverage", "label": _("Coverage"), "fieldtype": "Data", "width": 130},
 		{"fieldname": "covered_until", "label": _("Covered Until"), "fieldtype": "Date", "width": 100},
 		{"fieldname": "next_maintenance", "label": _("Next Maintenance"), "fieldtype": "Date", "width": 120},
 		{"fieldname": "repairs", "label": _("Repairs"), "fieldtype": "Int", "width": 80},
-		{"fieldname": "visit", "label": _("Installation Visit"), "fieldtype": "Link", "options": "Field Visit", "width": 130},
+		{"fieldname": "visit", "label": _("Installation Visit"), "fieldtype": "Data", "width": 130},
 	]  # fmt: skip
 
 
