@@ -12,8 +12,19 @@ import frappe
 from frappe.utils import getdate, today
 
 
-def crew_names(visit) -> str:
-	return ", ".join(row.technician_name or row.user for row in visit.crew if row.user)
+def crew_names(visit) -> str | None:
+	"""The crew as the installed base records them ("Installed By")."""
+	return ", ".join(row.technician_name or row.user for row in visit.crew if row.user)[:140] or None
+
+
+def lead_technician(visit) -> str | None:
+	"""The visit's lead technician's user (the first of the crew if none is marked)."""
+	return next((row.user for row in visit.crew if row.is_lead), visit.crew[0].user if visit.crew else None)
+
+
+def lead_employee(visit) -> str | None:
+	lead = lead_technician(visit)
+	return frappe.db.get_value("Employee", {"user_id": lead}, "name") if lead else None
 
 
 def installed_serials(visit) -> list[str]:
@@ -38,23 +49,26 @@ def record_installation(visit) -> None:
 		.set(serial.bizlink_site_address, visit.address)
 		.set(serial.bizlink_installed_on, getdate(visit.actual_end or today()))
 		.set(serial.bizlink_installation_visit, visit.name)
-		.set(serial.bizlink_installed_by, crew_names(visit)[:140] or None)
+		.set(serial.bizlink_installed_by, crew_names(visit))
 		.where(serial.name.isin(serials))
 		.run()
 	)
 
 
-def clear_installation(visit) -> None:
-	"""A cancelled installation takes its units out of the installed base again."""
+def clear_installation(visit, forget_site: bool = False) -> None:
+	"""A cancelled visit takes the units it installed out of the installed base again (a replacement
+	spare back to the van forgets the site too; an installed unit keeps where it stands)."""
 	serial = frappe.qb.DocType("Serial No")
-	(
+	query = (
 		frappe.qb.update(serial)
 		.set(serial.bizlink_installed_on, None)
 		.set(serial.bizlink_installation_visit, None)
 		.set(serial.bizlink_installed_by, None)
 		.where(serial.bizlink_installation_visit == visit.name)
-		.run()
 	)
+	if forget_site:
+		query = query.set(serial.bizlink_site_address, None)
+	query.run()
 
 
 # ERPNext's own record of service on the unit -----------------------------------------------------
@@ -65,8 +79,7 @@ SERVICE_PERSON = "Field Service"  # the Sales Person a visit is booked under whe
 def service_person(visit) -> str:
 	"""The lead technician's Sales Person (through their Employee), else BizLink's Field Service one
 	(ERPNext's Maintenance Visit requires a Sales Person on each row)."""
-	lead = next((row.user for row in visit.crew if row.is_lead), visit.crew[0].user if visit.crew else None)
-	employee = frappe.db.get_value("Employee", {"user_id": lead}, "name") if lead else None
+	employee = lead_employee(visit)
 	person = (
 		frappe.db.get_value("Sales Person", {"employee": employee, "enabled": 1}, "name")
 		if employee

@@ -251,24 +251,35 @@ def skip(visit: str, reason: str | None = None) -> None:
 		plan.save()
 
 
-def overdue_filters() -> list:
+def open_maintenance(due: list) -> list:
+	"""Filters of the open maintenance visits whose due date meets `due` ([operator, value])."""
 	return [
 		["Field Visit", "visit_type", "=", "Maintenance"],
 		["Field Visit", "docstatus", "=", 0],
 		["Field Visit", "status", "in", list(OPEN_STATUSES)],
-		["Field Visit", "due_date", "<", today()],
+		["Field Visit", "due_date", *due],
 	]
+
+
+def overdue_filters() -> list:
+	return open_maintenance(["<", today()])
+
+
+def maintenance_card(due: list) -> dict:
+	"""A number card of open maintenance visits by due date, counting what the reader may list."""
+	rows = frappe.get_list("Field Visit", filters=open_maintenance(due), fields=["count(*) as count"])
+	return {
+		"value": rows[0].count if rows else 0,
+		"fieldtype": "Int",
+		"route": ["List", "Field Visit"],
+		"route_options": {"visit_type": "Maintenance", "due_date": due},
+	}
 
 
 @frappe.whitelist()
 def get_overdue_count(filters=None) -> dict:
-	"""Number card: open maintenance visits past their due date, as the reader may see them."""
-	return {
-		"value": len(frappe.get_list("Field Visit", filters=overdue_filters(), pluck="name", limit=0)),
-		"fieldtype": "Int",
-		"route": ["List", "Field Visit"],
-		"route_options": {"visit_type": "Maintenance", "due_date": ["<", today()]},
-	}
+	"""Number card: open maintenance visits past their due date."""
+	return maintenance_card(["<", today()])
 
 
 def send_overdue_digest() -> None:
@@ -326,25 +337,7 @@ def coverage_of(serial_no: str | None, on=None) -> tuple[str, object, bool]:
 
 @frappe.whitelist()
 def get_due_count(filters=None) -> dict:
-	"""Number card: open maintenance visits due in the next 30 days, as the reader may see them."""
+	"""Number card: open maintenance visits due in the next 30 days."""
 	from frappe.utils import add_days
 
-	due = [today(), add_days(today(), 30)]
-	return {
-		"value": len(
-			frappe.get_list(
-				"Field Visit",
-				filters=[
-					["Field Visit", "visit_type", "=", "Maintenance"],
-					["Field Visit", "docstatus", "=", 0],
-					["Field Visit", "status", "in", list(OPEN_STATUSES)],
-					["Field Visit", "due_date", "between", due],
-				],
-				pluck="name",
-				limit=0,
-			)
-		),
-		"fieldtype": "Int",
-		"route": ["List", "Field Visit"],
-		"route_options": {"visit_type": "Maintenance", "due_date": ["between", due]},
-	}
+	return maintenance_card(["between", [today(), add_days(today(), 30)]])

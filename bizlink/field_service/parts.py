@@ -25,6 +25,12 @@ from bizlink.exceptions import (
 	PartSerialError,
 	PartsNotInVanError,
 )
+from bizlink.field_service.installed_base import (
+	clear_installation,
+	crew_names,
+	lead_employee,
+	lead_technician,
+)
 
 ANY_WAREHOUSE_ROLES = {"Installation Manager", "Stock User", "Stock Manager", "System Manager"}
 
@@ -40,8 +46,7 @@ def van_of(user: str | None) -> str | None:
 def set_parts_warehouse(visit) -> None:
 	if visit.parts_warehouse or not visit.crew:
 		return
-	lead = next((row.user for row in visit.crew if row.is_lead), visit.crew[0].user)
-	visit.parts_warehouse = van_of(lead)
+	visit.parts_warehouse = van_of(lead_technician(visit))
 
 
 def split(serials: str | None) -> list[str]:
@@ -102,9 +107,10 @@ def validate_parts(visit) -> None:
 					title=_("Serial Numbers"),
 					exc=PartSerialError,
 				)
-			elsewhere = [
-				s for s in serials if frappe.db.get_value("Serial No", s, "warehouse") != row.warehouse
-			]
+			held = dict(
+				frappe.get_all("Serial No", {"name": ("in", serials)}, ["name", "warehouse"], as_list=True)
+			)
+			elsewhere = [s for s in serials if held.get(s) != row.warehouse]
 			if elsewhere:
 				frappe.throw(
 					_("Row {0}: Serial No {1} is not in {2}.").format(
@@ -232,8 +238,7 @@ def record_replacements(visit) -> None:
 					"bizlink_site_address": old.bizlink_site_address,
 					"bizlink_installed_on": getdate(visit.actual_end or today()),
 					"bizlink_installation_visit": visit.name,
-					"bizlink_installed_by": ", ".join(r.technician_name or r.user for r in visit.crew)[:140]
-					or None,
+					"bizlink_installed_by": crew_names(visit),
 				},
 			)
 
@@ -246,16 +251,7 @@ def undo_replacements(visit) -> None:
 				row.replaced_serial_no,
 				{"bizlink_replaced_by": None, "bizlink_replaced_on": None},
 			)
-	serial = frappe.qb.DocType("Serial No")
-	(
-		frappe.qb.update(serial)
-		.set(serial.bizlink_installation_visit, None)
-		.set(serial.bizlink_installed_on, None)
-		.set(serial.bizlink_installed_by, None)
-		.set(serial.bizlink_site_address, None)
-		.where(serial.bizlink_installation_visit == visit.name)
-		.run()
-	)
+	clear_installation(visit, forget_site=True)  # the new units go back to the van
 
 
 # Time ------------------------------------------------------------------------------------------
@@ -267,9 +263,7 @@ def labour_rates(visit) -> frappe._dict:
 		return frappe._dict(costing_rate=0, billing_rate=0, activity=None)
 	from erpnext.projects.doctype.timesheet.timesheet import get_activity_cost
 
-	lead = next((row.user for row in visit.crew if row.is_lead), visit.crew[0].user if visit.crew else None)
-	employee = frappe.db.get_value("Employee", {"user_id": lead}, "name") if lead else None
-	rates = get_activity_cost(employee, activity) or {}
+	rates = get_activity_cost(lead_employee(visit), activity) or {}
 	return frappe._dict(
 		costing_rate=flt(rates.get("costing_rate")),
 		billing_rate=flt(rates.get("billing_rate")),
