@@ -69,6 +69,28 @@ def test_serial_number_fills_what_the_customer_bought(delivered):
 	assert [log.status for log in ticket.status_log] == ["Open"]
 
 
+def test_the_form_fills_the_customer_of_a_serial_before_saving(delivered):
+	"""What the ticket form calls when the agent picks the serial number of a new ticket."""
+	from bizlink.api.service_ticket import get_serial_customer
+	from bizlink.devtools.factories import make_user
+
+	agent = make_user(roles=["Support Team"]).name
+	technician = make_user(roles=["Installation Technician"]).name
+	frappe.set_user(agent)
+	try:
+		found = get_serial_customer(delivered.serial)
+		assert found == {
+			"customer": delivered.customer,
+			"customer_name": frappe.db.get_value("Customer", delivered.customer, "customer_name"),
+		}
+		assert get_serial_customer("NO-SUCH-SERIAL") == {}
+		frappe.set_user(technician)  # files no tickets: is not told whose a serial is
+		with pytest.raises(frappe.PermissionError):
+			get_serial_customer(delivered.serial)
+	finally:
+		frappe.set_user("Administrator")
+
+
 def test_serial_of_another_customer_is_refused(delivered):
 	before = count()
 	with pytest.raises(SerialOfAnotherCustomerError, match="was delivered to"):

@@ -18,6 +18,7 @@ from bizlink.sales_crm.playbook import points_if_same
 from bizlink.service.doctype.service_ticket.service_ticket import (
 	RESOLVED_STATUSES,
 	get_delivery_of_serial,
+	is_desk_user,
 	throw_not_your_serial,
 )
 
@@ -158,6 +159,25 @@ def create_portal_ticket(
 
 def made_from_request(key: str, latest: bool = False) -> str | None:
 	return frappe.db.get_value("Service Ticket", {"portal_request_key": key}, "name", for_update=latest)
+
+
+# The customer of a serial number, for the ticket form ----------------------------------------
+
+
+@frappe.whitelist()
+@frappe.read_only()
+def get_serial_customer(serial_no: str) -> dict:
+	"""Who a serial number was delivered to, for a new ticket filed from it: the form fills the customer
+	as saving would (`ServiceTicket.set_from_serial_no`), so the agent sees it before saving."""
+	if not is_desk_user() or not frappe.has_permission("Service Ticket", "create"):
+		frappe.throw(_("Not permitted"), frappe.PermissionError)
+	delivery = get_delivery_of_serial(str(serial_no or ""))
+	if not delivery:
+		return {}
+	return {
+		"customer": delivery.customer,
+		"customer_name": frappe.db.get_value("Customer", delivery.customer, "customer_name"),
+	}
 
 
 # Similar resolved tickets ----------------------------------------------------------------------

@@ -119,6 +119,14 @@ class FieldVisit(Document):
 	def is_installation(self) -> bool:
 		return (self.visit_type or "Installation") == "Installation"
 
+	def check_if_latest(self):
+		# a booking locks its crew before Frappe locks this visit's row: two saves booking one technician
+		# then queue in that order, and the first's overlap read never waits on the second's visit row
+		# (which the other order would deadlock on)
+		if self.scheduled_start and self.crew and self.docstatus == 0:
+			lock_crew(self)
+		super().check_if_latest()
+
 	def validate(self):
 		validate_input(self)
 		if self.maintenance_plan:
@@ -728,15 +736,14 @@ class FieldVisit(Document):
 def find_crew_clash(job) -> frappe._dict | None:
 	"""Another open job booking one of `job`'s crew at an overlapping time, read so that it holds.
 
-	The crew's User rows are locked first, so two saves booking the same technician run one after the
-	other; the overlap is then read with a locking read, which sees what the other save committed
-	(a plain read would see the transaction's older snapshot) and keeps it until this one commits.
+	The crew's User rows are locked first (`lock_crew`), so two saves booking the same technician run
+	one after the other; the overlap is then read with a locking read, which sees what the other save
+	committed (a plain read would see the transaction's older snapshot) and keeps it until this one
+	commits.
 	"""
-	users = sorted({row.user for row in job.crew if row.user})
+	users = lock_crew(job)
 	if not users or not job.scheduled_start or not job.scheduled_end:
 		return None
-	user = frappe.qb.DocType("User")
-	frappe.qb.from_(user).select(user.name).where(user.name.isin(users)).for_update().run()
 	query, ij, crew = jobs_with_crew()
 	clash = (
 		query.select(ij.name, crew.user, crew.technician_name, ij.scheduled_start, ij.scheduled_end)
@@ -751,6 +758,15 @@ def find_crew_clash(job) -> frappe._dict | None:
 		.run(as_dict=True)
 	)
 	return clash[0] if clash else None
+
+
+def lock_crew(job) -> list[str]:
+	"""Lock the User rows of `job`'s crew (in name order), and return their names."""
+	users = sorted({row.user for row in job.crew if row.user})
+	if users:
+		user = frappe.qb.DocType("User")
+		frappe.qb.from_(user).select(user.name).where(user.name.isin(users)).for_update().run()
+	return users
 
 
 def delivered_serials(delivery) -> list[str]:

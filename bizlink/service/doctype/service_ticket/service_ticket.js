@@ -71,6 +71,16 @@ frappe.ui.form.on("Service Ticket", {
 		}
 	},
 
+	serial_no(frm) {
+		// a ticket filed from a serial number: its customer is the one it was delivered to (as saving sets)
+		if (!frm.is_new() || !frm.doc.serial_no || frm.doc.customer) return;
+		frappe
+			.xcall("bizlink.api.service_ticket.get_serial_customer", { serial_no: frm.doc.serial_no })
+			.then((found) => {
+				if (found.customer && !frm.doc.customer) frm.set_value("customer", found.customer);
+			});
+	},
+
 	customer(frm) {
 		// another customer's contact is refused: on save the new customer's own contact is chosen
 		if (frm.doc.contact) frm.set_value("contact", null);
