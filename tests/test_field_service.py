@@ -232,6 +232,97 @@ def test_due_visits_are_made_ahead_of_the_due_date_once(installed, service_check
 	assert frappe.db.count(VISIT, {"maintenance_plan": plan.name}) == 1
 
 
+def made_by(path, plans: list[str]) -> dict:
+	"""The visits `path` makes for `plans`, as stored (less what differs by moment and name), undone."""
+	frappe.db.savepoint("paths")
+	try:
+		names = path(plans)
+		made = {}
+		for name in names:
+			visit = frappe.get_doc(VISIT, name).as_dict(no_default_fields=True)
+			for row in visit.checklist + visit.status_log:
+				for key in ("name", "parent", "creation", "modified", "changed_on"):
+					row.pop(key, None)
+			made[visit.maintenance_plan] = visit
+		opened = {p: bool(frappe.db.get_value(PLAN, p, "open_visit")) for p in plans}
+		return made, opened
+	finally:
+		frappe.db.rollback(save_point="paths")
+
+
+def test_a_days_visits_made_in_batches_are_the_visits_the_controller_makes(installed, boiler):
+	"""The daily run inserts a day's visits in batches; each is what inserting it through the
+	controller leaves: a unit under warranty on the due date, under AMC only, no serial and no address,
+	no checklist."""
+	yearly = plan_of(installed.serial)  # due in 12 months: warranty over (8), AMC on (13)
+	half_yearly = frappe.get_doc(
+		{
+			"doctype": PLAN,
+			"customer": installed.customer,
+			"serial_no": installed.serial,
+			"interval_months": 6,
+			"start_date": today(),
+		}
+	).insert()
+	frappe.db.set_value(
+		"Serial No",
+		installed.serial,
+		{"warranty_expiry_date": add_months(today(), 8), "amc_expiry_date": add_months(today(), 13)},
+	)
+	loose = make_item(rate=200)
+	site_only = frappe.get_doc(
+		{
+			"doctype": PLAN,
+			"customer": installed.customer,
+			"item_code": loose.name,
+			"interval_months": 24,
+			"start_date": today(),
+		}
+	).insert()
+	plans = [yearly.name, half_yearly.name, site_only.name]
+	assert not maintenance.site_listens_to_new_visits()
+	batched, opened = made_by(maintenance.make_visits, plans)
+	one_by_one, opened_too = made_by(lambda names: [maintenance.make_visit(n) for n in names], plans)
+	assert set(batched) == set(plans) and opened == opened_too == dict.fromkeys(plans, True)
+	for plan in plans:
+		assert batched[plan] == one_by_one[plan], plan
+	# what those visits hold, as hand-checked
+	assert batched[yearly.name].coverage == "Under AMC" and batched[yearly.name].billable == 0
+	assert batched[half_yearly.name].coverage == "Under Warranty"
+	assert batched[site_only.name].coverage == "Not Covered" and batched[site_only.name].billable == 1
+	assert batched[site_only.name].address and batched[site_only.name].address_display
+	assert [c.description for c in batched[yearly.name].checklist] == [
+		"Clean the burner",
+		"Flue gas analysis",
+	]
+	assert not batched[site_only.name].checklist
+	assert [(r.status, r.previous_status) for r in batched[half_yearly.name].status_log] == [
+		("To Schedule", None)
+	]
+
+
+def test_a_site_that_acts_on_new_visits_gets_them_one_by_one_through_the_controller():
+	assert not maintenance.site_listens_to_new_visits()
+	frappe.db.savepoint("listener")
+	try:
+		frappe.get_doc(
+			{
+				"doctype": "Notification",
+				"name": f"New visit {frappe.generate_hash(length=5)}",
+				"subject": "New visit",
+				"document_type": VISIT,
+				"event": "New",
+				"channel": "System Notification",
+				"recipients": [{"receiver_by_role": "Installation Manager"}],
+				"message": "New visit",
+			}
+		).insert()
+		assert maintenance.site_listens_to_new_visits()
+	finally:
+		frappe.db.rollback(save_point="listener")
+	assert not maintenance.site_listens_to_new_visits()
+
+
 def due_visit(installed):
 	plan = plan_of(installed.serial)
 	maintenance.create_due_visits(on=plan.visit_on)

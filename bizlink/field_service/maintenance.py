@@ -149,29 +149,79 @@ def cancel_plan(plan) -> None:
 # Visits ----------------------------------------------------------------------------------------
 
 
-def create_due_visits(on=None) -> list[str]:
-	"""Daily: a Maintenance visit for each active plan whose next visit is due to be made by `on`."""
-	on = getdate(on or today())
+def due_plans(on) -> list[str]:
+	"""The active plans whose next visit is to be made by `on` and has not been: read by the index on
+	(status, visit_on), so the work grows with the plans due, never with all plans."""
 	plan = frappe.qb.DocType("Maintenance Plan")
-	due = (
+	return (
 		frappe.qb.from_(plan)
 		.select(plan.name)
 		.where(plan.status == "Active")
-		.where(plan.visit_on <= on)
+		.where(plan.visit_on <= getdate(on))
 		.where(plan.open_visit.isnull())
 		.orderby(plan.visit_on)
+		.orderby(plan.name)
 		.run(pluck=True)
 	)
-	return [make_visit(name) for name in due]
 
 
-def make_visit(plan_name: str) -> str:
-	plan = frappe.get_doc("Maintenance Plan", plan_name, for_update=True)
-	if plan.open_visit or plan.status != "Active":
-		return plan.open_visit
-	visit = frappe.get_doc(
+def create_due_visits(on=None) -> list[str]:
+	"""Daily: a Maintenance visit for each active plan whose next visit is due to be made by `on`.
+
+	A day's visits are made in batches (`make_visits`: the same documents `make_visit` makes, with
+	what they read fetched once per batch), unless the site acts on new Field Visits itself (an
+	assignment rule, notification, server script, webhook, workflow... or another app's hook): then one
+	by one through the controller, so that all of it runs."""
+	due = due_plans(on or today())
+	if not due:
+		return []
+	if site_listens_to_new_visits():
+		return [make_visit(name) for name in due]
+	made = []
+	for start in range(0, len(due), VISIT_BATCH):
+		made += make_visits(due[start : start + VISIT_BATCH])
+	return made
+
+
+VISIT_BATCH = 500
+# what a site can set up to act when a document is made (DocType, its field naming the DocType, and
+# the filter saying it is on); none for Field Visit lets the daily run insert visits in batches
+NEW_DOCUMENT_LISTENERS = (
+	("Assignment Rule", "document_type", {"disabled": 0}),
+	("Notification", "document_type", {"enabled": 1, "event": ("in", ("New", "Save"))}),
+	("Server Script", "reference_doctype", {"disabled": 0}),
+	("Webhook", "webhook_doctype", {"enabled": 1}),
+	("Workflow", "document_type", {"is_active": 1}),
+	("Energy Point Rule", "reference_doctype", {"enabled": 1}),
+	("Milestone Tracker", "document_type", {"disabled": 0}),
+	("Service Level Agreement", "document_type", {"enabled": 1}),
+)
+INSERT_EVENTS = (
+	"before_validate",
+	"validate",
+	"before_insert",
+	"before_save",
+	"after_insert",
+	"on_update",
+	"on_change",
+)
+
+
+def site_listens_to_new_visits() -> bool:
+	for doctype, field, enabled in NEW_DOCUMENT_LISTENERS:
+		if frappe.db.exists(doctype, {field: "Field Visit", **enabled}):
+			return True
+	events = frappe.get_doc_hooks().get("Field Visit", {})
+	return any(
+		not method.startswith("bizlink.") for event in INSERT_EVENTS for method in events.get(event, [])
+	)
+
+
+def new_visit(plan):
+	"""The Maintenance visit a plan asks for, before its controller fills the rest."""
+	visit = frappe.new_doc("Field Visit")
+	visit.update(
 		{
-			"doctype": "Field Visit",
 			"visit_type": "Maintenance",
 			"maintenance_plan": plan.name,
 			"due_date": plan.next_due_date,
@@ -184,6 +234,103 @@ def make_visit(plan_name: str) -> str:
 		}
 	)
 	visit.flags.ignore_permissions = True
+	return visit
+
+
+def make_visits(plan_names: list[str]) -> list[str]:
+	"""The visits of these plans (locked; those no longer due left alone), inserted as the controller
+	would leave them (`FieldVisit.validate` for a new Maintenance visit without crew or schedule: the
+	unit's item, site and cover on the due date, the customer's name, the site's address as shown, the
+	plan's checklist, To Schedule and its first status log row), with what they read fetched once."""
+	from frappe.contacts.doctype.address.address import get_address_templates, get_default_address
+	from frappe.utils.jinja import get_jenv
+
+	from bizlink.bizlink.status_log import log_status_change
+
+	plan = frappe.qb.DocType("Maintenance Plan")
+	plans = (
+		frappe.qb.from_(plan)
+		.select("*")
+		.where(plan.name.isin(plan_names))
+		.where(plan.status == "Active")
+		.where(plan.open_visit.isnull())
+		.orderby(plan.visit_on)
+		.orderby(plan.name)
+		.for_update()
+		.run(as_dict=True)
+	)
+	if not plans:
+		return []
+	serials = {
+		row.name: row
+		for row in frappe.get_all(
+			"Serial No",
+			filters={"name": ("in", {p.serial_no for p in plans if p.serial_no})},
+			fields=["name", "item_code", "bizlink_site_address", "warranty_expiry_date", "amc_expiry_date"],
+		)
+	}
+	customer_names = dict(
+		frappe.get_all(
+			"Customer",
+			filters={"name": ("in", {p.customer for p in plans})},
+			fields=["name", "customer_name"],
+			as_list=True,
+		)
+	)
+	checks = {
+		name: [(c.description, c.mandatory) for c in frappe.get_cached_doc("Checklist Template", name).items]
+		for name in {p.checklist_template for p in plans if p.checklist_template}
+	}
+	compiled, default_company = {}, None
+
+	def address_display(address: str) -> str:
+		# what render_address returns, with each template compiled once
+		values = frappe.get_cached_doc("Address", address).as_dict()
+		_name, template = get_address_templates(values)
+		if template not in compiled:
+			compiled[template] = get_jenv().from_string(template)
+		return compiled[template].render(values)
+
+	made = []
+	for row in plans:
+		visit = new_visit(row)
+		unit = serials.get(row.serial_no)
+		if unit:
+			visit.item_code = unit.item_code
+			visit.address = visit.address or unit.bizlink_site_address
+		if not visit.company:
+			if default_company is None:
+				from erpnext import get_default_company
+
+				default_company = get_default_company()
+			visit.company = default_company
+		visit.address = visit.address or get_default_address("Customer", visit.customer)
+		visit.customer_name = customer_names.get(visit.customer)
+		visit.coverage, visit.covered_until, covered = cover_on(unit, visit.due_date)
+		visit.billable = int(not covered)
+		if visit.address:
+			visit.address_display = address_display(visit.address)
+		for description, mandatory in checks.get(visit.checklist_template, ()):
+			visit.append("checklist", {"description": description, "mandatory": mandatory})
+		visit.status = "To Schedule"
+		log_status_change(visit)
+		visit.set_new_name()
+		visit.set_parent_in_children()
+		visit.set_user_and_timestamp()
+		visit.db_insert()
+		for child in visit.get_all_children():
+			child.db_insert()
+		made.append((row.name, visit.name))
+	frappe.db.bulk_update("Maintenance Plan", {name: {"open_visit": visit} for name, visit in made})
+	return [visit for _plan, visit in made]
+
+
+def make_visit(plan_name: str) -> str:
+	"""The visit of one plan, through the controller (and whatever the site runs on a new visit)."""
+	plan = frappe.get_doc("Maintenance Plan", plan_name, for_update=True)
+	if plan.open_visit or plan.status != "Active":
+		return plan.open_visit
+	visit = new_visit(plan)
 	visit.insert()
 	plan.db_set("open_visit", visit.name)
 	return visit.name
@@ -327,6 +474,11 @@ def coverage_of(serial_no: str | None, on=None) -> tuple[str, object, bool]:
 		if serial_no
 		else None
 	)
+	return cover_on(unit, on)
+
+
+def cover_on(unit, on=None) -> tuple[str, object, bool]:
+	"""`coverage_of` for a Serial No's warranty and AMC expiry dates already read (or None)."""
 	day = getdate(on or today())
 	if unit and unit.warranty_expiry_date and getdate(unit.warranty_expiry_date) >= day:
 		return "Under Warranty", unit.warranty_expiry_date, True
