@@ -86,7 +86,10 @@ EXPECTED_CHECKS = (
 	+ 1  # Sales Order form: customer name
 	+ (2 + 0)  # Customer form: its name, its group; its connections
 	+ (3 + 6)  # open ticket form: subject, two similar tickets' subjects, six whole resolution lines
-)  # 184 + 10 + 9 + 0 + 1 + 10 + 1 + 7 + 1 + 2 + 9 = 234
+	+ (1 + N + N)  # Installed Base of the first customer: its city, its units' items and crews
+	+ N  # its file: its installed units' items
+	+ N  # the portal's Your Equipment: the same
+)  # 184 + 10 + 9 + 0 + 1 + 10 + 1 + 7 + 1 + 2 + 9 + 19 + 9 + 9 = 271
 
 
 def norm(text: str) -> str:
@@ -139,6 +142,7 @@ class Hostile:
 		self.interactions(first)
 		self.tickets(first)
 		self.job(first)
+		self.equipment(first)
 		self.sales()
 		frappe.db.commit()
 
@@ -247,6 +251,29 @@ class Hostile:
 			},
 		)
 
+	def equipment(self, customer):
+		"""The first customer's installed base, as an attacker writing around the forms could store it:
+		a unit of each item named by a hostile string, at the address in the hostile city."""
+		address = frappe.db.get_value("Customer", customer, "customer_primary_address")
+		for i, value in enumerate(HOSTILE):
+			item = make_item(f"XSS-INST-{self.tag}-U{i}", has_serial_no=1)
+			frappe.db.set_value("Item", item.name, "item_name", f"Unit {value}")
+			serial = frappe.get_doc(
+				{"doctype": "Serial No", "serial_no": f"XSS-INST-{self.tag}-SN{i}", "item_code": item.name}
+			).insert(ignore_permissions=True)
+			frappe.db.set_value(
+				"Serial No",
+				serial.name,
+				{
+					"customer": customer,
+					"bizlink_site_address": address,
+					"bizlink_installed_on": today(),
+					"bizlink_installed_by": f"Crew {value}",
+					"bizlink_installation_visit": self.job_name,
+					"warranty_expiry_date": add_days(today(), 365),
+				},
+			)
+
 	def sales(self):
 		"""An order of each customer, invoiced: revenue that makes them the top customers; the fifth one
 		delivered, so that it has left a stage (the cycle time of its group) and a timeline to show."""
@@ -292,7 +319,9 @@ def remove_hostile() -> None:
 	purge("Sales Invoice", set(invoices))
 	if invoices:
 		frappe.db.delete("Payment Ledger Entry", {"voucher_no": ("in", invoices)})
-	purge_world(customers, items, users, extra=(("Sales Interaction Outcome", outcomes),))
+	serials = frappe.get_all("Serial No", filters={"name": ("like", "XSS-INST-%")}, pluck="name")
+	extra = (("Sales Interaction Outcome", outcomes), ("Serial No", serials))
+	purge_world(customers, items, users, extra=extra)
 	if groups:
 		frappe.db.delete("Segment Activity", {"customer_group": ("in", groups)})
 		frappe.db.delete("Customer Group", {"name": ("in", groups)})
@@ -602,6 +631,23 @@ def view_reports(sales: Viewer, hostile: Hostile):
 	sales.check("Order Fulfilment Cycle Time", [group])
 
 
+def view_equipment(sales: Viewer, portal: Viewer, hostile: Hostile):
+	"""The first customer's installed units in the Installed Base report, its file and the portal."""
+	units = [f"Unit {value}" for value in HOSTILE]
+	run_report(sales, "Installed Base", {"customer": hostile.customers[0]}, f"data.length === {N}")
+	sales.check("Installed Base", [HOSTILE[0], *units, *(f"Crew {value}" for value in HOSTILE)])
+	sales.page.goto(f"{sales.base}/app/customer-file/{hostile.customers[0]}")
+	sales.wait(
+		"(unit) => [...document.querySelectorAll('.bizlink-customer-file .bl-card')]"
+		".some((card) => card.innerText.includes(unit))",
+		arg=units[0][:6],
+	)
+	sales.settle()
+	sales.check("customer file: installed equipment", units)
+	portal.goto("/order-progress", "() => document.querySelector('.bizlink-portal-unit')")
+	portal.check("portal: your equipment", units)
+
+
 def view_lists(sales: Viewer, support: Viewer, installer: Viewer, hostile: Hostile):
 	first = hostile.customers[0]
 	rows = "document.querySelectorAll('.list-row-container .list-row').length"
@@ -671,6 +717,7 @@ def test_hostile_text_is_shown_as_typed(hostile, server, browser):
 		view_installation(viewers["installer"], hostile)
 		view_customer_files(viewers["sales"], hostile)
 		view_reports(viewers["sales"], hostile)
+		view_equipment(viewers["sales"], viewers["portal"], hostile)
 		view_lists(viewers["sales"], viewers["support"], viewers["installer"], hostile)
 		view_sales_forms(viewers["sales"], viewers["support"], hostile)
 	finally:
@@ -681,4 +728,4 @@ def test_hostile_text_is_shown_as_typed(hostile, server, browser):
 	assert "<" not in stored, stored  # the guest's tags were taken out
 	assert all(f"Feedback {value}" in stored for value in HOSTILE if "<" not in value), stored
 	print(f"\nhostile strings x views checked: {Viewer.checks} in {time.monotonic() - started:.1f} s")
-	assert Viewer.checks == EXPECTED_CHECKS == 234
+	assert Viewer.checks == EXPECTED_CHECKS == 271

@@ -236,3 +236,17 @@ def test_dev_commands_refuse_a_site_not_in_developer_mode(site, command):
 	)
 	assert done.stdout.startswith("1 "), done.stdout + done.stderr
 	assert "is not in developer mode" in done.stdout and "--force" in done.stdout
+
+
+def test_every_report_with_text_columns_shows_them_as_text():
+	"""Frappe's report grid puts a Data cell's value into the page as markup: each BizLink report that
+	has Data columns escapes them in its formatter (a hostile item name or city ran script in the
+	Installed Base report before it did)."""
+	missing = []
+	for script in sorted(APP.glob("*/report/*/*.py")):
+		if script.stem != script.parent.name or '"fieldtype": "Data"' not in script.read_text():
+			continue
+		js = script.with_suffix(".js")
+		if not js.exists() or "frappe.utils.escape_html(value)" not in js.read_text():
+			missing.append(str(js.relative_to(APP)))
+	assert not missing, missing

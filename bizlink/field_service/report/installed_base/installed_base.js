@@ -15,4 +15,9 @@ frappe.query_reports["Installed Base"] = {
 			options: ["", "Under Warranty", "Under AMC", "Not Covered"].map((value) => ({ value, label: __(value) })),
 		},
 	],
+	formatter(value, row, column, data, default_formatter) {
+		// what users typed (item names, cities, crews) is shown as text, never read as markup
+		if (column.fieldtype === "Data" && value != null) value = frappe.utils.escape_html(value);
+		return default_formatter(value, row, column, data);
+	},
 };

@@ -21,4 +21,9 @@ frappe.query_reports["Warranty Cost"] = {
 		},
 		{ fieldname: "repeat_months", label: __("Repeat Within (Months)"), fieldtype: "Int", default: 12 },
 	],
+	formatter(value, row, column, data, default_formatter) {
+		// what users typed (item names, cities, crews) is shown as text, never read as markup
+		if (column.fieldtype === "Data" && value != null) value = frappe.utils.escape_html(value);
+		return default_formatter(value, row, column, data);
+	},
 };
