@@ -938,3 +938,53 @@ def test_the_installed_base_report_runs_for_the_roles_it_is_for(installed, roles
 		"result"
 	]
 	assert [row["serial_no"] for row in rows] == [installed.serial]
+
+
+def test_warranty_cost_counts_only_the_customers_a_user_may_see(ticket, installed, workshop):
+	"""A sales manager limited by User Permission to another customer sees none of this one's costs."""
+	from bizlink.devtools.factories import make_customer
+	from bizlink.field_service.report.warranty_cost.warranty_cost import execute
+
+	repair = repair_with_parts(ticket, workshop, [{"item_code": workshop.thermocouple, "qty": 1}])
+	repair.submit()
+	boiler = installed.visit.items[0].item_code
+	manager = make_user(roles=["Sales Manager"]).name
+	frappe.set_user(manager)
+	try:
+		assert boiler in {r["group"] for r in execute({"group_by": "Item"})[1]}  # before: all customers
+		frappe.set_user("Administrator")
+		frappe.get_doc(
+			{
+				"doctype": "User Permission",
+				"user": manager,
+				"allow": "Customer",
+				"for_value": make_customer(city=None).name,
+			}
+		).insert()
+		frappe.set_user(manager)
+		assert boiler not in {r["group"] for r in execute({"group_by": "Item"})[1]}
+		assert execute({"group_by": "Installation Crew"})[1] == []
+	finally:
+		frappe.set_user("Administrator")
+
+
+def test_text_sent_with_the_completion_is_cleaned_as_a_save_would(ticket, workshop):
+	"""Frappe cleans markup out of text on save but not on submit: a visit saved and completed in one
+	request (frappe.client.submit, the form's Complete) gets the same cleaning."""
+	visit = repair_with_parts(ticket, workshop, [{"item_code": workshop.thermocouple, "qty": 1}])
+	visit.notes = "<p>Termopar cambiado <img src=x onerror=alert(1)></p>"
+	visit.signed_by = '"><img src=x onerror=alert(2)>'
+	visit.submit()
+	stored = frappe.db.get_value(VISIT, visit.name, ["notes", "signed_by"], as_dict=True)
+	assert "onerror" not in stored.notes and "Termopar cambiado" in stored.notes, stored.notes
+	assert "onerror" not in stored.signed_by, stored.signed_by
+
+
+def test_a_repair_of_another_customers_unit_names_the_unit(installed):
+	from bizlink.devtools.factories import make_customer
+
+	other = make_customer(city=None).name
+	with pytest.raises(ReferenceCustomerMismatchError, match="Serial No"):
+		frappe.get_doc(
+			{"doctype": VISIT, "visit_type": "Repair", "customer": other, "serial_no": installed.serial}
+		).insert()

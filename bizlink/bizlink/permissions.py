@@ -126,7 +126,13 @@ def scope_report_to_companies(filters: dict) -> list[str] | None:
 def readable_customers(customer_table):
 	"""A criterion on `customer_table.name`: the customers the user's User Permissions allow (all
 	when they have none on Customer)."""
+	return of_readable_customers(customer_table.name)
+
+
+def of_readable_customers(customer_column):
+	"""A criterion on a column holding a customer: the customers the user's User Permissions allow
+	(any, and none, when they have none on Customer)."""
 	perms = frappe.permissions.get_user_permissions(frappe.session.user).get("Customer")
 	if not perms:
-		return customer_table.name.isnotnull()
-	return customer_table.name.isin(sorted({perm.doc for perm in perms}))
+		return customer_column.isnotnull() | customer_column.isnull()
+	return customer_column.isin(sorted({perm.doc for perm in perms}))

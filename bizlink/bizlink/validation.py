@@ -5,7 +5,9 @@ translated message instead of a database error or a silent change.
 - a number field given text, a list or a dict (Frappe would turn "abc" into 0);
 - a Text Editor value that is JSON, which Frappe's sanitiser leaves alone: sanitised all the same;
 - a link whose value fetches other fields (e.g. `customer` fetches `customer_name`): Frappe v15
-  leaves such a link unchecked when the record does not exist.
+  leaves such a link unchecked when the record does not exist;
+- text saved and submitted in one step (`frappe.client.submit`, a visit's Complete): Frappe cleans
+  markup out of text on save but not on submit, so it is cleaned here as a save would.
 """
 
 import frappe
@@ -53,6 +55,20 @@ def validate_input(doc) -> None:
 				# a saved link was checked when it was set (and its record cannot be deleted since)
 				if row is not doc or doc.is_new() or doc.has_value_changed(df.fieldname):
 					check_link(row, df, value)
+	if doc.docstatus == 1 and getattr(doc, "_action", None) == "submit":
+		sanitise_as_saved(doc)
+
+
+def sanitise_as_saved(doc) -> None:
+	"""Frappe's own cleaning of a save (`_sanitize_content`), which it skips for a document being
+	submitted: what a user sends with the submit (notes, a signer's name) is cleaned all the same."""
+	for row in [doc, *doc.get_all_children()]:
+		docstatus = row.docstatus
+		row.docstatus = 0
+		try:
+			row._sanitize_content()
+		finally:
+			row.docstatus = docstatus
 
 
 def label(row, df) -> str:
@@ -139,7 +155,9 @@ def validate_customer_links(doc, skip: tuple[str, ...] = ()) -> None:
 	if not customer or doc.meta.get_field("customer").options != "Customer":
 		return
 	customer_changed = doc.is_new() or doc.has_value_changed("customer")
-	for df in doc.meta.get_link_fields():
+	# records that name their customer first (a serial number, an order), then the addresses and
+	# contacts filled in from them: the refusal names what the user chose
+	for df in sorted(doc.meta.get_link_fields(), key=lambda df: df.options in PARTY_LINKED):
 		value = doc.get(df.fieldname)
 		if not value or df.fieldname in ("customer", *skip) or df.options == "Customer":
 			continue

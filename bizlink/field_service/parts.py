@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 import frappe
 from frappe import _
-from frappe.utils import cint, flt, get_datetime, getdate, today
+from frappe.utils import cint, escape_html, flt, get_datetime, getdate, today
 
 from bizlink.exceptions import (
 	AlreadyInvoicedError,
@@ -25,6 +25,7 @@ from bizlink.exceptions import (
 	PartSerialError,
 	PartsNotInVanError,
 )
+from bizlink.field_service.installation import format_qty
 from bizlink.field_service.installed_base import (
 	clear_installation,
 	crew_names,
@@ -92,7 +93,7 @@ def validate_parts(visit) -> None:
 			if owner != visit.customer:
 				frappe.throw(
 					_("Row {0}: Serial No {1} is not among customer {2}'s units.").format(
-						row.idx, frappe.bold(row.replaced_serial_no), frappe.bold(visit.customer)
+						row.idx, frappe.bold(escape_html(row.replaced_serial_no)), frappe.bold(visit.customer)
 					),
 					title=_("Not the Customer's Unit"),
 					exc=ForeignSerialError,
@@ -101,9 +102,9 @@ def validate_parts(visit) -> None:
 			serials = split(row.serial_no)
 			if len(serials) != cint(row.qty) or flt(row.qty) != cint(row.qty):
 				frappe.throw(
-					_("Row {0}: {1} serial numbers for {2} units of {3}.").format(
-						row.idx, len(serials), flt(row.qty), frappe.bold(row.item_code)
-					),
+					_(
+						"Row {0}: {1} needs one serial number per unit: {2} units, {3} serial numbers given."
+					).format(row.idx, frappe.bold(row.item_code), format_qty(row.qty, row.uom), len(serials)),
 					title=_("Serial Numbers"),
 					exc=PartSerialError,
 				)
@@ -114,7 +115,7 @@ def validate_parts(visit) -> None:
 			if elsewhere:
 				frappe.throw(
 					_("Row {0}: Serial No {1} is not in {2}.").format(
-						row.idx, frappe.bold(", ".join(elsewhere)), frappe.bold(row.warehouse)
+						row.idx, frappe.bold(escape_html(", ".join(elsewhere))), frappe.bold(row.warehouse)
 					),
 					title=_("Not in the Van"),
 					exc=PartsNotInVanError,

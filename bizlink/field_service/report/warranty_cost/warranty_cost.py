@@ -12,6 +12,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_months, cint, flt, getdate, today
 
+from bizlink.bizlink.permissions import of_readable_customers
 from bizlink.bizlink.validation import check_report_period
 
 GROUPS = ("Item", "Item Group", "Supplier", "Installation Crew", "Installation Month")
@@ -127,6 +128,7 @@ def installed_units(filters) -> dict[str, frappe._dict]:
 			serial.bizlink_installed_on.as_("installed_on"),
 		)
 		.where(serial.bizlink_installation_visit.isnotnull())
+		.where(of_readable_customers(serial.customer))
 	)
 	if filters.company:
 		query = query.where(serial.company == filters.company)
@@ -150,6 +152,7 @@ def covered_visits(filters) -> list:
 		.where(visit.billable == 0)
 		.where(visit.actual_end >= filters.from_date)
 		.where(visit.actual_end < frappe.utils.add_days(filters.to_date, 1))
+		.where(of_readable_customers(visit.customer))
 	)
 	if filters.company:
 		query = query.where(visit.company == filters.company)
@@ -167,6 +170,7 @@ def repeat_failures(filters, months: int) -> set[str]:
 		.where(visit.visit_type == "Repair")
 		.where(visit.serial_no.isnotnull())
 		.where(visit.actual_end < frappe.utils.add_days(filters.to_date, 1))
+		.where(of_readable_customers(visit.customer))
 		.orderby(visit.serial_no)
 		.orderby(visit.actual_end)
 		.run(as_dict=True)
