@@ -281,17 +281,36 @@ def make_visits(plan_names: list[str]) -> list[str]:
 		name: [(c.description, c.mandatory) for c in frappe.get_cached_doc("Checklist Template", name).items]
 		for name in {p.checklist_template for p in plans if p.checklist_template}
 	}
-	compiled, default_company = {}, None
+	compiled, templates, default_company = {}, {}, None
+	addresses = {
+		row.name: row
+		for row in frappe.get_all(
+			"Address",
+			filters={
+				"name": (
+					"in",
+					{p.address for p in plans if p.address}
+					| {u.bizlink_site_address for u in serials.values() if u.bizlink_site_address},
+				)
+			},
+			fields=["*"],
+		)
+	}
 
 	def address_display(address: str) -> str:
-		# what render_address returns, with each template compiled once
-		values = frappe.get_cached_doc("Address", address).as_dict()
-		_name, template = get_address_templates(values)
+		# what render_address returns (the address template given the address's fields), with the
+		# addresses read at once and each country's template read and compiled once
+		values = addresses.get(address) or frappe.get_cached_doc("Address", address).as_dict()
+		values.doctype = "Address"
+		country = values.get("country")
+		if country not in templates:
+			templates[country] = get_address_templates(values)[1]
+		template = templates[country]
 		if template not in compiled:
 			compiled[template] = get_jenv().from_string(template)
 		return compiled[template].render(values)
 
-	made = []
+	visits, made = [], []
 	for row in plans:
 		visit = new_visit(row)
 		unit = serials.get(row.serial_no)
@@ -314,15 +333,52 @@ def make_visits(plan_names: list[str]) -> list[str]:
 			visit.append("checklist", {"description": description, "mandatory": mandatory})
 		visit.status = "To Schedule"
 		log_status_change(visit)
-		visit.set_new_name()
+		visits.append(visit)
+	for visit, name in zip(visits, reserve_names(visits), strict=True):
+		visit.set_new_name(set_name=name)
 		visit.set_parent_in_children()
 		visit.set_user_and_timestamp()
-		visit.db_insert()
-		for child in visit.get_all_children():
-			child.db_insert()
-		made.append((row.name, visit.name))
+		made.append((visit.maintenance_plan, visit.name))
+	insert_rows([row for visit in visits for row in (visit, *visit.get_all_children())])
 	frappe.db.bulk_update("Maintenance Plan", {name: {"open_visit": visit} for name, visit in made})
 	return [visit for _plan, visit in made]
+
+
+def reserve_names(visits: list) -> list[str | None]:
+	"""Names from the visits' naming series, one query for the lot: the first named as Frappe names it
+	(which locks the series row), the series then moved on past the others. A name that does not end
+	in the series' number (a Document Naming Rule, a custom series) leaves each to Frappe."""
+	import re
+
+	if not visits:
+		return []
+	first = visits[0]
+	first.set_new_name()
+	number = re.fullmatch(r"(.*?)(\d+)", first.name or "")
+	rule = frappe.db.exists("Document Naming Rule", {"document_type": "Field Visit", "disabled": 0})
+	series = frappe.qb.DocType("Series")
+	current = number and (
+		frappe.qb.from_(series)
+		.select(series.current)
+		.where(series.name == number.group(1))
+		.for_update()
+		.run(pluck=True)
+	)
+	if len(visits) == 1 or not number or rule or current != [int(number.group(2))]:
+		return [first.name] + [None] * (len(visits) - 1)
+	prefix, start, digits = number.group(1), int(number.group(2)), len(number.group(2))
+	frappe.qb.update(series).set(series.current, start + len(visits) - 1).where(series.name == prefix).run()
+	return [f"{prefix}{start + k:0{digits}d}" for k in range(len(visits))]
+
+
+def insert_rows(docs: list) -> None:
+	"""Insert documents and child rows already named, one multi-row INSERT per table."""
+	by_doctype: dict[str, list[dict]] = {}
+	for doc in docs:
+		by_doctype.setdefault(doc.doctype, []).append(doc.get_valid_dict(convert_dates_to_str=True))
+	for doctype, rows in by_doctype.items():
+		fields = list(rows[0])
+		frappe.db.bulk_insert(doctype, fields, [[row.get(f) for f in fields] for row in rows])
 
 
 def make_visit(plan_name: str) -> str:
