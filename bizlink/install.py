@@ -48,6 +48,7 @@ ROLE_PROFILES = {
 def after_install() -> None:
 	make_access()
 	setup_custom_fields()
+	add_indexes()
 	make_default_outcomes()
 	set_settings_defaults()
 	backfill_on_install()
@@ -249,10 +250,41 @@ def make_default_outcomes() -> None:
 def after_migrate() -> None:
 	"""Keep BizLink's fields on ERPNext's DocTypes as the code describes them (idempotent)."""
 	setup_custom_fields()
+	add_indexes()
+
+
+# indexes BizLink reads ERPNext's tables by (a customer's installed units, on the portal and in the
+# Installed Base): added on install and migrate, dropped on uninstall
+INDEXES = {
+	"Serial No": {
+		"bizlink_customer": ("customer",),
+		# a city's units newest first, read from the index alone
+		"bizlink_site_units": (
+			"bizlink_site_address",
+			"bizlink_installed_on",
+			"bizlink_replaced_by",
+			"bizlink_installation_visit",
+		),
+	}
+}
+
+
+def add_indexes() -> None:
+	for doctype, indexes in INDEXES.items():
+		for name, columns in indexes.items():
+			frappe.db.add_index(doctype, list(columns), name)
+
+
+def drop_indexes() -> None:
+	for doctype, indexes in INDEXES.items():
+		for name in indexes:
+			if frappe.db.sql(f"show index from `tab{doctype}` where Key_name = %s", name):  # nosemgrep
+				frappe.db.sql_ddl(f"alter table `tab{doctype}` drop index `{name}`")  # nosemgrep
 
 
 def before_uninstall() -> None:
 	delete_custom_fields(get_custom_fields())
+	drop_indexes()
 	show_replaced_portal_entries(True)
 	revoke_support_access()
 	# what refers to BizLink's own DocTypes, which the uninstall drops

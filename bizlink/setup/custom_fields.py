@@ -177,6 +177,7 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"insert_after": "bizlink_site_address",
 				"read_only": 1,
 				"no_copy": 1,
+				"search_index": 1,  # the installed base, newest first
 			},
 			{
 				"fieldname": "bizlink_installed_column",

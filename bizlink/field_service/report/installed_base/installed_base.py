@@ -12,10 +12,10 @@ from frappe.query_builder import Case
 from frappe.query_builder.functions import Count, Min
 from frappe.utils import getdate, today
 
-from bizlink.bizlink.permissions import readable_customers
+from bizlink.bizlink.permissions import of_readable_customers, readable_customers
 from bizlink.field_service.installation import format_qty
 
-MAX_ROWS = 1000
+MAX_ROWS = 500
 COVERAGE = ("Under Warranty", "Under AMC", "Not Covered")
 
 
@@ -49,12 +49,13 @@ def columns() -> list[dict]:
 
 
 def serialised(filters) -> list:
+	"""The page of serialised units, in two steps: which units (their names, newest first, read from
+	indexes where the filters allow: a city's addresses, then their units by site and date), then
+	what is shown of those alone."""
 	serial = frappe.qb.DocType("Serial No")
 	customer = frappe.qb.DocType("Customer")
 	address = frappe.qb.DocType("Address")
 	item = frappe.qb.DocType("Item")
-	plan = frappe.qb.DocType("Maintenance Plan")
-	visit = frappe.qb.DocType("Field Visit")
 	day = getdate(today())
 	coverage = (
 		Case()
@@ -62,31 +63,37 @@ def serialised(filters) -> list:
 		.when(serial.amc_expiry_date >= day, "Under AMC")
 		.else_("Not Covered")
 	)
-	next_maintenance = (
-		frappe.qb.from_(plan)
-		.select(Min(plan.next_due_date))
-		.where(plan.serial_no == serial.name)
-		.where(plan.status == "Active")
+	page = (
+		frappe.qb.from_(serial)
+		.select(serial.name)
+		.where(serial.bizlink_installation_visit.isnotnull())
+		.where(serial.bizlink_replaced_by.isnull())  # a replaced unit is no longer at the site
+		.where(of_readable_customers(serial.customer))
+		.orderby(serial.bizlink_installed_on, order=frappe.qb.desc)
+		.limit(MAX_ROWS)
 	)
-	repairs = (
-		frappe.qb.from_(visit)
-		.select(Count("*"))
-		.where(visit.serial_no == serial.name)
-		.where(visit.visit_type == "Repair")
-		.where(visit.docstatus == 1)
-	)
+	if filters.get("city"):
+		page = page.join(address).on(address.name == serial.bizlink_site_address)
+	if filters.get("territory"):
+		page = page.join(customer).on(customer.name == serial.customer)
+	if filters.get("item_group"):
+		page = page.join(item).on(item.name == serial.item_code)
+	page = filtered(page, filters, serial.customer, serial.item_code, item, address, customer)
+	if filters.get("coverage") in COVERAGE:
+		page = page.where(coverage == filters.coverage)
+	names = page.run(pluck=True)
+	if not names:
+		return []
 	query = (
 		frappe.qb.from_(serial)
 		.join(customer)
 		.on(customer.name == serial.customer)
-		.join(item)
-		.on(item.name == serial.item_code)
 		.left_join(address)
 		.on(address.name == serial.bizlink_site_address)
 		.select(
 			serial.name.as_("serial_no"),
 			serial.item_code,
-			item.item_name,
+			serial.item_name,
 			serial.customer,
 			address.city,
 			customer.territory,
@@ -97,23 +104,37 @@ def serialised(filters) -> list:
 			.when(serial.warranty_expiry_date >= day, serial.warranty_expiry_date)
 			.when(serial.amc_expiry_date >= day, serial.amc_expiry_date)
 			.as_("covered_until"),
-			next_maintenance.as_("next_maintenance"),
-			repairs.as_("repairs"),
 			serial.bizlink_installation_visit.as_("visit"),
 		)
-		.where(serial.bizlink_installation_visit.isnotnull())
-		.where(serial.bizlink_replaced_by.isnull())  # a replaced unit is no longer at the site
-		.where(readable_customers(customer))
-		.orderby(serial.bizlink_installed_on, order=frappe.qb.desc)
-		.limit(MAX_ROWS)
+		.where(serial.name.isin(names))
 	)
-	query = filtered(query, filters, serial.customer, serial.item_code, item, address, customer)
-	if filters.get("coverage") in COVERAGE:
-		query = query.where(coverage == filters.coverage)
 	rows = query.run(as_dict=True)
+	# the next maintenance and the repairs of the units shown (not of every unit the filters match)
+	serials = [row.serial_no for row in rows] or [""]
+	plan = frappe.qb.DocType("Maintenance Plan")
+	next_due = dict(
+		frappe.qb.from_(plan)
+		.select(plan.serial_no, Min(plan.next_due_date))
+		.where(plan.serial_no.isin(serials))
+		.where(plan.status == "Active")
+		.groupby(plan.serial_no)
+		.run()
+	)
+	visit = frappe.qb.DocType("Field Visit")
+	repairs = dict(
+		frappe.qb.from_(visit)
+		.select(visit.serial_no, Count("*"))
+		.where(visit.serial_no.isin(serials))
+		.where(visit.visit_type == "Repair")
+		.where(visit.docstatus == 1)
+		.groupby(visit.serial_no)
+		.run()
+	)
 	for row in rows:
 		row.qty = "1"
 		row.coverage = _(row.coverage)
+		row.next_maintenance = next_due.get(row.serial_no)
+		row.repairs = repairs.get(row.serial_no, 0)
 	return rows
 
 
