@@ -57,6 +57,14 @@ def bizlink_demo(context, force):
 @click.option(
 	"--issues", type=int, default=None, help="ERPNext Issues to compare with (default: as many as tickets)"
 )
+@click.option("--serials", type=int, default=300_000, show_default=True, help="Installed serial numbers")
+@click.option(
+	"--service-visits",
+	type=int,
+	default=150_000,
+	show_default=True,
+	help="Past maintenance and repair visits",
+)
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--reset", is_flag=True, help="Remove what the generator made, and stop")
 @force_option
@@ -94,7 +102,8 @@ def bizlink_scale(context, reset, force, **volumes):
 @click.option("--runs", type=int, default=30, show_default=True, help="Timed runs of each measure")
 @click.option(
 	"--only",
-	help="One measure: sales_order_submit, customer_file, market_segments, ticket_create, escalation, list_views",
+	help="One measure: sales_order_submit, customer_file, market_segments, ticket_create, escalation, "
+	"list_views, due_visits, installed_base, visit_completion",
 )
 @force_option
 @pass_context

@@ -6,7 +6,10 @@ are made through Frappe's document API, a handful of each. The volumes are then 
 with their age band and primary address, submitted sales orders with their item, invoices (their
 totals only: no ledger entries, which nothing here reads), field visits with their item, the
 order stage history, interactions, service tickets with their SLA targets and escalation moments,
-and as many ERPNext Issues as tickets (the baseline of the list-view benchmark). The customer
+as many ERPNext Issues as tickets (the baseline of the list-view benchmark), and the installed base:
+serial numbers installed at the customers' sites, a maintenance plan for each unit of an item with
+a maintenance interval (their next visits spread over the coming year), and the maintenance and
+repair visits of the past years (repairs with a part). The customer
 summary fields are then recomputed in SQL, as BizLink's hooks would.
 
 Every name starts with `SC-`; running it again adds nothing that exists (and `--reset` removes it).
@@ -17,7 +20,7 @@ import time
 from datetime import date, datetime, timedelta
 
 import frappe
-from frappe.utils import add_days, now_datetime, today
+from frappe.utils import add_days, add_months, getdate, now_datetime, today
 
 from bizlink.devtools.demo import ensure_tree_record
 from bizlink.devtools.factories import get_stores, make_item, make_sales_person
@@ -39,7 +42,16 @@ DEFAULTS = {
 	"orders": 50_000,
 	"jobs": 50_000,
 	"issues": None,  # as many as tickets
+	"serials": 300_000,
+	"service_visits": 150_000,  # with the installation jobs: 200k visits
 }
+# items 1-12 are installed; 1-8 are serviced every year (a plan per unit), with this checklist
+MAINTAINED_ITEMS, MAINTENANCE_MONTHS = 8, 12
+SCALE_CHECKLIST = (
+	"SC-Revisión anual",
+	[("Limpieza", 1), ("Presión y fugas", 1), ("Combustión", 1), ("Explicación", 0)],
+)
+PARTS = 5
 # the customer the customer-file benchmark reads: exactly this many interactions
 FILE_CUSTOMER, FILE_INTERACTIONS = f"{PREFIX}CUST-0000001", 1_000
 
@@ -90,6 +102,8 @@ def make_scale(
 	orders: int = DEFAULTS["orders"],
 	jobs: int = DEFAULTS["jobs"],
 	issues: int | None = DEFAULTS["issues"],
+	serials: int = DEFAULTS["serials"],
+	service_visits: int = DEFAULTS["service_visits"],
 	seed: int = 1,
 	quiet: bool = False,
 ) -> dict[str, int]:
@@ -110,6 +124,8 @@ def make_scale(
 		make_tickets(out, rng, tickets, customers, masters)
 	if not frappe.db.exists("Issue", name("ISS", 1)) and issues:
 		make_issues(out, rng, issues, customers, company)
+	if not frappe.db.exists("Serial No", name("SN", 1)) and serials:
+		make_installed_base(out, rng, serials, service_visits, customers, jobs, masters)
 	refresh_summaries()
 	rebuild_segments(out)
 	for doctype in out.made:
@@ -134,6 +150,23 @@ def make_masters(company: str) -> frappe._dict:
 			bizlink_installation_hours=2 + n % 4,
 		)
 		items.append(frappe._dict(code=item.name, name=item.item_name, rate=100 * n))
+	from bizlink.devtools.demo import make_checklist_template
+
+	checklist = make_checklist_template(SCALE_CHECKLIST)
+	for product in items[:MAINTAINED_ITEMS]:
+		frappe.db.set_value(
+			"Item",
+			product.code,
+			{
+				"bizlink_maintenance_interval": MAINTENANCE_MONTHS,
+				"bizlink_maintenance_checklist": checklist,
+				"bizlink_maintenance_hours": 1,
+			},
+		)
+	parts = [
+		make_item(f"{PREFIX}PART-{n:02d}", rate=10 * n, item_name=f"Recambio {n:02d}").name
+		for n in range(1, PARTS + 1)
+	]
 	sales_persons = [
 		f"{PREFIX}Comercial {n:02d}"
 		if frappe.db.exists("Sales Person", f"{PREFIX}Comercial {n:02d}")
@@ -148,6 +181,8 @@ def make_masters(company: str) -> frappe._dict:
 		currency=frappe.get_cached_value("Company", company, "default_currency"),
 		warehouse=get_stores(company),
 		products=items,
+		checklist=checklist,
+		parts=parts,
 		sales_persons=sales_persons,
 		outcomes=outcomes,
 		issue_types=frappe.get_all("Issue Type", pluck="name") or [None],
@@ -441,6 +476,104 @@ def make_issues(out: Writer, rng: random.Random, count: int, customers: int, com
 	)  # fmt: skip
 
 
+def make_installed_base(out: Writer, rng: random.Random, count, visits, customers, jobs, m) -> None:
+	"""`count` serial numbers installed at their customer's address by one of the first `jobs`
+	installation visits; a plan per unit of a maintained item, due on a day of the coming year (none
+	with a visit made yet); `visits` completed maintenance and repair visits of the past years."""
+	from bizlink.field_service.maintenance import settings
+
+	now, day = now_datetime(), getdate(today())
+	lead = settings().lead_days
+	installed = m.products[:12]
+	units = []
+	for n in range(1, count + 1):
+		product = rng.choice(installed)
+		customer = rng.randint(1, customers)
+		on = (m.start + timedelta(days=rng.randint(0, 3 * 365 - 30))).date()
+		amc = on + timedelta(days=3 * 365) if rng.random() < 0.2 else None
+		units.append((n, product, customer, on, on + timedelta(days=2 * 365), amc))
+
+	out.insert(
+		"Serial No",
+		(
+			(
+				name("SN", n), name("SN", n), product.code, product.name, m.company, "Delivered",
+				name("CUST", customer), warranty, amc, name("ADDR", customer), on,
+				name("FV", rng.randint(1, max(1, jobs))), "Técnico SC", on,
+			)
+			for n, product, customer, on, warranty, amc in units
+		),
+		(
+			"name", "serial_no", "item_code", "item_name", "company", "status", "customer",
+			"warranty_expiry_date", "amc_expiry_date", "bizlink_site_address", "bizlink_installed_on",
+			"bizlink_installation_visit", "bizlink_installed_by",
+		),
+	)  # fmt: skip
+	maintained = {product.code for product in m.products[:MAINTAINED_ITEMS]}
+	plans = [unit for unit in units if unit[1].code in maintained]
+
+	def plan_rows():
+		for n, product, customer, on, _warranty, _amc in plans:
+			due = day + timedelta(days=lead + rng.randint(0, 364))  # its visit made on one of 365 days
+			yield (
+				name("MP", n), "MP-.YYYY.-", name("CUST", customer), f"Cliente {customer:07d}", name("SN", n),
+				product.code, name("ADDR", customer), m.company, "Active", MAINTENANCE_MONTHS, m.checklist, 1,
+				on, add_months(due, -MAINTENANCE_MONTHS), due, due - timedelta(days=lead), on,
+			)  # fmt: skip
+
+	out.insert(
+		"Maintenance Plan",
+		plan_rows(),
+		(
+			"name", "naming_series", "customer", "customer_name", "serial_no", "item_code", "address",
+			"company", "status", "interval_months", "checklist_template", "visit_hours", "start_date",
+			"last_done_date", "next_due_date", "visit_on",
+		),
+	)  # fmt: skip
+
+	visit_rows, part_rows = [], []
+	for k in range(1, visits + 1):
+		n, product, customer, on, warranty, amc = rng.choice(units)
+		repair = rng.random() < 0.3 or product.code not in maintained
+		done = datetime.combine(on, datetime.min.time()) + timedelta(days=rng.randint(30, 900), hours=9)
+		if done >= now:
+			done = now - timedelta(days=rng.randint(1, 30))
+		covered = done.date() <= warranty or bool(amc and done.date() <= amc)
+		coverage = "Under Warranty" if done.date() <= warranty else "Under AMC" if covered else "Not Covered"
+		visit = name("FV", jobs + k)
+		plan = None if repair else name("MP", n)
+		end = done + timedelta(hours=1)
+		row = (
+			visit, "FV-.YYYY.-", "Repair" if repair else "Maintenance", name("CUST", customer),
+			f"Cliente {customer:07d}", m.company, "Completed", name("ADDR", customer), name("SN", n),
+			product.code, plan, done.date(), coverage, int(not covered), done, end, done, end, 1, 1, done,
+		)  # fmt: skip
+		visit_rows.append(row)
+		if repair:
+			part = rng.choice(m.parts)
+			rate = 10 * int(part[-2:])
+			part_rows.append(
+				(name("FVP", k), visit, "Field Visit", "parts", 1, part, part, 1, "Nos", rate, rate, 1, done)
+			)
+	out.insert(
+		"Field Visit",
+		visit_rows,
+		(
+			"name", "naming_series", "visit_type", "customer", "customer_name", "company", "status",
+			"address", "serial_no", "item_code", "maintenance_plan", "due_date", "coverage", "billable",
+			"scheduled_start", "scheduled_end", "actual_start", "actual_end", "labour_hours", "docstatus",
+		),
+	)  # fmt: skip
+	out.insert(
+		"Field Visit Part",
+		part_rows,
+		(
+			"name", "parent", "parenttype", "parentfield", "idx", "item_code", "item_name", "qty", "uom",
+			"valuation_rate", "cost", "docstatus",
+		),
+	)  # fmt: skip
+
+
 def refresh_summaries() -> None:
 	"""The Customer summary fields BizLink's hooks keep, recomputed for the generated customers in SQL."""
 	# one UPDATE ... JOIN instead of 100k controller saves
@@ -474,7 +607,8 @@ def rebuild_segments(out: Writer | None = None) -> None:
 def reset_scale() -> None:
 	"""Remove every row the generator made (names starting with SC-)."""
 	for doctype in (
-		"Sales Interaction", "Service Ticket", "Issue", "Field Visit Item", "Field Visit",
+		"Sales Interaction", "Service Ticket", "Issue", "Field Visit Part", "Field Visit Item",
+		"Field Visit Checklist Item", "BizLink Status Log", "Field Visit", "Maintenance Plan", "Serial No",
 		"Order Stage Log", "Sales Invoice", "Sales Order Item", "Sales Order", "Dynamic Link", "Address",
 		"Customer",
 	):  # fmt: skip

@@ -12,7 +12,9 @@ The measures:
 3. the Market Segments report vs the bare SQL aggregate it needs;
 4. Service Ticket create with 1k vs 200k tickets in the table;
 5. the escalation sweep over 100k open tickets, and the queries that find the ones coming due;
-6. the Service Ticket list view vs ERPNext's Issue list view over the same number of rows.
+6. the Service Ticket list view vs ERPNext's Issue list view over the same number of rows;
+7. field service (bizlink.devtools.benchmarks.field_service): the day's due maintenance visits, the
+   Installed Base report for one city, completing a repair with 5 parts vs an installation.
 """
 
 import statistics
@@ -67,11 +69,19 @@ def run(runs: int = 30, only: str | None = None) -> list[Result]:
 			"Issue",
 			"Sales Order",
 			"Field Visit",
+			"Serial No",
+			"Maintenance Plan",
 		)
 	}
 	print("site {}: {}".format(frappe.local.site, ", ".join(f"{n:,} {dt}" for dt, n in counts.items())))
 	print(f"  {'measure':58s} {'value':>9s}    {'baseline':>9s} {'ratio':>7s}  {'target':24s} met")
-	for bench in (sales_order_submit, customer_file, market_segments, ticket_create, escalation, list_views):
+	from bizlink.devtools.benchmarks.field_service import due_visits, installed_base, visit_completion
+
+	measures = (
+		sales_order_submit, customer_file, market_segments, ticket_create, escalation, list_views,
+		due_visits, installed_base, visit_completion,
+	)  # fmt: skip
+	for bench in measures:
 		if only and bench.__name__ != only:
 			continue
 		try:
