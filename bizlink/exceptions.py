@@ -171,6 +171,10 @@ class MaintenanceIntervalError(frappe.ValidationError):
 	"""A maintenance plan (or an item) with an interval of zero or fewer months."""
 
 
+class DuplicatePlanError(frappe.ValidationError):
+	"""A second active maintenance plan for a serial number that has one."""
+
+
 class PlanNotActiveError(frappe.ValidationError):
 	"""A maintenance visit made or scheduled for a cancelled maintenance plan."""
 

@@ -117,6 +117,8 @@ FOLLOW_UP = "bizlink.sales_crm.doctype.sales_interaction.follow_up"  # a Sales I
 doc_events = {
 	# every BizLink DocType, and BizLink's fields on ERPNext's: a DocType or field added later is held too
 	"*": {"before_validate": HOLD, "before_update_after_submit": HOLD},
+	# an item's maintenance interval is a plan's (1 to 120 months, or none)
+	"Item": {"validate": "bizlink.field_service.maintenance.validate_item"},
 	"Customer": {
 		"validate": "bizlink.overrides.customer.validate",
 		"after_insert": "bizlink.overrides.customer.after_insert",

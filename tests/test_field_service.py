@@ -255,20 +255,25 @@ def test_a_days_visits_made_in_batches_are_the_visits_the_controller_makes(insta
 	controller leaves: a unit under warranty on the due date, under AMC only, no serial and no address,
 	no checklist."""
 	yearly = plan_of(installed.serial)  # due in 12 months: warranty over (8), AMC on (13)
+	second = frappe.get_doc(
+		{"doctype": "Serial No", "serial_no": f"{installed.serial}-B", "item_code": boiler.name}
+	).insert()
+	frappe.db.set_value("Serial No", second.name, "customer", installed.customer)
 	half_yearly = frappe.get_doc(
 		{
 			"doctype": PLAN,
 			"customer": installed.customer,
-			"serial_no": installed.serial,
+			"serial_no": second.name,
 			"interval_months": 6,
 			"start_date": today(),
 		}
 	).insert()
-	frappe.db.set_value(
-		"Serial No",
-		installed.serial,
-		{"warranty_expiry_date": add_months(today(), 8), "amc_expiry_date": add_months(today(), 13)},
-	)
+	for unit in (installed.serial, second.name):
+		frappe.db.set_value(
+			"Serial No",
+			unit,
+			{"warranty_expiry_date": add_months(today(), 8), "amc_expiry_date": add_months(today(), 13)},
+		)
 	loose = make_item(rate=200)
 	site_only = frappe.get_doc(
 		{
@@ -988,3 +993,26 @@ def test_a_repair_of_another_customers_unit_names_the_unit(installed):
 		frappe.get_doc(
 			{"doctype": VISIT, "visit_type": "Repair", "customer": other, "serial_no": installed.serial}
 		).insert()
+
+
+def test_one_active_plan_per_unit_and_an_items_interval_like_a_plans(installed, boiler):
+	from bizlink.exceptions import DuplicatePlanError
+
+	second = {
+		"doctype": PLAN,
+		"customer": installed.customer,
+		"serial_no": installed.serial,
+		"interval_months": 6,
+		"start_date": today(),
+	}
+	with pytest.raises(DuplicatePlanError):
+		frappe.get_doc(second).insert()
+	assert frappe.db.count(PLAN, {"serial_no": installed.serial}) == 1
+	plan_of(installed.serial).cancel_plan()  # once cancelled, the unit may get a new plan
+	assert frappe.get_doc(second).insert().status == "Active"
+	for months in (121, 1000, -1):
+		item = frappe.get_doc("Item", boiler.name)
+		item.bizlink_maintenance_interval = months
+		with pytest.raises(MaintenanceIntervalError):
+			item.save()
+	assert frappe.db.get_value("Item", boiler.name, "bizlink_maintenance_interval") == 12

@@ -19,7 +19,7 @@ from frappe.translate import print_language
 from frappe.utils import add_days, add_months, cint, flt, getdate, today
 
 from bizlink.bizlink.guard import system_write
-from bizlink.exceptions import PlanNotActiveError
+from bizlink.exceptions import MaintenanceIntervalError, PlanNotActiveError
 from bizlink.field_service.installation import NOT_STARTED_STATUSES, OPEN_STATUSES
 
 DEFAULT_LEAD_DAYS = 21
@@ -97,6 +97,21 @@ def make_plans(visit) -> list[str]:
 			plan.insert()
 			made.append(plan.name)
 	return made
+
+
+def validate_item(item, method=None) -> None:
+	"""An item's maintenance interval: none (0) or 1 to 120 months, as a plan's."""
+	from bizlink.field_service.doctype.maintenance_plan.maintenance_plan import MAX_MONTHS
+
+	months = cint(item.get("bizlink_maintenance_interval"))
+	if not 0 <= months <= MAX_MONTHS:
+		frappe.throw(
+			_("An item's maintenance interval is from 1 to {0} months (0 for none), not {1}.").format(
+				MAX_MONTHS, months
+			),
+			title=_("Invalid Interval"),
+			exc=MaintenanceIntervalError,
+		)
 
 
 def check_plan_active(visit) -> None:
@@ -424,9 +439,11 @@ def on_maintenance_visit_change(visit) -> None:
 
 
 @frappe.whitelist(methods=["POST"])
-def skip(visit: str, reason: str | None = None) -> None:
+def skip(visit: str | None = None, reason: str | None = None) -> None:
 	"""A maintenance visit not done (the customer declined, the unit is gone for the season): it is
 	cancelled before it starts and the plan's next due date is one interval after this one's."""
+	if not visit:
+		frappe.throw(_("Which Field Visit is skipped?"), frappe.MandatoryError)
 	doc = frappe.get_doc("Field Visit", visit)
 	doc.check_permission("cancel")
 	stored = frappe.db.get_value("Field Visit", visit, ["status", "docstatus", "visit_type"], as_dict=True)

@@ -23,12 +23,14 @@ def open_repair_visit(ticket: str) -> str | None:
 
 
 @frappe.whitelist(methods=["POST"])
-def schedule_visit(ticket: str) -> str:
+def schedule_visit(ticket: str | None = None) -> str:
 	"""A repair visit for the ticket's customer, site and unit, in To Schedule for the dispatcher (who
 	books crew and time like any visit); the ticket's open repair visit if it has one.
 
 	Whoever may change the ticket may ask for the visit (a support agent does not book crews, so it is
 	made on their behalf)."""
+	if not ticket:
+		frappe.throw(_("Which Service Ticket is the visit for?"), frappe.MandatoryError)
 	doc = frappe.get_doc("Service Ticket", ticket)
 	doc.check_permission("write")
 	if doc.status in RESOLVED_STATUSES:

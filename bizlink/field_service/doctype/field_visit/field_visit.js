@@ -89,7 +89,7 @@ frappe.ui.form.on("Field Visit", {
 		}
 		if (status === "On Hold") action(__("Resume"), "resume", true);
 		// a job to schedule is saved (with its crew and time), not submitted: the desk's Submit is not offered
-		if (status === "To Schedule") frm.page.set_primary_action(__("Save"), () => frm.save());
+		if (status === "To Schedule" && frm.perm[0]?.write) frm.page.set_primary_action(__("Save"), () => frm.save());
 		if (frm.doc.visit_type === "Maintenance" && ["To Schedule", "Scheduled"].includes(status) && frappe.perm.has_perm("Field Visit", 0, "cancel")) {
 			// a maintenance visit not done: the plan's next due date moves one interval on
 			frm.add_custom_button(__("Skip Visit"), () =>
@@ -111,14 +111,13 @@ frappe.ui.form.on("Field Visit", {
 
 	before_submit(frm) {
 		// on a phone the signature is the last thing done: say what is missing before the server does
-		if (!frm.doc.signature) {
-			frappe.throw(__("The customer's signature and the signer's name are needed to complete the installation."));
-		}
+		if (!frm.doc.signature) frappe.throw(signature_missing(frm));
 	},
 });
 
 // On a phone (narrower than 768 px) the checks and what was installed are tap-able rows with their
-// words visible, in place of the grids, whose Done and Installed columns sit off-screen there.
+// words visible, in place of the grids, whose Done and Installed columns sit off-screen there; the
+// crew and parts grids are fitted to the screen.
 const PHONE = window.matchMedia("(max-width: 767px)");
 
 function show_on_site_work(frm) {
@@ -173,7 +172,19 @@ function add_on_site_style() {
 			.bizlink-tap-row input[type="checkbox"] { width: 26px !important; height: 26px !important; flex: none; margin: 0;
 				background-size: 18px; background-position: center; }
 			.bizlink-tap-text { flex: 1; min-width: 0; overflow-wrap: anywhere; }
-			.bizlink-tap-row input.bizlink-installed { width: 84px; flex: none; text-align: right; }`
+			.bizlink-tap-row input.bizlink-installed { width: 84px; flex: none; text-align: right; }
+			@media (max-width: 767px) {
+				/* the crew and the parts stay grids (a row opens its editor): two columns, fitted to the screen
+				   rather than drawn 738 px wide and clipped */
+				body[data-route^="Form/Field Visit"] :is([data-fieldname="crew"], [data-fieldname="parts"]) .form-grid {
+					min-width: 0; }
+				body[data-route^="Form/Field Visit"] :is([data-fieldname="crew"], [data-fieldname="parts"]) .row {
+					flex-wrap: nowrap; margin: 0; }
+				body[data-route^="Form/Field Visit"] :is([data-fieldname="crew"], [data-fieldname="parts"]) .grid-static-col {
+					flex: 1 1 0; max-width: none; min-width: 0; }
+				body[data-route^="Form/Field Visit"] :is([data-fieldname="crew"], [data-fieldname="parts"])
+					.grid-static-col:is([data-fieldname="qty"], [data-fieldname="is_lead"]) { flex: 0 0 64px; }
+			}`
 		)
 		.appendTo(document.head);
 }
@@ -196,7 +207,7 @@ function set_complete_action(frm) {
 // then Submit, then "Permanently submit?"), saving what is still unsaved with it.
 function complete_installation(frm) {
 	if (!frm.doc.signature || !(frm.doc.signed_by || "").trim()) {
-		frappe.msgprint(__("The customer's signature and the signer's name are needed to complete the installation."));
+		frappe.msgprint(signature_missing(frm));
 		return;
 	}
 	frappe.confirm(
@@ -215,6 +226,12 @@ function complete_installation(frm) {
 			});
 		}
 	);
+}
+
+function signature_missing(frm) {
+	return is_installation(frm)
+		? __("The customer's signature and the signer's name are needed to complete the installation.")
+		: __("The customer's signature and the signer's name are needed to complete the visit.");
 }
 
 function is_installation(frm) {

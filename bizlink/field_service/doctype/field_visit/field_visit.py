@@ -5,7 +5,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 from frappe.model.meta import get_field_precision
-from frappe.utils import add_to_date, cint, flt, get_datetime, getdate, now_datetime, today
+from frappe.utils import add_to_date, cint, escape_html, flt, get_datetime, getdate, now_datetime, today
 
 from bizlink.bizlink.guard import system_write
 from bizlink.bizlink.permissions import may_change_crew
@@ -611,13 +611,17 @@ class FieldVisit(Document):
 		open_checks = [check for check in dict.fromkeys(required) if check not in done]
 		if open_checks:
 			frappe.throw(
-				_("These mandatory checks are not done: {0}").format(frappe.bold(", ".join(open_checks))),
+				_("These mandatory checks are not done: {0}").format(
+					frappe.bold(escape_html(", ".join(open_checks)))
+				),
 				title=_("Checklist Not Complete"),
 				exc=OpenChecklistError,
 			)
 		if not self.signature or not (self.signed_by or "").strip():
 			frappe.throw(
-				_("The customer's signature and the signer's name are needed to complete the installation."),
+				_("The customer's signature and the signer's name are needed to complete the installation.")
+				if self.is_installation
+				else _("The customer's signature and the signer's name are needed to complete the visit."),
 				title=_("Signature Missing"),
 				exc=MissingSignatureError,
 			)

@@ -7,7 +7,7 @@ from frappe.model.document import Document
 from frappe.utils import cint
 
 from bizlink.bizlink.validation import validate_customer_links, validate_input
-from bizlink.exceptions import MaintenanceIntervalError, PlanNotActiveError
+from bizlink.exceptions import DuplicatePlanError, MaintenanceIntervalError, PlanNotActiveError
 from bizlink.field_service.maintenance import schedule_next
 
 MAX_MONTHS = 120  # ten years
@@ -26,6 +26,18 @@ class MaintenancePlan(Document):
 			)
 		if self.serial_no:
 			self.item_code = frappe.db.get_value("Serial No", self.serial_no, "item_code") or self.item_code
+			other = self.status == "Active" and frappe.db.get_value(
+				"Maintenance Plan",
+				{"serial_no": self.serial_no, "status": "Active", "name": ("!=", self.name or "")},
+			)
+			if other:
+				frappe.throw(
+					_("Serial No {0} already has the active Maintenance Plan {1}: change that one.").format(
+						frappe.bold(self.serial_no), frappe.bold(other)
+					),
+					title=_("Plan Exists"),
+					exc=DuplicatePlanError,
+				)
 		validate_customer_links(self)
 		if self.is_new() or self.has_value_changed("interval_months") or self.has_value_changed("start_date"):
 			schedule_next(self)
