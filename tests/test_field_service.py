@@ -1016,3 +1016,20 @@ def test_one_active_plan_per_unit_and_an_items_interval_like_a_plans(installed, 
 		with pytest.raises(MaintenanceIntervalError):
 			item.save()
 	assert frappe.db.get_value("Item", boiler.name, "bizlink_maintenance_interval") == 12
+
+
+def test_an_installation_visit_made_by_hand_checks_what_its_items_ask(service_checklist):
+	kit = make_item(
+		rate=300, bizlink_requires_installation=1, bizlink_checklist_template=service_checklist.name
+	)
+	order = make_sales_order(items=[{"item_code": kit.name, "qty": 1, "rate": 300}])
+	made = frappe.db.get_value(VISIT, {"sales_order": order.name})
+	frappe.delete_doc(VISIT, made)  # the one the order's submit made: the manager makes it by hand
+	visit = frappe.get_doc(
+		{"doctype": VISIT, "visit_type": "Installation", "sales_order": order.name}
+	).insert()
+	assert visit.checklist_template == service_checklist.name
+	assert [(c.description, c.mandatory) for c in visit.checklist] == [
+		("Clean the burner", 1),
+		("Flue gas analysis", 1),
+	]

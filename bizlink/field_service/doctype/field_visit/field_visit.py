@@ -311,6 +311,13 @@ class FieldVisit(Document):
 			from bizlink.field_service.installation import get_installation_items
 
 			self.set("items", get_installation_items(frappe.get_doc("Sales Order", self.sales_order)))
+		if not self.checklist_template and self.items:
+			# a job made by hand checks what one made from the order would (the items' checklist)
+			from bizlink.field_service.installation import get_checklist_template
+
+			self.checklist_template = get_checklist_template(
+				[{"item_code": row.item_code} for row in self.items]
+			)
 
 	def set_contact_details(self):
 		if (not self.address or not self.contact) and self.sales_order:
