@@ -8,6 +8,9 @@ job never runs or fails (worker down, deadlock, an exception), nothing else woul
 - every hour, `repair_orders` finds the orders submitted more than GRACE_MINUTES ago that have no
   stage or no installation status (the two fields that job always writes) and runs it again; it is
   idempotent;
+- every hour, too, `repair_visits` books what a completed maintenance or repair visit's queued job
+  (bizlink.field_service.parts.book_service) never made: its parts' Material Issue, its Maintenance
+  Visit (the job is idempotent);
 - every day, `repair_all` checks every submitted order not yet Completed (its stage against its
   documents, its job against its items, its installed percentage against its jobs) and the whole
   rollup (bizlink.market_analysis.segments.repair_drift).
@@ -46,7 +49,53 @@ def repair_orders(grace_minutes: int = GRACE_MINUTES) -> dict:
 	figures = new_figures("Orders")
 	for name in names:
 		check_order(name, figures)
+	repair_visits(figures, started, grace_minutes)
 	return finish(figures, started, len(names))
+
+
+def repair_visits(figures: dict, started, grace_minutes: int = GRACE_MINUTES) -> None:
+	"""The completed maintenance and repair visits whose ERPNext documents were never made (parts not
+	booked, no Maintenance Visit on the unit), each redone in a savepoint."""
+	from pypika.terms import ExistsCriterion
+
+	from bizlink.field_service.parts import book_service
+
+	visit = frappe.qb.DocType("Field Visit")
+	part = frappe.qb.DocType("Field Visit Part")
+	has_parts = ExistsCriterion(
+		frappe.qb.from_(part)
+		.select(part.name)
+		.where(part.parent == visit.name)
+		.where(part.parenttype == "Field Visit")
+	)
+	names = (
+		frappe.qb.from_(visit)
+		.select(visit.name)
+		.where(visit.docstatus == 1)
+		.where(visit.visit_type.isin(("Maintenance", "Repair")))
+		.where(visit.modified < add_to_date(started, minutes=-grace_minutes))
+		.where(
+			(has_parts & visit.stock_entry.isnull())
+			| (visit.item_code.isnotnull() & visit.maintenance_visit.isnull())
+		)
+		.orderby(visit.modified)
+		.run(pluck=True)
+	)
+	booked = figures["details"].setdefault("visits", [])
+	figures["visits_booked"] = 0
+	for name in names:
+		savepoint = f"reconcile_{frappe.generate_hash(length=8)}"
+		frappe.db.savepoint(savepoint)
+		try:
+			book_service(name)
+		except Exception:
+			frappe.db.rollback(save_point=savepoint)
+			frappe.log_error(title=f"BizLink reconciliation of Field Visit {name} failed")
+			continue
+		frappe.db.release_savepoint(savepoint)
+		figures["visits_booked"] += 1
+		if len(booked) < DETAILS_LIMIT:
+			booked.append(name)
 
 
 def repair_all() -> dict:
@@ -133,8 +182,14 @@ def check_order(name: str, figures: dict) -> None:
 def finish(figures: dict, started, checked: int, always: bool = False) -> dict:
 	figures["orders_checked"] = checked
 	figures["repaired"] = sum(
-		figures[key]
-		for key in ("jobs_created", "stages_repaired", "installation_repaired", "segments_repaired")
+		figures.get(key, 0)
+		for key in (
+			"jobs_created",
+			"stages_repaired",
+			"installation_repaired",
+			"segments_repaired",
+			"visits_booked",
+		)
 	)
 	if figures["repaired"] or figures["customers_moved"] or always:
 		frappe.get_doc(

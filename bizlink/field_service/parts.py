@@ -31,6 +31,7 @@ from bizlink.field_service.installed_base import (
 	crew_names,
 	lead_employee,
 	lead_technician,
+	record_service,
 )
 
 ANY_WAREHOUSE_ROLES = {"Installation Manager", "Stock User", "Stock Manager", "System Manager"}
@@ -199,6 +200,24 @@ def book_parts(visit) -> None:
 		)
 		total += flt(line.amount)
 	visit.db_set({"stock_entry": entry.name, "parts_cost": total})
+
+
+def book_service(visit: str) -> None:
+	"""On the short queue, after a maintenance or repair visit's completion commits: ERPNext's
+	documents of it, each made once (the job may run again, and the hourly reconciliation redoes what
+	a lost or failed job left undone): the Material Issue of its parts from the van, the replaced
+	units on the installed base, the Maintenance Visit on its unit, and the draft invoice of a visit
+	that is not covered."""
+	doc = frappe.get_doc("Field Visit", visit, for_update=True)
+	if doc.docstatus != 1 or doc.is_installation:
+		return
+	if doc.parts and not doc.stock_entry:
+		book_parts(doc)
+		record_replacements(doc)
+	if doc.item_code and not doc.maintenance_visit:
+		record_service(doc)
+	if doc.billable and not doc.sales_invoice:
+		make_invoice(doc)
 
 
 def on_invoice_cancel(doc, method=None) -> None:

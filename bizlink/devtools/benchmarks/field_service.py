@@ -4,8 +4,9 @@
 1. The day's due visits: made for today, and for today and tomorrow (twice as many due), against
    finding the plans due on a day when none is: the run grows with the visits due, not the plans.
 2. The Installed Base report for one city.
-3. Completing a repair visit with 5 parts from the technician's van (Material Issue booked, costs
-   recorded) against completing an installation job without parts (Installation Note submitted).
+3. Completing a repair visit with 5 parts from the technician's van (checked against the van's stock,
+   time on site costed; the Material Issue and Maintenance Visit then made on the short queue, timed
+   apart) against completing an installation job without parts (Installation Note submitted).
 
 Everything is rolled back.
 """
@@ -30,31 +31,39 @@ def due_visits(report, runs: int) -> None:
 	plans = frappe.db.count("Maintenance Plan", {"status": "Active"})
 	day = getdate(today())
 	finding_none = timed(lambda: due_plans(add_days(day, -3650)), 5)
-	figures = {}
-	for on in (day, add_days(day, 1)):
+
+	def run(on) -> tuple[int, int, float]:
 		due = len(due_plans(on))
 		frappe.db.savepoint("bench_due")
 		start = time.perf_counter()
 		made = create_due_visits(on)
-		figures[on] = (due, len(made), (time.perf_counter() - start) * 1000)
+		elapsed = (time.perf_counter() - start) * 1000
 		frappe.db.rollback(save_point="bench_due")
+		return due, len(made), elapsed
+
+	# the first run is the daily job's (a fresh process: nothing cached); then, warm, one day against
+	# two days' due, which shows what grows with the visits due
+	due, made, ms = run(day)
+	_due, made1, ms1 = run(day)
+	_due, made2, ms2 = run(add_days(day, 1))
 	frappe.db.rollback()
-	due, made, ms = figures[day]
-	_due2, made2, ms2 = figures[add_days(day, 1)]
 	report.add(
-		f"due visits made for a day ({made:,} of {plans:,} plans due)",
+		f"due visits made for a day ({made:,} of {plans:,} plans due), first run",
 		ms,
 		None,
 		"<= 2000 ms",
 		ms <= 2000 and made == due,
 	)
-	report.add(f"  two days' ({made2:,} visits)", ms2, ms, "grows with visits due", ms2 > ms)
-	report.add("  per visit made", ms / max(1, made), None, "", True)
+	report.add(f"  again ({made1:,} visits)", ms1, None, "", True)
+	report.add(f"  two days' ({made2:,} visits)", ms2, ms1, "grows with visits due", ms2 > 1.3 * ms1)
+	report.add("  per visit made, warm", ms1 / max(1, made1), None, "", True)
 	report.add("  finding the plans due when none is", p50(finding_none), None, "", True)
 
 
 def installed_base(report, runs: int) -> None:
 	from frappe.desk.query_report import run as run_report
+
+	from bizlink.field_service.report.installed_base.installed_base import MAX_ROWS
 
 	city = "Madrid"
 	units = frappe.db.sql(
@@ -64,7 +73,7 @@ def installed_base(report, runs: int) -> None:
 	)[0][0]
 	samples = timed(lambda: run_report("Installed Base", filters={"city": city}), max(5, runs // 2))
 	report.add(
-		f"Installed Base report, one city ({units:,} units; first 500)",
+		f"Installed Base report, one city ({units:,} units; the newest {MAX_ROWS})",
 		p50(samples),
 		None,
 		"<= 300 ms",
@@ -133,14 +142,24 @@ def visit_completion(report, runs: int) -> None:
 			visit.append("parts", {"item_code": part, "qty": 1, "warehouse": van})
 		return visit
 
-	samples = {"installation": [], "repair": []}
+	from bizlink.field_service.parts import book_service
+
+	samples = {"installation": [], "repair": [], "queued": []}
 	for i in range(n + 1):
 		for kind, make in (("installation", installation), ("repair", repair)):
 			visit = make()
 			start = time.perf_counter()
 			visit.submit()
+			elapsed = (time.perf_counter() - start) * 1000
+			if kind == "repair":  # what a short-queue worker then does for it
+				start = time.perf_counter()
+				book_service(visit.name)
+				queued = (time.perf_counter() - start) * 1000
 			if i:  # the first round warms up
-				samples[kind].append((time.perf_counter() - start) * 1000)
+				samples[kind].append(elapsed)
+				if kind == "repair":
+					samples["queued"].append(queued)
+	frappe.db.after_commit.reset()  # rolled back: nothing to enqueue
 	frappe.db.rollback()
 	value, base = p50(samples["repair"]), p50(samples["installation"])
 	report.add(
@@ -149,4 +168,7 @@ def visit_completion(report, runs: int) -> None:
 		base,
 		"<= 1.2x",
 		value <= 1.2 * base,
+	)
+	report.add(
+		"  then on the short queue: Material Issue, Maintenance Visit", p50(samples["queued"]), None, "", True
 	)

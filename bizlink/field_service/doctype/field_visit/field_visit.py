@@ -9,6 +9,7 @@ from frappe.utils import add_to_date, cint, escape_html, flt, get_datetime, getd
 
 from bizlink.bizlink.guard import system_write
 from bizlink.bizlink.permissions import may_change_crew
+from bizlink.bizlink.queue import after_commit
 from bizlink.bizlink.status_log import log_status_change, set_status
 from bizlink.bizlink.validation import validate_customer_links, validate_input
 from bizlink.exceptions import (
@@ -43,7 +44,6 @@ from bizlink.field_service.installed_base import (
 	cancel_service,
 	clear_installation,
 	record_installation,
-	record_service,
 )
 from bizlink.field_service.maintenance import (
 	check_plan_active,
@@ -54,10 +54,8 @@ from bizlink.field_service.maintenance import (
 )
 from bizlink.field_service.parts import (
 	book_labour,
-	book_parts,
 	cancel_parts,
 	make_invoice,
-	record_replacements,
 	set_parts_warehouse,
 	validate_parts,
 )
@@ -155,12 +153,11 @@ class FieldVisit(Document):
 
 	def on_submit(self):
 		if not self.is_installation:
-			book_parts(self)
-			record_replacements(self)
 			book_labour(self)
-			record_service(self)
-			if self.billable:
-				make_invoice(self)
+			# ERPNext's documents of the visit (Material Issue, Maintenance Visit, draft invoice) are made
+			# on the short queue once the completion commits: whether the van holds the parts was
+			# checked above, with nothing written when it does not
+			after_commit("bizlink.field_service.parts.book_service", visit=self.name)
 		if self.visit_type == "Maintenance":
 			on_maintenance_visit_change(self)
 		if self.is_installation:
@@ -429,6 +426,19 @@ class FieldVisit(Document):
 			return
 		before = self.get_doc_before_save()
 		stored = sorted((row.user, cint(row.is_lead)) for row in (before.crew if before else []))
+		moved = before and any(
+			str(get_datetime(self.get(f)) if self.get(f) else "")
+			!= str(get_datetime(before.get(f)) if before.get(f) else "")
+			for f in ("scheduled_start", "scheduled_end")
+		)
+		if moved:
+			frappe.throw(
+				_("Only an Installation Manager can change when Field Visit {0} is booked.").format(
+					frappe.bold(self.name)
+				),
+				title=_("Not Permitted"),
+				exc=CrewChangeNotAllowedError,
+			)
 		if sorted((row.user, cint(row.is_lead)) for row in self.crew) != stored:
 			frappe.throw(
 				_("Only an Installation Manager can change the crew of Field Visit {0}.").format(
