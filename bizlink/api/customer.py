@@ -141,6 +141,7 @@ def get_installations(customer: str) -> list[dict]:
 			"due_date",
 			"scheduled_start",
 			"scheduled_end",
+			"actual_end",
 		],
 		order_by="scheduled_start desc",
 		limit_page_length=20,

@@ -103,6 +103,7 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"insert_after": "bizlink_requires_installation",
 				"depends_on": "bizlink_requires_installation",
 				"non_negative": 1,
+				"precision": "2",  # "1.50" hours, not "1.500" (read as 1,500 in Spanish)
 			},
 			{
 				"fieldname": "bizlink_checklist_template",
@@ -142,6 +143,7 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"insert_after": "bizlink_maintenance_checklist",
 				"depends_on": "bizlink_maintenance_interval",
 				"non_negative": 1,
+				"precision": "2",  # "1.50" hours, not "1.500" (read as 1,500 in Spanish)
 			},
 		],
 		"Warehouse": [

@@ -198,8 +198,8 @@ class CustomerFile {
 							<a href="/app/field-visit/${encodeURIComponent(j.name)}">${esc(j.name)}</a>
 							<span class="indicator-pill ${colors[j.status] || "gray"}">${esc(__(j.status))}</span>
 							<div class="bl-muted">${esc(__(j.visit_type || "Installation"))} · ${esc(j.sales_order || j.serial_no || "")}${
-								j.scheduled_start
-									? " · " + esc(frappe.datetime.str_to_user(j.scheduled_start))
+								j.actual_end || j.scheduled_start
+									? " · " + esc(frappe.datetime.str_to_user(j.actual_end || j.scheduled_start))
 									: j.due_date
 									? " · " + __("Due") + " " + esc(frappe.datetime.str_to_user(j.due_date))
 									: ""
