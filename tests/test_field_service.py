@@ -806,6 +806,7 @@ def test_a_year_of_a_boilers_life(boiler, workshop):
 	)
 	book(service, at(3), [workshop.tech])
 	complete(service)
+	service.reload()  # ERPNext's Maintenance Visit is made by the job the completion queued
 	plan.reload()
 	assert plan.next_due_date == add_months(service.due_date, 12) and plan.last_done_date == getdate()
 	assert (
@@ -1033,3 +1034,87 @@ def test_an_installation_visit_made_by_hand_checks_what_its_items_ask(service_ch
 		("Clean the burner", 1),
 		("Flue gas analysis", 1),
 	]
+
+
+def test_completing_a_repair_queues_erpnexts_documents_made_once(ticket, workshop):
+	"""The technician's Complete records the visit; the Material Issue of the parts, the Maintenance
+	Visit and the draft invoice follow on the short queue, once however often the job runs, and the
+	hourly reconciliation makes what a lost job never made."""
+	import inspect
+
+	import conftest
+
+	from bizlink.field_service.parts import book_service
+	from bizlink.reconcile import new_figures, repair_visits
+
+	frappe.db.set_value("Serial No", ticket.serial_no, "warranty_expiry_date", add_days(today(), -1))
+	visit = repair_with_parts(ticket, workshop, [{"item_code": workshop.thermocouple, "qty": 2}])
+	pending = len(frappe.db.after_commit._functions)
+	conftest.LEAVE_ON_QUEUE = True  # as on a live site: the job waits for the commit (the fixtures' did not)
+	try:
+		visit.submit()
+	finally:
+		conftest.LEAVE_ON_QUEUE = False
+	queued = [
+		inspect.getclosurevars(callback).nonlocals.get("queue_args", {})
+		for callback in list(frappe.db.after_commit._functions)[pending:]
+	]
+	jobs = [job for job in queued if job.get("method") == "bizlink.field_service.parts.book_service"]
+	assert [job["kwargs"]["visit"] for job in jobs] == [visit.name]
+	frappe.db.after_commit.reset()
+	stored = frappe.db.get_value(
+		VISIT, visit.name, ["stock_entry", "maintenance_visit", "sales_invoice", "labour_hours"], as_dict=True
+	)
+	assert not (stored.stock_entry or stored.maintenance_visit or stored.sales_invoice)
+	assert stored.labour_hours == 2  # the time on site is the visit's own, recorded at once
+	assert in_van(workshop, workshop.thermocouple) == 5
+	# the job lost: the reconciliation (past its grace time) makes what it would have
+	figures = new_figures("Orders")
+	repair_visits(figures, add_to_date(get_datetime(), minutes=30))
+	assert figures["visits_booked"] == 1 and figures["details"]["visits"] == [visit.name]
+	book_service(visit.name)  # the job running late after all: nothing twice
+	stored = frappe.db.get_value(
+		VISIT, visit.name, ["stock_entry", "maintenance_visit", "sales_invoice"], as_dict=True
+	)
+	assert all(stored.values()), stored
+	assert in_van(workshop, workshop.thermocouple) == 3
+	assert frappe.db.count("Stock Entry", {"remarks": ("like", f"%{visit.name}%")}) == 1
+	assert frappe.db.count("Maintenance Visit Purpose", {"description": ("like", f"%{visit.name}%")}) == 1
+	assert frappe.db.count("Sales Invoice Item", {"parent": stored.sales_invoice}) >= 1
+
+
+def test_a_technician_cannot_move_their_own_booking(installed):
+	"""When a visit is booked is the dispatcher's: the crew's technician moving it is refused."""
+	from bizlink.exceptions import CrewChangeNotAllowedError
+
+	visit = due_visit(installed)[1]
+	crew = technician()
+	book(visit, at(5), [crew])
+	frappe.set_user(crew)
+	try:
+		mine = frappe.get_doc(VISIT, visit.name)
+		mine.scheduled_start, mine.scheduled_end = at(6), at(6, 10)
+		with pytest.raises(CrewChangeNotAllowedError, match="booked"):
+			mine.save()
+	finally:
+		frappe.set_user("Administrator")
+	assert get_datetime(frappe.db.get_value(VISIT, visit.name, "scheduled_start")) == at(5)
+	manager = make_user(roles=["Installation Manager"]).name
+	frappe.set_user(manager)
+	try:
+		moved = frappe.get_doc(VISIT, visit.name)
+		moved.scheduled_start, moved.scheduled_end = at(6), at(6, 10)
+		moved.save()
+	finally:
+		frappe.set_user("Administrator")
+	assert get_datetime(frappe.db.get_value(VISIT, visit.name, "scheduled_start")) == at(6)
+
+
+def test_the_installed_base_says_when_it_shows_only_the_newest_units(installed, monkeypatch):
+	from bizlink.field_service.report.installed_base import installed_base as report
+
+	_columns, rows, message = report.execute({"customer": installed.customer})
+	assert [r.serial_no for r in rows] == [installed.serial] and message is None
+	monkeypatch.setattr(report, "MAX_ROWS", 1)
+	_columns, rows, message = report.execute({"customer": installed.customer})
+	assert len(rows) == 1 and "newest 1 units" in message
