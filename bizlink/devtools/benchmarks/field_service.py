@@ -66,11 +66,16 @@ def installed_base(report, runs: int) -> None:
 	from bizlink.field_service.report.installed_base.installed_base import MAX_ROWS
 
 	city = "Madrid"
-	units = frappe.db.sql(
-		"""select count(*) from `tabSerial No` s join `tabAddress` a on a.name = s.bizlink_site_address
-		where a.city = %s and s.bizlink_installation_visit is not null""",
-		city,
-	)[0][0]
+	serial, address = frappe.qb.DocType("Serial No"), frappe.qb.DocType("Address")
+	units = (
+		frappe.qb.from_(serial)
+		.join(address)
+		.on(address.name == serial.bizlink_site_address)
+		.select(frappe.qb.functions("COUNT", "*"))
+		.where(address.city == city)
+		.where(serial.bizlink_installation_visit.isnotnull())
+		.run()[0][0]
+	)
 	samples = timed(lambda: run_report("Installed Base", filters={"city": city}), max(5, runs // 2))
 	report.add(
 		f"Installed Base report, one city ({units:,} units; the newest {MAX_ROWS})",
