@@ -265,6 +265,7 @@ class Hostile:
 				"Serial No",
 				serial.name,
 				{
+					"item_name": f"Unit {value}",  # the unit's own copy of its item's name
 					"customer": customer,
 					"bizlink_site_address": address,
 					"bizlink_installed_on": today(),
