@@ -22,6 +22,7 @@ from bizlink.bizlink.guard import system_write
 from bizlink.exceptions import MaintenanceIntervalError, PlanNotActiveError
 from bizlink.field_service.installation import NOT_STARTED_STATUSES, OPEN_STATUSES
 
+MAX_MONTHS = 120  # a plan's (and an item's) longest maintenance interval: ten years
 DEFAULT_LEAD_DAYS = 21
 DEFAULT_VISIT_HOURS = 1
 
@@ -87,7 +88,7 @@ def make_plans(visit) -> list[str]:
 					"address": visit.address,
 					"company": visit.company,
 					"installation_visit": visit.name,
-					"interval_months": min(cint(item.bizlink_maintenance_interval), 120),
+					"interval_months": min(cint(item.bizlink_maintenance_interval), MAX_MONTHS),
 					"checklist_template": item.bizlink_maintenance_checklist,
 					"visit_hours": item.bizlink_maintenance_hours,
 					"start_date": getdate(visit.actual_end or today()),
@@ -99,19 +100,25 @@ def make_plans(visit) -> list[str]:
 	return made
 
 
-def validate_item(item, method=None) -> None:
-	"""An item's maintenance interval: none (0) or 1 to 120 months, as a plan's."""
-	from bizlink.field_service.doctype.maintenance_plan.maintenance_plan import MAX_MONTHS
-
-	months = cint(item.get("bizlink_maintenance_interval"))
-	if not 0 <= months <= MAX_MONTHS:
-		frappe.throw(
-			_("An item's maintenance interval is from 1 to {0} months (0 for none), not {1}.").format(
-				MAX_MONTHS, months
-			),
-			title=_("Invalid Interval"),
-			exc=MaintenanceIntervalError,
+def check_interval(months, of_item: bool = False) -> None:
+	"""A maintenance interval: 1 to MAX_MONTHS months (an item's may also be 0: no maintenance)."""
+	months = cint(months)
+	if (0 if of_item else 1) <= months <= MAX_MONTHS:
+		return
+	frappe.throw(
+		_("An item's maintenance interval is from 1 to {0} months (0 for none), not {1}.").format(
+			MAX_MONTHS, months
 		)
+		if of_item
+		else _("A maintenance plan's interval is from 1 to {0} months, not {1}.").format(MAX_MONTHS, months),
+		title=_("Invalid Interval"),
+		exc=MaintenanceIntervalError,
+	)
+
+
+def validate_item(item, method=None) -> None:
+	"""An item's maintenance interval: none (0) or 1 to MAX_MONTHS months, as a plan's."""
+	check_interval(item.get("bizlink_maintenance_interval"), of_item=True)
 
 
 def check_plan_active(visit) -> None:

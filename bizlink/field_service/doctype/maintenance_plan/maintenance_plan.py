@@ -4,26 +4,16 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import cint
 
 from bizlink.bizlink.validation import validate_customer_links, validate_input
-from bizlink.exceptions import DuplicatePlanError, MaintenanceIntervalError, PlanNotActiveError
-from bizlink.field_service.maintenance import schedule_next
-
-MAX_MONTHS = 120  # ten years
+from bizlink.exceptions import DuplicatePlanError, PlanNotActiveError
+from bizlink.field_service.maintenance import check_interval, schedule_next
 
 
 class MaintenancePlan(Document):
 	def validate(self):
 		validate_input(self)
-		if not 0 < cint(self.interval_months) <= MAX_MONTHS:
-			frappe.throw(
-				_("A maintenance plan's interval is from 1 to {0} months, not {1}.").format(
-					MAX_MONTHS, cint(self.interval_months)
-				),
-				title=_("Invalid Interval"),
-				exc=MaintenanceIntervalError,
-			)
+		check_interval(self.interval_months)
 		if self.serial_no:
 			self.item_code = frappe.db.get_value("Serial No", self.serial_no, "item_code") or self.item_code
 			other = self.status == "Active" and frappe.db.get_value(
