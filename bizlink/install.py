@@ -278,7 +278,7 @@ def add_indexes() -> None:
 def drop_indexes() -> None:
 	for doctype, indexes in INDEXES.items():
 		for name in indexes:
-			if frappe.db.sql(f"show index from `tab{doctype}` where Key_name = %s", name):  # nosemgrep
+			if frappe.db.has_index(f"tab{doctype}", name):
 				frappe.db.sql_ddl(f"alter table `tab{doctype}` drop index `{name}`")  # nosemgrep
 
 

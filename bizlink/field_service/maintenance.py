@@ -13,6 +13,8 @@
   not billed.
 """
 
+import re
+
 import frappe
 from frappe import _
 from frappe.translate import print_language
@@ -372,8 +374,6 @@ def reserve_names(visits: list) -> list[str | None]:
 	"""Names from the visits' naming series, one query for the lot: the first named as Frappe names it
 	(which locks the series row), the series then moved on past the others. A name that does not end
 	in the series' number (a Document Naming Rule, a custom series) leaves each to Frappe."""
-	import re
-
 	if not visits:
 		return []
 	first = visits[0]
