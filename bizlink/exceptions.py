@@ -197,3 +197,51 @@ class AlreadyInvoicedError(frappe.ValidationError):
 
 class InvoicedVisitError(frappe.ValidationError):
 	"""A completed visit cancelled while its submitted Sales Invoice stands."""
+
+
+class SchedulePastError(frappe.ValidationError):
+	"""A job booked (dragged on the dispatch board, or its day's route accepted) to start in the past."""
+
+
+class OutsideWorkingHoursError(frappe.ValidationError):
+	"""A job booked for a technician outside their working hours or on their day off."""
+
+
+class SkillMismatchError(frappe.ValidationError):
+	"""A job booked for a technician without the skill (item group) it needs, and no reason given."""
+
+
+class NotATechnicianError(frappe.ValidationError):
+	"""A job booked from the dispatch board for someone who is not an enabled Field Technician."""
+
+
+class JobNotMovableError(frappe.ValidationError):
+	"""A started, completed or cancelled job dragged on the dispatch board."""
+
+
+class SyncRefusedError(frappe.ValidationError):
+	"""A phone's action on a job whose crew its user is not in (refused, and logged)."""
+
+
+class SyncReplayError(frappe.ValidationError):
+	"""A phone's action whose client id is malformed or was already used for another action."""
+
+
+class SyncConflictError(frappe.ValidationError):
+	"""A phone's action on a job changed since the phone read it (moved, cancelled, completed)."""
+
+
+class PhotoTooLargeError(frappe.ValidationError):
+	"""A photo from a phone larger than BizLink Settings allow."""
+
+
+class AppointmentLinkError(frappe.ValidationError):
+	"""An appointment link that is tampered with, expired, or for a slot since moved."""
+
+
+class AppointmentLinkUsedError(frappe.ValidationError):
+	"""An appointment link answered a second time."""
+
+
+class InvalidPointError(frappe.ValidationError):
+	"""A latitude beyond ±90 or a longitude beyond ±180 on an address or a job."""

@@ -128,6 +128,7 @@ doc_events = {
 		"after_rename": f"{SEGMENTS}.after_customer_rename",
 	},
 	"Address": {
+		"validate": "bizlink.field_service.dispatch.validate_address_point",
 		"on_change": f"{SEGMENTS}.on_address_change",
 		"after_delete": f"{SEGMENTS}.on_address_delete",
 		"after_rename": f"{SEGMENTS}.on_address_rename",

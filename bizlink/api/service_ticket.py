@@ -4,15 +4,12 @@ The link carries the ticket, an expiry time and an HMAC of both made with the si
 it cannot be made for another ticket or extended without the key, and it works once (a ticket is
 rated once)."""
 
-import hashlib
-import hmac
-
 import frappe
 from frappe import _
 from frappe.rate_limiter import rate_limit
 from frappe.utils import add_days, add_to_date, cint, get_url, now_datetime
-from frappe.utils.password import get_encryption_key
 
+from bizlink.bizlink.signed import is_signed, sign
 from bizlink.exceptions import FeedbackLinkExpiredError, InvalidFeedbackLinkError
 from bizlink.sales_crm.playbook import points_if_same
 from bizlink.service.doctype.service_ticket.service_ticket import (
@@ -30,11 +27,6 @@ FEEDBACK_TRIES_PER_HOUR = 10  # per ticket, whoever tries
 PORTAL_TICKETS_PER_HOUR = 20  # per address and per user: each one mails the customer and assigns an agent
 
 
-def sign(ticket: str, expires: int) -> str:
-	message = f"{ticket}:{expires}".encode()
-	return hmac.new(get_encryption_key().encode(), message, hashlib.sha256).hexdigest()
-
-
 def get_feedback_url(ticket: str, valid_days: int = LINK_VALID_DAYS) -> str:
 	"""The link sent to the customer when the ticket is resolved (also usable in Notification Jinja)."""
 	expires = int(add_days(now_datetime(), valid_days).timestamp())
@@ -43,7 +35,7 @@ def get_feedback_url(ticket: str, valid_days: int = LINK_VALID_DAYS) -> str:
 
 def check_link(ticket: str, expires, token: str) -> None:
 	expires = cint(expires)
-	if not ticket or not token or not hmac.compare_digest(sign(ticket, expires), str(token)):
+	if not ticket or not is_signed(token, ticket, expires):
 		frappe.throw(
 			_("This feedback link is not valid."), title=_("Invalid Link"), exc=InvalidFeedbackLinkError
 		)

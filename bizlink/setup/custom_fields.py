@@ -146,6 +146,25 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"precision": "2",  # "1.50" hours, not "1.500" (read as 1,500 in Spanish)
 			},
 		],
+		"Address": [
+			# where the site is on a map, for the dispatch board and route order: set by clicking the map on
+			# the address (no geocoding service can be assumed)
+			{
+				"fieldname": "bizlink_latitude",
+				"fieldtype": "Float",
+				"label": "Latitude",
+				"precision": "6",
+				"insert_after": "pincode",
+				"description": "Where the site is on the map (Set on Map, above).",
+			},
+			{
+				"fieldname": "bizlink_longitude",
+				"fieldtype": "Float",
+				"label": "Longitude",
+				"precision": "6",
+				"insert_after": "bizlink_latitude",
+			},
+		],
 		"Warehouse": [
 			{
 				"fieldname": "bizlink_technician",

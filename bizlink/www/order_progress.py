@@ -3,6 +3,7 @@ installation appointment. /order-progress and /order-progress/<sales order>."""
 
 import frappe
 from frappe import _
+from frappe.utils import getdate
 
 from bizlink.api.fulfilment import get_timeline
 from bizlink.field_service.installation import STARTED_STATUSES, format_qty
@@ -113,10 +114,20 @@ def installations_of(order: str) -> list[dict]:
 	jobs = frappe.get_all(
 		"Field Visit",
 		filters={"sales_order": order, "docstatus": ("<", 2), "status": ("!=", "Cancelled")},
-		fields=["status", "scheduled_start", "scheduled_end", "actual_start", "actual_end"],
+		fields=[
+			"name",
+			"status",
+			"scheduled_start",
+			"scheduled_end",
+			"actual_start",
+			"actual_end",
+			"appointment_status",
+			"eta",
+		],
 		order_by="creation asc",
 	)
 	for job in jobs:
+		job.appointment = appointment_of(job)
 		if job.status == "Completed":
 			job.when = _("Completed on {0}").format(frappe.format(job.actual_end, "Datetime"))
 		elif job.status in STARTED_STATUSES and job.actual_start:
@@ -128,3 +139,27 @@ def installations_of(order: str) -> list[dict]:
 		else:
 			job.when = _("A date will be proposed to you")
 	return jobs
+
+
+def appointment_of(job) -> frappe._dict | None:
+	"""What the customer said of a booked slot, the link to answer it while they have not, and the
+	technician's expected arrival once they are on the way."""
+	from bizlink.field_service.appointment import appointment_url
+
+	if job.status != "Scheduled" or not job.scheduled_start:
+		return None
+	return frappe._dict(
+		state={
+			"Sent": _("Waiting for your confirmation"),
+			"Confirmed": _("Confirmed by you"),
+			"New Slot Requested": _("You asked for another slot: we will call you"),
+		}.get(job.appointment_status),
+		answer_url=appointment_url(job.name, job.scheduled_start)
+		if job.appointment_status == "Sent"
+		else None,
+		eta=_("Our technician is on the way: expected at about {0}").format(
+			frappe.utils.data.format_datetime(job.eta, "HH:mm")
+		)
+		if job.eta and getdate(job.eta) == getdate()
+		else None,
+	)

@@ -28,6 +28,7 @@ from bizlink.exceptions import (
 	SerialNotOnDeliveryError,
 	VisitWithoutCustomerError,
 )
+from bizlink.field_service.dispatch import check_point, check_working_hours
 from bizlink.field_service.installation import (
 	OPEN_STATUSES,
 	STARTED_STATUSES,
@@ -137,8 +138,12 @@ class FieldVisit(Document):
 			self.validate_unit()
 		validate_customer_links(self)
 		self.set_contact_details()
+		self.set_location()
 		self.validate_schedule()
 		self.validate_crew()
+		if self.docstatus == 0 and self.booking_changed():
+			check_working_hours(self)
+			self.appointment_status = self.appointment_note = None  # the customer is told again
 		if not self.is_installation:
 			set_parts_warehouse(self)
 		if self.is_installation:
@@ -150,6 +155,10 @@ class FieldVisit(Document):
 		self.set_status()
 		self.warn_undelivered()
 		log_status_change(self)
+
+	def on_update(self):
+		if self.status == "Scheduled" and not self.appointment_status:
+			after_commit("bizlink.field_service.appointment.notify_appointment", visit=self.name)
 
 	def on_submit(self):
 		if not self.is_installation:
@@ -316,6 +325,35 @@ class FieldVisit(Document):
 				[{"item_code": row.item_code} for row in self.items]
 			)
 
+	def booking_changed(self) -> bool:
+		"""Whether this save books the job anew: a new start or end, or another crew."""
+		before = self.get_doc_before_save()
+		if not before:
+			return bool(self.scheduled_start)
+		return self.moved_since(before) or sorted(row.user for row in self.crew) != sorted(
+			row.user for row in before.crew
+		)
+
+	def moved_since(self, before) -> bool:
+		"""Whether the booked start or end differs from `before`'s."""
+		return any(
+			str(get_datetime(self.get(f)) if self.get(f) else "")
+			!= str(get_datetime(before.get(f)) if before.get(f) else "")
+			for f in ("scheduled_start", "scheduled_end")
+		)
+
+	def set_location(self):
+		"""Where the job is: the site address's point when the job has none or its address changed."""
+		before = self.get_doc_before_save()
+		address_changed = before and before.address != self.address
+		if self.address and (address_changed or not (self.latitude or self.longitude)):
+			point = frappe.db.get_value(
+				"Address", self.address, ["bizlink_latitude", "bizlink_longitude"], as_dict=True
+			)
+			if point and (point.bizlink_latitude or point.bizlink_longitude):
+				self.latitude, self.longitude = point.bizlink_latitude, point.bizlink_longitude
+		check_point(self.latitude, self.longitude)
+
 	def set_contact_details(self):
 		if (not self.address or not self.contact) and self.sales_order:
 			order = frappe.db.get_value(
@@ -326,6 +364,8 @@ class FieldVisit(Document):
 			)
 			self.address = self.address or order.shipping_address_name or order.customer_address
 			self.contact = self.contact or order.contact_person
+		if not self.contact and self.customer:  # an order made without one: the customer's own
+			self.contact = frappe.db.get_value("Customer", self.customer, "customer_primary_contact")
 		if self.address and (self.is_new() or self.has_value_changed("address")):
 			from frappe.contacts.doctype.address.address import render_address
 
@@ -426,12 +466,7 @@ class FieldVisit(Document):
 			return
 		before = self.get_doc_before_save()
 		stored = sorted((row.user, cint(row.is_lead)) for row in (before.crew if before else []))
-		moved = before and any(
-			str(get_datetime(self.get(f)) if self.get(f) else "")
-			!= str(get_datetime(before.get(f)) if before.get(f) else "")
-			for f in ("scheduled_start", "scheduled_end")
-		)
-		if moved:
+		if before and self.moved_since(before):
 			frappe.throw(
 				_("Only an Installation Manager can change when Field Visit {0} is booked.").format(
 					frappe.bold(self.name)
