@@ -245,3 +245,8 @@ class AppointmentLinkUsedError(frappe.ValidationError):
 
 class InvalidPointError(frappe.ValidationError):
 	"""A latitude beyond ±90 or a longitude beyond ±180 on an address or a job."""
+
+
+class SyncDataError(frappe.ValidationError):
+	"""A phone's action whose data cannot be used: a signature or photo that is not an image, an
+	unknown action, or a list of actions that is not a list."""

@@ -799,6 +799,14 @@ METHOD_ROLES = {
 		"Support Team",
 		"Support Manager",
 	),
+	# the dispatch board: who books crews
+	"bizlink.api.dispatch.get_board": ("Installation Manager",),
+	"bizlink.api.dispatch.book": ("Installation Manager",),
+	"bizlink.api.dispatch.unbook": ("Installation Manager",),
+	"bizlink.api.dispatch.propose_route": ("Installation Manager",),
+	"bizlink.api.dispatch.accept_route": ("Installation Manager",),
+	# anyone holding the signed appointment link (here forged: refused as invalid, not as forbidden)
+	"bizlink.api.appointment.answer": (*ROLES, "Guest"),
 	"Field Visit.start": ("Installation Technician", "Installation Manager"),
 	"Field Visit.hold": ("Installation Technician", "Installation Manager"),
 	"Field Visit.resume": ("Installation Technician", "Installation Manager"),
@@ -861,6 +869,29 @@ def method_request(world, method: str, user):
 			"rating": 5,
 		},
 		"bizlink.overrides.client.get_count": {"doctype": JOB},
+		"bizlink.api.dispatch.get_board": {"start": today()},
+		"bizlink.api.dispatch.book": {
+			"visit": world.job.name,
+			"technicians": json.dumps([world.users["Installation Technician"]]),
+			"start": f"{add_days(today(), 300)} 09:00:00",
+		},
+		"bizlink.api.dispatch.unbook": {"visit": world.job.name},  # not booked: nothing to undo
+		"bizlink.api.dispatch.propose_route": {
+			"technician": world.users["Installation Technician"],
+			"day": add_days(today(), 300),
+		},
+		"bizlink.api.dispatch.accept_route": {
+			"technician": world.users["Installation Technician"],
+			"day": add_days(today(), 300),
+			"stops": "[]",
+		},
+		"bizlink.api.appointment.answer": {
+			"visit": world.job.name,
+			"slot": 1,
+			"expires": 9999999999,
+			"token": "forged",
+			"response": "confirm",
+		},
 		"bizlink.service.visits.schedule_visit": {"ticket": world.samples["Service Ticket"].name},
 		"bizlink.field_service.maintenance.skip": {"visit": world.job.name},
 		"bizlink.field_service.maintenance.get_overdue_count": {},

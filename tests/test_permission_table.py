@@ -33,6 +33,8 @@ TABLE = {
 		"Field Visit": "rcwds",
 		"Checklist Template": "rcwd",
 		"Maintenance Plan": "rcwd",
+		"Field Technician": "rcwd",
+		"Field Sync Action": "r",
 		"Order Stage Log": "r",
 	},
 	"Stock User": {"Order Stage Log": "r"},

@@ -21,6 +21,8 @@ BIZLINK_DOCTYPES = (
 	"Field Visit",
 	"Checklist Template",
 	"Maintenance Plan",
+	"Field Technician",
+	"Field Sync Action",
 	"Order Stage Log",
 	"Segment Activity",
 	"BizLink Settings",

@@ -81,15 +81,22 @@ def get_technicians(users: list[str] | None = None, territory: str | None = None
 			.run(as_dict=True)
 		):
 			skills.setdefault(row.parent, []).append(row.item_group)
+	tree = item_group_tree() if skills else []
 	for technician in technicians:
 		technician.skills = sorted(skills.get(technician.user, []))
-		technician.groups = sorted(groups_under(technician.skills)) if technician.skills else None
+		technician.groups = sorted(groups_under(technician.skills, tree)) if technician.skills else None
 	return technicians
 
 
-def groups_under(groups: list[str]) -> set[str]:
-	"""The item groups `groups` name and every group below them."""
-	return set(tree_below("Item Group", groups))
+def item_group_tree() -> list[tuple[str, int, int]]:
+	group = frappe.qb.DocType("Item Group")
+	return frappe.qb.from_(group).select(group.name, group.lft, group.rgt).run()
+
+
+def groups_under(groups: list[str], tree: list[tuple[str, int, int]]) -> set[str]:
+	"""The item groups `groups` name and every group below them, in the tree read once."""
+	bounds = [(lft, rgt) for name, lft, rgt in tree if name in groups]
+	return set(groups) | {name for name, lft, rgt in tree if any(a <= lft and rgt <= b for a, b in bounds)}
 
 
 def territory_and_below(territory: str) -> list[str]:
@@ -349,18 +356,19 @@ def unscheduled(technicians: list[frappe._dict], territory: str | None = None) -
 		.run(as_dict=True)
 	)
 	groups = item_groups_of([row.name for row in rows])
+	skilled = {}  # who has the skills a set of item groups needs, worked out once per set
 	for row in rows:
 		row.item_groups = sorted(groups.get(row.name, ()))
 		row.due_date = str(row.due_date) if row.due_date else None
+		needs = frozenset(row.item_groups)
+		if needs not in skilled:
+			skilled[needs] = [t for t in technicians if not missing_skills(t, set(needs))]
 		row.fits = [
 			t.user
-			for t in technicians
-			if not missing_skills(t, set(row.item_groups))
-			and (not row.territory or not t.territory or t.territory == row.territory)
+			for t in skilled[needs]
+			if not row.territory or not t.territory or t.territory == row.territory
 		]
-		row.no_skill = bool(row.item_groups) and not any(
-			not missing_skills(t, set(row.item_groups)) for t in technicians
-		)
+		row.no_skill = bool(needs) and not skilled[needs]
 	return {"unscheduled": rows, "unscheduled_total": total}
 
 

@@ -24,12 +24,13 @@ import re
 
 import frappe
 from frappe import _
-from frappe.utils import cint, flt, get_datetime, now_datetime
+from frappe.utils import cint, escape_html, flt, get_datetime, now_datetime
 
 from bizlink.bizlink.permissions import jobs_of
 from bizlink.exceptions import (
 	PhotoTooLargeError,
 	SyncConflictError,
+	SyncDataError,
 	SyncRefusedError,
 	SyncReplayError,
 )
@@ -43,12 +44,66 @@ CLIENT_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}
 
 
 def sync(actions: list[dict]) -> list[dict]:
+	"""Each action's answer, in order. Consecutive edits of one job (ticks, quantities, parts, notes,
+	the signature) are saved together when they all pass, else each on its own."""
 	if not isinstance(actions, list):
-		frappe.throw(_("Send a list of actions."), exc=SyncReplayError)
-	return [
-		apply(frappe._dict(action) if isinstance(action, dict) else frappe._dict())
-		for action in actions[:MAX_ACTIONS]
-	]
+		frappe.throw(_("Send a list of actions."), exc=SyncDataError)
+	actions = [frappe._dict(a) if isinstance(a, dict) else frappe._dict() for a in actions[:MAX_ACTIONS]]
+	results, run_of_edits = [], []
+	for action in actions:
+		if run_of_edits and (action.action not in EDITS or action.visit != run_of_edits[0].visit):
+			results += apply_together(run_of_edits)
+			run_of_edits = []
+		if action.action in EDITS:
+			run_of_edits.append(action)
+		else:
+			results.append(apply(action))
+	return results + apply_together(run_of_edits)
+
+
+def apply_together(actions: list[frappe._dict]) -> list[dict]:
+	"""Edits of one job in one save, their ids claimed in the same savepoint; when any is not new
+	(a retry), or one is refused or in conflict, they are applied one by one instead, so that each
+	gets its own answer."""
+	fresh = [a for a in actions if CLIENT_ID.match(str(a.client_id or ""))]
+	ids = {a.client_id for a in fresh}
+	if (
+		len(actions) < 2
+		or len(fresh) != len(actions)
+		or len(ids) != len(actions)
+		or frappe.db.exists(LOG, {"client_id": ("in", list(ids))})
+	):
+		return [apply(a) for a in actions]
+	frappe.db.savepoint("sync_together")
+	try:
+		for action in actions:
+			claim(action, "Applied")
+		job = crew_job(actions[0].visit)
+		for action in actions:
+			check_conflict(job, action)
+			HANDLERS[action.action](job, frappe._dict(action.data or {}))
+		job.save()
+	except (frappe.ValidationError, frappe.PermissionError, frappe.DuplicateEntryError):
+		frappe.db.rollback(save_point="sync_together")
+		frappe.clear_messages()
+		return [apply(a) for a in actions]
+	return [answer(a.client_id, "Applied") for a in actions]
+
+
+def claim(action: frappe._dict, result: str | None = None):
+	"""The action's log row, which holds its id (unique) from now on."""
+	return frappe.get_doc(
+		{
+			"doctype": LOG,
+			"client_id": action.client_id,
+			"user": frappe.session.user,
+			"field_visit": action.visit if frappe.db.exists(JOB, action.visit or "") else None,
+			"action": str(action.action or "")[:140],
+			"done_on_phone": safe_datetime(action.done_at),
+			"payload_hash": digest(action),
+			"result": result,
+		}
+	).insert(ignore_permissions=True)
 
 
 def digest(action: frappe._dict) -> str:
@@ -76,19 +131,8 @@ def apply(action: frappe._dict) -> dict:
 
 	savepoint = f"sync_{client_id.replace('-', '')[:16]}"
 	frappe.db.savepoint(savepoint)
-	log = frappe.get_doc(
-		{
-			"doctype": LOG,
-			"client_id": client_id,
-			"user": frappe.session.user,
-			"field_visit": action.visit if frappe.db.exists(JOB, action.visit or "") else None,
-			"action": str(action.action or "")[:140],
-			"done_on_phone": safe_datetime(action.done_at),
-			"payload_hash": fingerprint,
-		}
-	)
 	try:
-		log.insert(ignore_permissions=True)
+		log = claim(action)
 	except frappe.DuplicateEntryError:
 		# the same id, sent twice at once: the other request holds it
 		frappe.db.rollback(save_point=savepoint)
@@ -127,11 +171,15 @@ def safe_datetime(value):
 
 def run(action: frappe._dict) -> None:
 	if action.action not in HANDLERS:
-		frappe.throw(_("{0} is not something My Day does.").format(frappe.bold(str(action.action))))
+		frappe.throw(
+			_("{0} is not something My Day does.").format(frappe.bold(escape_html(str(action.action)))),
+			exc=SyncDataError,
+		)
 	job = crew_job(action.visit)
 	check_conflict(job, action)
-	data = frappe._dict(action.data or {})
-	HANDLERS[action.action](job, data)
+	HANDLERS[action.action](job, frappe._dict(action.data or {}))
+	if action.action in EDITS:
+		job.save()
 
 
 def crew_job(visit: str):
@@ -185,7 +233,6 @@ def do_check(job, data) -> None:
 	row.done = cint(data.done)
 	if data.note is not None:
 		row.note = str(data.note)[:140]
-	job.save()
 
 
 def do_installed(job, data) -> None:
@@ -193,7 +240,6 @@ def do_installed(job, data) -> None:
 	row.installed_qty = flt(data.qty)
 	if data.serial_no is not None:
 		row.serial_no = str(data.serial_no)
-	job.save()
 
 
 def do_part(job, data) -> None:
@@ -206,21 +252,18 @@ def do_part(job, data) -> None:
 			"replaced_serial_no": data.replaced_serial_no,
 		},
 	)
-	job.save()
 
 
 def do_note(job, data) -> None:
 	job.notes = frappe.utils.escape_html(str(data.text or "")).replace("\n", "<br>")
-	job.save()
 
 
 def do_sign(job, data) -> None:
 	signature = str(data.signature or "")
 	if not signature.startswith("data:image/"):
-		frappe.throw(_("The signature is not an image."), exc=SyncReplayError)
+		frappe.throw(_("The signature is not an image."), exc=SyncDataError)
 	check_size(signature.split(",", 1)[-1], _("The signature"))
 	job.signature, job.signed_by = signature, str(data.signed_by or "")[:140]
-	job.save()
 
 
 def do_photo(job, data) -> None:
@@ -229,9 +272,9 @@ def do_photo(job, data) -> None:
 	try:
 		raw = base64.b64decode(content, validate=True)
 	except (binascii.Error, ValueError):
-		frappe.throw(_("The photo could not be read."), exc=SyncReplayError)
+		frappe.throw(_("The photo could not be read."), exc=SyncDataError)
 	if not size:
-		frappe.throw(_("The photo is empty."), exc=SyncReplayError)
+		frappe.throw(_("The photo is empty."), exc=SyncDataError)
 	name = re.sub(r"[^\w.-]", "_", str(data.filename or "photo.jpg"))[-80:] or "photo.jpg"
 	frappe.get_doc(
 		{
@@ -257,6 +300,7 @@ def do_on_my_way(job, data) -> None:
 	after_commit("bizlink.field_service.appointment.notify_on_my_way", visit=job.name, eta=eta)
 
 
+EDITS = ("check", "installed", "part", "note", "sign")  # they change the job; one save keeps them
 HANDLERS = {
 	"start": do_start,
 	"check": do_check,
