@@ -562,3 +562,46 @@ def test_the_portal_order_page_shows_the_appointment_and_the_eta(heating):
 	assert "Confirmed by you" in html and "Confirm or ask for another slot" not in html
 	frappe.db.set_value(JOB, visit, "eta", add_to_date(now_datetime(), minutes=25))
 	assert "Our technician is on the way: expected at about" in page(user, f"order-progress/{order}")
+
+
+def test_the_notice_goes_by_sms_through_the_sites_gateway_too(heating):
+	"""SMS Settings pointing to a gateway (here a local HTTP server standing in for the provider):
+	the site contact's mobile gets the slot and the link; a gateway that fails holds back nothing."""
+	import threading
+	from http.server import BaseHTTPRequestHandler, HTTPServer
+
+	received, status = [], [200]
+
+	class Gateway(BaseHTTPRequestHandler):
+		def do_GET(self):
+			received.append(parse_qs(urlparse(self.path).query))
+			self.send_response(status[0])
+			self.end_headers()
+
+		def log_message(self, *args):
+			pass
+
+	server = HTTPServer(("127.0.0.1", 0), Gateway)
+	threading.Thread(target=server.serve_forever, daemon=True).start()
+	try:
+		sms = frappe.get_single("SMS Settings")
+		sms.sms_gateway_url = f"http://127.0.0.1:{server.server_port}/send"
+		sms.message_parameter, sms.receiver_parameter = "text", "to"
+		sms.save()
+		user = make_technician([heating])
+		visit = make_job(heating, phone="+34 600 111 222")
+		frappe.db.set_value(
+			"Contact", frappe.db.get_value(JOB, visit, "contact"), "mobile_no", "+34600111222"
+		)
+		api.book(visit, [user], at("09:00"))
+		assert len(received) == 1
+		assert received[0]["to"] == ["+34600111222"]
+		assert "/appointment?visit=" in received[0]["text"][0]
+		assert frappe.db.get_value(JOB, visit, "appointment_status") == "Sent"
+
+		status[0] = 500  # the gateway fails: the email still goes, the visit is still booked
+		api.book(visit, [user], at("13:00"))
+		assert len(received) == 2 and len(appointment_mail(visit)) == 2
+		assert frappe.db.get_value(JOB, visit, "appointment_status") == "Sent"
+	finally:
+		server.shutdown()

@@ -76,7 +76,10 @@ def send(job, subject: str, message: str) -> None:
 	if job.contact_phone and frappe.db.get_single_value("SMS Settings", "sms_gateway_url"):
 		from frappe.core.doctype.sms_settings.sms_settings import send_sms
 
-		send_sms([job.contact_phone], message, success_msg=False)
+		try:
+			send_sms([job.contact_phone], message, success_msg=False)
+		except Exception:  # a gateway down does not hold back the email
+			frappe.log_error(title=_("BizLink: SMS to {0} not sent").format(job.contact_phone))
 
 
 def customer_language(job) -> str | None:
