@@ -10,6 +10,7 @@ The expected outcome of every cell is written out below; a cell that answers oth
 
 import json
 import threading
+import uuid
 from unittest.mock import patch
 
 import frappe
@@ -59,6 +60,8 @@ MATRIX = {
 		"Field Visit": "rlcwde",
 		"Checklist Template": "rlcwde",
 		"Maintenance Plan": "rlcwde",
+		"Field Technician": "rlcwde",
+		"Field Sync Action": "rle",  # written only by the phones' sync
 		"Order Stage Log": "rle",
 	},
 	"Stock User": {"Order Stage Log": "rle"},
@@ -203,6 +206,9 @@ class World:
 			).name
 			for _ in range(4)
 		]
+		self.spare_users = [
+			self.track(make_user(f"rest-tech-{tag.lower()}-{k}@example.com")).name for k in range(4)
+		]
 		self.job = self.crewed_job(self.order.name)
 		self.other_job = frappe.get_doc(
 			"Field Visit",
@@ -212,6 +218,16 @@ class World:
 		self.samples = {doctype: self.make(doctype) for doctype in DOCTYPES if doctype != "BizLink Settings"}
 		self.samples["Field Visit"] = self.job
 		frappe.db.commit()
+
+	def spare_user(self) -> str:
+		"""A user for a new Field Technician (one per user), in turn, each freed of the profile an
+		earlier case left (Frappe throttles making users); the first is kept for the sample."""
+		self.spare_index = getattr(self, "spare_index", -1) + 1
+		user = self.spare_users[1 + self.spare_index % (len(self.spare_users) - 1)]
+		frappe.db.delete("Field Technician Skill", {"parent": user})
+		frappe.db.delete("Field Technician", {"name": user})
+		frappe.db.commit()
+		return user
 
 	def plain_order(self) -> str:
 		"""The next of the orders without a job (in turn)."""
@@ -261,19 +277,34 @@ class World:
 			},
 			# a cell that counts nothing (the rollup's rows are made by BizLink, not by users)
 			"Segment Activity": {"segment": f"rest{tag}", "period": "Now"},
+			"Field Technician": {
+				"user": self.spare_user(),
+				"work_start": "08:00:00",
+				"work_end": "17:00:00",
+			},
+			"Field Sync Action": {
+				"client_id": str(uuid.uuid4()),
+				"action": "start",
+				"result": "Refused",
+				"message": f"REST {tag}",
+			},
 		}[doctype]
 
 	def make(self, doctype: str):
 		"""A document of `doctype` made by the Administrator (committed by the caller); a job on an
 		order of its own (an order has one open job)."""
 		values = self.payload(doctype)
+		if doctype == "Field Technician" and not hasattr(self, "samples"):  # the sample, while building
+			values["user"] = self.spare_users[0]
 		if doctype == "Field Visit":
 			values["sales_order"] = self.track(
 				make_sales_order(
 					self.customer.name, items=[{"item_code": self.plain_item, "qty": 1, "rate": 10}]
 				)
 			).name
-		return self.track(frappe.get_doc({"doctype": doctype, **values}).insert())
+		# a sync action's fields are all the system's (read-only): it is written as the sync writes it
+		system = doctype == "Field Sync Action"
+		return self.track(frappe.get_doc({"doctype": doctype, **values}).insert(ignore_permissions=system))
 
 	def teardown(self):
 		frappe.db.rollback()
@@ -304,6 +335,14 @@ def purge_rest_data() -> None:
 			(
 				"Segment Activity",
 				frappe.get_all("Segment Activity", {"segment": ("like", "rest%")}, pluck="name"),
+			),
+			(
+				"Field Technician",
+				frappe.get_all("Field Technician", {"name": ("like", "rest-%@example.com")}, pluck="name"),
+			),
+			(
+				"Field Sync Action",
+				frappe.get_all("Field Sync Action", {"message": ("like", "REST %")}, pluck="name"),
 			),
 		),
 	)

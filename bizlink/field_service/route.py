@@ -21,7 +21,7 @@ DEFAULT_SPEED_KMH = 40.0
 
 
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-	lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+	lat1, lon1, lat2, lon2 = (math.radians(x) for x in (*a, *b))
 	h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
 	return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(h)))
 
