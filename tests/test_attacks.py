@@ -807,6 +807,12 @@ METHOD_ROLES = {
 	"bizlink.api.dispatch.accept_route": ("Installation Manager",),
 	# anyone holding the signed appointment link (here forged: refused as invalid, not as forbidden)
 	"bizlink.api.appointment.answer": (*ROLES, "Guest"),
+	# My Day, the technician's phone page: their own jobs, and what their phone did
+	"bizlink.api.my_day.get_my_day": ("Installation Technician",),
+	"bizlink.api.my_day.sync_actions": ("Installation Technician",),
+	# its service worker and web manifest hold no data: anyone, as the browser fetches them
+	"bizlink.api.my_day.service_worker": (*ROLES, "Guest"),
+	"bizlink.api.my_day.manifest": (*ROLES, "Guest"),
 	"Field Visit.start": ("Installation Technician", "Installation Manager"),
 	"Field Visit.hold": ("Installation Technician", "Installation Manager"),
 	"Field Visit.resume": ("Installation Technician", "Installation Manager"),
@@ -903,6 +909,10 @@ def method_request(world, method: str, user):
 			"field": "assigned_to",
 		},
 		"bizlink.overrides.dashboard.get_chart": {"chart_name": "Tickets by Status", "refresh": 1},
+		"bizlink.api.my_day.get_my_day": {},
+		"bizlink.api.my_day.sync_actions": {"actions": "[]"},
+		"bizlink.api.my_day.service_worker": {},
+		"bizlink.api.my_day.manifest": {},
 	}[method]
 	overridden = {
 		"bizlink.overrides.client.get_count": "frappe.client.get_count",
@@ -910,7 +920,8 @@ def method_request(world, method: str, user):
 		"bizlink.overrides.dashboard.get_chart": "frappe.desk.doctype.dashboard_chart.dashboard_chart.get",
 	}
 	dotted = overridden.get(method, method)
-	return call(world, user, dotted, **args)
+	get_only = ("bizlink.api.my_day.service_worker", "bizlink.api.my_day.manifest")  # what a browser fetches
+	return call(world, user, dotted, "GET" if method in get_only else "POST", **args)
 
 
 @pytest.mark.parametrize("role", [*ROLES, "Guest"])
