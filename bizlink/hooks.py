@@ -30,6 +30,7 @@ doctype_js = {
 	"Quotation": ["public/js/log_interaction.js", "public/js/quotation.js"],
 	"Sales Order": ["public/js/log_interaction.js", "public/js/sales_order.js"],
 	"Serial No": ["public/js/serial_no.js"],
+	"Address": ["public/js/address.js"],
 }
 
 # Portal

@@ -805,6 +805,12 @@ METHOD_ROLES = {
 	"bizlink.api.dispatch.unbook": ("Installation Manager",),
 	"bizlink.api.dispatch.propose_route": ("Installation Manager",),
 	"bizlink.api.dispatch.accept_route": ("Installation Manager",),
+	# the map's tiles for "Set on Map": whoever may write an Address (ERPNext: Sales User) or a visit
+	"bizlink.api.dispatch.get_map_settings": (
+		"Sales User",
+		"Installation Technician",
+		"Installation Manager",
+	),
 	# anyone holding the signed appointment link (here forged: refused as invalid, not as forbidden)
 	"bizlink.api.appointment.answer": (*ROLES, "Guest"),
 	# My Day, the technician's phone page: their own jobs, and what their phone did
@@ -876,6 +882,7 @@ def method_request(world, method: str, user):
 		},
 		"bizlink.overrides.client.get_count": {"doctype": JOB},
 		"bizlink.api.dispatch.get_board": {"start": today()},
+		"bizlink.api.dispatch.get_map_settings": {},
 		"bizlink.api.dispatch.book": {
 			"visit": world.job.name,
 			"technicians": json.dumps([world.users["Installation Technician"]]),

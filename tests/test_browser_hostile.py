@@ -60,6 +60,7 @@ LONG = "".join(f"long note {i:05d}: L'Hospitalet \U0001f680 '-x-' " for i in ran
 LONG_HEAD = LONG[:200]
 # the customers' group: a name may not hold "<" or ">", so quotes and an entity
 GROUP_TAIL = "'-alert(document.domain)-' &lt;b&gt;"
+TECHNICIAN = f"Tech {HOSTILE[3]}"  # the dispatch board's technician
 # hostile strings x views, counted by hand from the views below (and compared with what is checked)
 EXPECTED_CHECKS = (
 	N  # Market Segments by City: each city
@@ -89,7 +90,9 @@ EXPECTED_CHECKS = (
 	+ (1 + N + N)  # Installed Base of the first customer: its city, its units' items and crews
 	+ N  # its file: its installed units' items
 	+ N  # the portal's Your Equipment: the same
-)  # 184 + 10 + 9 + 0 + 1 + 10 + 1 + 7 + 1 + 2 + 9 + 19 + 9 + 9 = 271
+	+ (2 * N + 1)  # Dispatch Board: each customer's job to schedule and their city, the technician's row
+	+ (N + 1)  # its map: the jobs not on the map, the technician's route
+)  # 184 + 10 + 9 + 0 + 1 + 10 + 1 + 7 + 1 + 2 + 9 + 19 + 9 + 9 + 19 + 10 = 300
 
 
 def norm(text: str) -> str:
@@ -142,6 +145,7 @@ class Hostile:
 		self.interactions(first)
 		self.tickets(first)
 		self.job(first)
+		self.dispatch()
 		self.equipment(first)
 		self.sales()
 		frappe.db.commit()
@@ -251,6 +255,33 @@ class Hostile:
 			},
 		)
 
+	def dispatch(self):
+		"""The dispatch board's data: the technician's profile (the first job is theirs today) under a
+		name that is a tag, and a repair of each customer to schedule, its name as an attacker writing
+		around the form could store it (its city is the customer's)."""
+		frappe.get_doc(
+			{
+				"doctype": "Field Technician",
+				"user": self.users["technician"],
+				"work_start": "08:00:00",
+				"work_end": "17:00:00",
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.set_value("Field Technician", self.users["technician"], "technician_name", TECHNICIAN)
+		self.repairs = []
+		for customer, value in zip(self.customers, HOSTILE, strict=True):
+			job = frappe.get_doc(
+				{
+					"doctype": "Field Visit",
+					"visit_type": "Repair",
+					"customer": customer,
+					"priority": "High",  # at the top of the work to schedule
+					"due_date": today(),
+				}
+			).insert(ignore_permissions=True)
+			frappe.db.set_value("Field Visit", job.name, "customer_name", f"Job {value}")
+			self.repairs.append(job.name)
+
 	def equipment(self, customer):
 		"""The first customer's installed base, as an attacker writing around the forms could store it:
 		a unit of each item named by a hostile string, at the address in the hostile city."""
@@ -321,7 +352,8 @@ def remove_hostile() -> None:
 	if invoices:
 		frappe.db.delete("Payment Ledger Entry", {"voucher_no": ("in", invoices)})
 	serials = frappe.get_all("Serial No", filters={"name": ("like", "XSS-INST-%")}, pluck="name")
-	extra = (("Sales Interaction Outcome", outcomes), ("Serial No", serials))
+	profiles = frappe.get_all("Field Technician", {"name": ("like", "xss-%@example.com")}, pluck="name")
+	extra = (("Sales Interaction Outcome", outcomes), ("Serial No", serials), ("Field Technician", profiles))
 	purge_world(customers, items, users, extra=extra)
 	if groups:
 		frappe.db.delete("Segment Activity", {"customer_group": ("in", groups)})
@@ -585,6 +617,26 @@ def view_installation(installer: Viewer, hostile: Hostile):
 	assert installer.page.locator(".bizlink-certificate img").count() == 0  # the signature is no image
 
 
+def view_dispatch_board(installer: Viewer, hostile: Hostile):
+	"""The dispatch board (this week): each repair to schedule with its customer's city, the technician's
+	row with today's job; then its map, listing what has no point on it."""
+	jobs = [f"Job {value}" for value in HOSTILE]
+	settled = "!document.querySelector('.bl-dispatch[data-loading]')"
+	installer.goto(
+		"/app/dispatch-board",
+		desk_ready(
+			f"""{settled} && {hostile.repairs!r}.every((job) => document.querySelector(`.bl-card[data-visit="${{job}}"]`))
+			&& document.querySelector(`.bl-block[data-visit="{hostile.job_name}"]`)"""
+		),
+	)
+	installer.check("Dispatch Board", [*jobs, *HOSTILE, TECHNICIAN])
+	installer.page.click(".bl-views [data-view=map]")
+	installer.wait(f"() => {settled} && document.querySelectorAll('.bl-unmapped-row').length >= {N + 1}")
+	installer.settle()
+	installer.check("Dispatch Board map", [*jobs, TECHNICIAN])
+	assert installer.page.locator('img[src="x"]').count() == 0
+
+
 def run_report(viewer: Viewer, report: str, filters: dict, rows: str):
 	"""Open a report with filters (in the address, as a link to it would: a required filter must be there
 	from the start) and wait until its data satisfies `rows`, a JavaScript condition on `data`."""
@@ -716,6 +768,7 @@ def test_hostile_text_is_shown_as_typed(hostile, server, browser):
 		view_interaction_list(viewers["sales"], hostile)
 		view_tickets(viewers["support"], viewers["portal"], viewers["guest"], hostile)
 		view_installation(viewers["installer"], hostile)
+		view_dispatch_board(viewers["installer"], hostile)
 		view_customer_files(viewers["sales"], hostile)
 		view_reports(viewers["sales"], hostile)
 		view_equipment(viewers["sales"], viewers["portal"], hostile)
@@ -729,4 +782,4 @@ def test_hostile_text_is_shown_as_typed(hostile, server, browser):
 	assert "<" not in stored, stored  # the guest's tags were taken out
 	assert all(f"Feedback {value}" in stored for value in HOSTILE if "<" not in value), stored
 	print(f"\nhostile strings x views checked: {Viewer.checks} in {time.monotonic() - started:.1f} s")
-	assert Viewer.checks == EXPECTED_CHECKS == 271
+	assert Viewer.checks == EXPECTED_CHECKS == 300

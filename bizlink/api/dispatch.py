@@ -54,3 +54,17 @@ def accept_route(technician: str, day: str, stops: str | list) -> list[dict]:
 	if isinstance(stops, str):
 		stops = json.loads(stops)
 	return route.accept_day(technician, day, stops)
+
+
+@frappe.whitelist()
+def get_map_settings() -> dict:
+	"""The map's tile URL (BizLink Settings; empty: no tiles) and the depot (where a map opens when the
+	place has no point yet), for who may set a point on an Address or a Field Visit ("Set on Map")."""
+	if not (frappe.has_permission("Address", "write") or frappe.has_permission("Field Visit", "write")):
+		frappe.throw(frappe._("Not permitted"), frappe.PermissionError)
+	settings = frappe.get_cached_doc("BizLink Settings")
+	return {
+		"tile_url": settings.get("map_tile_url") or "",
+		"depot_latitude": settings.get("depot_latitude") or 0,
+		"depot_longitude": settings.get("depot_longitude") or 0,
+	}

@@ -107,6 +107,7 @@ frappe.ui.form.on("Field Visit", {
 		if (frm.doc.customer && frappe.model.can_read("Customer")) {
 			frm.add_custom_button(__("Customer File"), () => frappe.set_route("customer-file", frm.doc.customer));
 		}
+		set_on_map_button(frm);
 	},
 
 	before_submit(frm) {
@@ -249,4 +250,19 @@ function undelivered(frm) {
 // whole units as whole numbers ("1", not "1.000"), as bizlink.field_service.installation.format_qty does on the server
 function bizlink_format_qty(value) {
 	return format_number(flt(value), null, Number.isInteger(flt(value)) ? 0 : 3);
+}
+
+// "Set on Map": the job's point for the dispatch board's map, clicked on a map (the dialog is Address's)
+function set_on_map_button(frm) {
+	if (!frm.perm[0]?.write) return;
+	frm.add_custom_button(__("Set on Map"), () =>
+		frappe.require("/assets/bizlink/js/address.js", () =>
+			bizlink.pick_point({
+				title: __("Set on Map"),
+				latitude: frm.doc.latitude,
+				longitude: frm.doc.longitude,
+				onpick: (latitude, longitude) => frm.set_value({ latitude, longitude }),
+			})
+		)
+	);
 }

@@ -4,6 +4,9 @@ frappe.listview_settings["Field Visit"] = {
 	// the list filters by customer and status; the Filter button reaches every other field
 	hide_name_filter: true,
 	onload(listview) {
+		if (frappe.user.has_role(["Installation Manager", "System Manager"])) {
+			listview.page.add_inner_button(__("Dispatch Board"), () => frappe.set_route("dispatch-board"));
+		}
 		// each job reads "who / when · where" on two lines (on a phone the other columns are hidden)
 		if (document.getElementById("bizlink-job-list-style")) return;
 		$("<style id='bizlink-job-list-style'></style>")
