@@ -165,11 +165,12 @@ def check_working_hours(job) -> None:
 			frappe.throw(
 				(
 					_("{0} has {1} off.").format(
-						frappe.bold(technician.technician_name), frappe.format(day, "Date")
+						frappe.bold(escape_html(technician.technician_name or technician.user)),
+						frappe.format(day, "Date"),
 					)
 					if on_day_off
 					else _("{0} works from {1} to {2}: {3} to {4} is outside that.").format(
-						frappe.bold(technician.technician_name),
+						frappe.bold(escape_html(technician.technician_name or technician.user)),
 						hhmm(technician.work_start),
 						hhmm(technician.work_end),
 						frappe.format(start, "Datetime"),

@@ -513,7 +513,7 @@ class FieldVisit(Document):
 		if clash:
 			frappe.throw(
 				_("{0} is already booked on Field Visit {1} from {2} to {3}.").format(
-					frappe.bold(clash.technician_name or clash.user),
+					frappe.bold(escape_html(clash.technician_name or clash.user)),
 					frappe.bold(clash.name),
 					frappe.format(clash.scheduled_start, "Datetime"),
 					frappe.format(clash.scheduled_end, "Datetime"),
