@@ -293,14 +293,22 @@ def make_visits(plan_names: list[str]) -> list[str]:
 			fields=["name", "item_code", "bizlink_site_address", "warranty_expiry_date", "amc_expiry_date"],
 		)
 	}
-	customer_names = dict(
-		frappe.get_all(
+	customers = {
+		row.name: row
+		for row in frappe.get_all(
 			"Customer",
 			filters={"name": ("in", {p.customer for p in plans})},
-			fields=["name", "customer_name"],
-			as_list=True,
+			fields=["name", "customer_name", "customer_primary_contact"],
 		)
-	)
+	}
+	contacts = {
+		row.name: row
+		for row in frappe.get_all(
+			"Contact",
+			filters={"name": ("in", {c.customer_primary_contact for c in customers.values()} - {None})},
+			fields=["name", "mobile_no", "email_id"],
+		)
+	}
 	checks = {
 		name: [(c.description, c.mandatory) for c in frappe.get_cached_doc("Checklist Template", name).items]
 		for name in {p.checklist_template for p in plans if p.checklist_template}
@@ -348,11 +356,22 @@ def make_visits(plan_names: list[str]) -> list[str]:
 				default_company = get_default_company()
 			visit.company = default_company
 		visit.address = visit.address or get_default_address("Customer", visit.customer)
-		visit.customer_name = customer_names.get(visit.customer)
+		customer = customers.get(visit.customer) or frappe._dict()
+		visit.customer_name = customer.customer_name
+		contact = contacts.get(customer.customer_primary_contact)
+		if contact:  # the customer's own contact, as the controller's `set_contact_details`
+			visit.contact, visit.contact_phone, visit.contact_email = (
+				contact.name,
+				contact.mobile_no,
+				contact.email_id,
+			)
 		visit.coverage, visit.covered_until, covered = cover_on(unit, visit.due_date)
 		visit.billable = int(not covered)
 		if visit.address:
 			visit.address_display = address_display(visit.address)
+			site = addresses.get(visit.address) or frappe.get_cached_doc("Address", visit.address)
+			if site.get("bizlink_latitude") or site.get("bizlink_longitude"):  # as `set_location`
+				visit.latitude, visit.longitude = site.bizlink_latitude, site.bizlink_longitude
 		for description, mandatory in checks.get(visit.checklist_template, ()):
 			visit.append("checklist", {"description": description, "mandatory": mandatory})
 		visit.status = "To Schedule"
