@@ -297,22 +297,9 @@ def bookings(users: list[str], start, end) -> list[dict]:
 	)
 	visits = {}
 	for row in rows:
-		visit = visits.setdefault(
-			row.name,
-			{
-				"name": row.name,
-				"visit_type": row.visit_type,
-				"status": row.status,
-				"customer_name": row.customer_name,
-				"start": str(row.scheduled_start),
-				"end": str(row.scheduled_end),
-				"latitude": row.latitude,
-				"longitude": row.longitude,
-				"route_order": row.route_order,
-				"appointment_status": row.appointment_status,
-				"crew": [],
-			},
-		)
+		if row.name not in visits:
+			visits[row.name] = booking_of(row, crew=[])
+		visit = visits[row.name]
 		visit["crew"].insert(0, row.user) if row.is_lead else visit["crew"].append(row.user)
 	return list(visits.values())
 
@@ -470,7 +457,8 @@ def check_skills(job, technicians: list[frappe._dict], reason: str | None) -> No
 		)
 
 
-def booking_of(job) -> dict:
+def booking_of(job, crew: list[str] | None = None) -> dict:
+	"""A booking as the board draws it, from a job (its crew, lead first) or a row of `bookings`."""
 	return {
 		"name": job.name,
 		"visit_type": job.visit_type,
@@ -482,8 +470,10 @@ def booking_of(job) -> dict:
 		"longitude": job.longitude,
 		"route_order": job.route_order,
 		"appointment_status": job.appointment_status,
-		"crew": [row.user for row in sorted(job.crew, key=lambda r: -cint(r.is_lead))],
-		"skill_reason": job.skill_reason,
+		"crew": crew
+		if crew is not None
+		else [row.user for row in sorted(job.crew, key=lambda r: -cint(r.is_lead))],
+		"skill_reason": job.get("skill_reason"),
 	}
 
 
