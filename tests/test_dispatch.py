@@ -607,3 +607,10 @@ def test_the_notice_goes_by_sms_through_the_sites_gateway_too(heating):
 		assert frappe.db.get_value(JOB, visit, "appointment_status") == "Sent"
 	finally:
 		server.shutdown()
+
+
+def test_a_new_crew_on_the_same_slot_does_not_bother_the_customer_again(booked, heating):
+	other = make_technician([heating])
+	api.book(booked.visit, [other], at("09:00"))
+	assert len(appointment_mail(booked.visit)) == 1
+	assert frappe.db.get_value(JOB, booked.visit, "appointment_status") == "Sent"

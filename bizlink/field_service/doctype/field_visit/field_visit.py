@@ -143,7 +143,9 @@ class FieldVisit(Document):
 		self.validate_crew()
 		if self.docstatus == 0 and self.booking_changed():
 			check_working_hours(self)
-			self.appointment_status = self.appointment_note = None  # the customer is told again
+			before = self.get_doc_before_save()
+			if not before or self.moved_since(before):  # a new slot: the customer is told again
+				self.appointment_status = self.appointment_note = None
 		if not self.is_installation:
 			set_parts_warehouse(self)
 		if self.is_installation:
