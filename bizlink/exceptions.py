@@ -250,3 +250,7 @@ class InvalidPointError(frappe.ValidationError):
 class SyncDataError(frappe.ValidationError):
 	"""A phone's action whose data cannot be used: a signature or photo that is not an image, an
 	unknown action, or a list of actions that is not a list."""
+
+
+class BadScheduleInputError(frappe.ValidationError):
+	"""A booking's start, or a route's stops, that cannot be read (not a date and time, not stops)."""

@@ -614,3 +614,44 @@ def test_a_new_crew_on_the_same_slot_does_not_bother_the_customer_again(booked, 
 	api.book(booked.visit, [other], at("09:00"))
 	assert len(appointment_mail(booked.visit)) == 1
 	assert frappe.db.get_value(JOB, booked.visit, "appointment_status") == "Sent"
+
+
+def test_unreadable_times_and_stops_are_refused_clearly(heating):
+	from bizlink.exceptions import BadScheduleInputError
+
+	user = make_technician([heating])
+	visit = make_job(heating)
+	for start in ("tomorrow", "", "2026-13-45 99:00:00"):
+		with pytest.raises(BadScheduleInputError):
+			api.book(visit, [user], start)
+	api.book(visit, [user], at("09:00"))
+	for stops in (json.dumps([visit]), "[1, 2]", json.dumps({"name": visit})):
+		with pytest.raises(BadScheduleInputError):
+			api.accept_route(user, tomorrow(), stops)
+	assert stored(visit).start == at("09:00")
+
+
+def test_optimise_day_leaves_a_begun_job_in_place_and_plans_after_it(heating):
+	user = make_technician([heating])
+	begun, later = located_job(heating, 40.0, -3.5), located_job(heating, 40.0, -3.0)
+	api.book(begun, [user], at("09:00"))
+	api.book(later, [user], at("13:00"))
+	frappe.db.set_value(JOB, begun, "status", "In Progress")  # started on site
+	proposal = api.propose_route(user, tomorrow())
+	assert [s["name"] for s in proposal["stops"]] == [later]
+	km = route.distance_km((40.0, -3.5), (40.0, -3.0))  # from the begun job's site
+	assert proposal["stops"][0]["km"] == round(km, 1)
+	booked = api.accept_route(user, tomorrow(), proposal["stops"])
+	assert [b["name"] for b in booked] == [later]
+	assert stored(begun).start == at("09:00")
+
+
+def test_a_customer_without_a_primary_contact_is_told_through_its_linked_contact(heating):
+	user = make_technician([heating])
+	visit = make_job(heating)
+	customer = frappe.db.get_value(JOB, visit, "customer")
+	frappe.db.set_value("Customer", customer, "customer_primary_contact", None)
+	frappe.db.set_value(JOB, visit, "contact", None)
+	api.book(visit, [user], at("09:00"))
+	assert frappe.db.get_value(JOB, visit, "contact")
+	assert len(appointment_mail(visit)) == 1

@@ -110,3 +110,25 @@ def test_complete_after_edits_completes_once_with_its_installation_note(started)
 	job = frappe.get_doc(JOB, started.visit)
 	assert job.docstatus == 1 and job.installation_note
 	assert frappe.db.count("Installation Note", {"name": job.installation_note, "docstatus": 1}) == 1
+
+
+def test_a_bad_photo_or_unreadable_data_is_refused_and_the_rest_still_applies(started):
+	frappe.set_user("Administrator")
+	frappe.db.set_value(JOB, started.visit, "notes", "<p>De la oficina</p>")
+	frappe.set_user(started.user)
+	card = sync.job_card(frappe.get_doc(JOB, started.visit))
+	started.card = card
+	actions = [
+		action(started, "note", text="Nota en L'Hospitalet <b>ok</b>\nsegunda línea"),
+		action(started, "photo", filename="x.jpg", data="data:image/jpeg;base64,AAAA"),
+		{**action(started, "check"), "data": "not an object"},
+		action(started, "note", note="the phone's key is text"),
+	]
+	results = sync.sync(actions)
+	assert [r["result"] for r in results] == ["Applied", "Refused", "Refused", "Refused"]
+	assert not frappe.get_all("File", {"attached_to_doctype": JOB, "attached_to_name": started.visit})
+	# the note reads back on the phone as typed; the refused one erased nothing
+	assert sync.job_card(frappe.get_doc(JOB, started.visit))["notes"] == (
+		"Nota en L'Hospitalet <b>ok</b>\nsegunda línea"
+	)
+	assert frappe.db.count("Field Sync Action", {"field_visit": started.visit, "result": "Refused"}) == 3

@@ -26,6 +26,7 @@ from frappe.utils import (
 from bizlink.bizlink.guard import system_write
 from bizlink.bizlink.permissions import may_change_crew
 from bizlink.exceptions import (
+	BadScheduleInputError,
 	CrewChangeNotAllowedError,
 	InvalidPointError,
 	JobNotMovableError,
@@ -377,7 +378,7 @@ def book(
 	the job has begun (or ended), someone is not an enabled technician, a technician lacks the skill and
 	no reason is given, or the working hours or another booking say no (the controller)."""
 	job = movable_job(visit)
-	start = get_datetime(start)
+	start = read_datetime(start)
 	if start < now_datetime():
 		frappe.throw(
 			_("{0} is in the past: book the job from now on.").format(frappe.format(start, "Datetime")),
@@ -437,6 +438,21 @@ def movable_job(visit: str):
 			exc=JobNotMovableError,
 		)
 	return job
+
+
+def read_datetime(value):
+	"""A date and time sent by the board (YYYY-MM-DD HH:MM:SS), or a clear refusal."""
+	try:
+		parsed = get_datetime(value) if value else None
+	except Exception:
+		parsed = None
+	if not parsed:
+		frappe.throw(
+			_("{0} is not a date and time.").format(frappe.bold(escape_html(str(value)))),
+			title=_("Not a Date"),
+			exc=BadScheduleInputError,
+		)
+	return parsed
 
 
 def check_skills(job, technicians: list[frappe._dict], reason: str | None) -> None:

@@ -241,6 +241,16 @@ def site_listens_to_new_visits() -> bool:
 	)
 
 
+def customer_contact(customer: str, primary: str | None = None) -> str | None:
+	"""The contact a customer's visits reach: its Primary Contact, else the contact Frappe takes as
+	its default (marked primary, else the first linked)."""
+	from frappe.contacts.doctype.contact.contact import get_default_contact
+
+	if primary is None:
+		primary = frappe.db.get_value("Customer", customer, "customer_primary_contact")
+	return primary or get_default_contact("Customer", customer)
+
+
 def new_visit(plan):
 	"""The Maintenance visit a plan asks for, before its controller fills the rest."""
 	visit = frappe.new_doc("Field Visit")
@@ -301,11 +311,13 @@ def make_visits(plan_names: list[str]) -> list[str]:
 			fields=["name", "customer_name", "customer_primary_contact"],
 		)
 	}
+	for customer in customers.values():
+		customer.contact = customer_contact(customer.name, customer.customer_primary_contact or "")
 	contacts = {
 		row.name: row
 		for row in frappe.get_all(
 			"Contact",
-			filters={"name": ("in", {c.customer_primary_contact for c in customers.values()} - {None})},
+			filters={"name": ("in", {c.contact for c in customers.values()} - {None})},
 			fields=["name", "mobile_no", "email_id"],
 		)
 	}
@@ -358,7 +370,7 @@ def make_visits(plan_names: list[str]) -> list[str]:
 		visit.address = visit.address or get_default_address("Customer", visit.customer)
 		customer = customers.get(visit.customer) or frappe._dict()
 		visit.customer_name = customer.customer_name
-		contact = contacts.get(customer.customer_primary_contact)
+		contact = contacts.get(customer.contact)
 		if contact:  # the customer's own contact, as the controller's `set_contact_details`
 			visit.contact, visit.contact_phone, visit.contact_email = (
 				contact.name,

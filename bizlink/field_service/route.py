@@ -13,8 +13,9 @@ import frappe
 from frappe import _
 from frappe.utils import add_to_date, flt, get_datetime, getdate, now_datetime
 
-from bizlink.exceptions import SchedulePastError
-from bizlink.field_service.dispatch import book, get_technicians, open_bookings_of
+from bizlink.exceptions import BadScheduleInputError, SchedulePastError
+from bizlink.field_service.dispatch import book, get_technicians, open_bookings_of, read_datetime
+from bizlink.field_service.installation import NOT_STARTED_STATUSES
 
 EARTH_KM = 6371.0
 DEFAULT_SPEED_KMH = 40.0
@@ -65,12 +66,15 @@ def path_km(points: list[tuple[float, float]], order: list[int], start=None) -> 
 
 
 def propose_day(user: str, day) -> dict:
-	"""`user`'s open jobs of `day` in route order, each with its travel from the previous stop and the
-	start and end it would have (back to back after travel, from the day's start)."""
+	"""`user`'s jobs of `day` not begun yet, in route order, each with its travel from the previous stop
+	and the start and end it would have (back to back after travel, from the day's start, or after the
+	jobs already begun, which keep their place)."""
 	day = getdate(day)
 	technicians = get_technicians([user])
 	work_start = technicians[0].work_start if technicians else "08:00:00"
-	jobs = open_bookings_of(user, day)
+	booked = open_bookings_of(user, day)
+	jobs = [job for job in booked if job.status in NOT_STARTED_STATUSES]
+	begun = [job for job in booked if job.status not in NOT_STARTED_STATUSES]
 	located = [job for job in jobs if job.latitude or job.longitude]
 	unlocated = [job for job in jobs if not (job.latitude or job.longitude)]
 	settings = frappe.get_cached_doc("BizLink Settings")
@@ -81,12 +85,19 @@ def propose_day(user: str, day) -> dict:
 		else None
 	)
 	points = [(flt(job.latitude), flt(job.longitude)) for job in located]
-	order = order_stops(points, depot)
+	last_begun = max(begun, key=lambda job: get_datetime(job.scheduled_end)) if begun else None
+	here = (
+		(flt(last_begun.latitude), flt(last_begun.longitude))
+		if last_begun and (last_begun.latitude or last_begun.longitude)
+		else depot
+	)
+	order = order_stops(points, here)
 	clock = max(
 		get_datetime(f"{day} {work_start}"),
 		min((get_datetime(job.scheduled_start) for job in jobs), default=get_datetime(f"{day} {work_start}")),
+		*(get_datetime(job.scheduled_end) for job in begun),
 	)
-	here, stops = depot, []
+	stops = []
 	for job in [located[i] for i in order] + unlocated:
 		point = (flt(job.latitude), flt(job.longitude)) if job in located else None
 		km = distance_km(here, point) if here and point else 0.0
@@ -112,8 +123,16 @@ def propose_day(user: str, day) -> dict:
 
 def accept_day(user: str, day, stops: list[dict]) -> list[dict]:
 	"""Book `user`'s jobs of `day` at the proposed times, in the proposed order, all or none."""
-	mine = {job.name for job in open_bookings_of(user, day)}
-	proposal = [frappe._dict(stop) for stop in stops or []]
+	mine = {job.name for job in open_bookings_of(user, day) if job.status in NOT_STARTED_STATUSES}
+	if not isinstance(stops, list) or not all(
+		isinstance(stop, dict) and stop.get("name") and stop.get("start") for stop in stops
+	):
+		frappe.throw(
+			_("Send the proposal's stops as they came (each with its job and start)."),
+			title=_("Not a Route"),
+			exc=BadScheduleInputError,
+		)
+	proposal = [frappe._dict(stop, start=read_datetime(stop["start"])) for stop in stops]
 	if {stop.name for stop in proposal} != mine:
 		frappe.throw(
 			_("The day's jobs changed since the route was proposed: propose it again."),
@@ -130,6 +149,7 @@ def accept_day(user: str, day, stops: list[dict]) -> list[dict]:
 	lengths = {
 		job.name: get_datetime(job.scheduled_end) - get_datetime(job.scheduled_start)
 		for job in open_bookings_of(user, day)
+		if job.name in mine
 	}
 	crews = {name: crew_of(name) for name in lengths}
 	for name in lengths:

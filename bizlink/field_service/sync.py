@@ -19,6 +19,7 @@ read of the job (its booked start and status). The server applies actions in ord
 import base64
 import binascii
 import hashlib
+import html
 import json
 import re
 
@@ -81,9 +82,9 @@ def apply_together(actions: list[frappe._dict]) -> list[dict]:
 		job = crew_job(actions[0].visit)
 		for action in actions:
 			check_conflict(job, action)
-			HANDLERS[action.action](job, frappe._dict(action.data or {}))
+			HANDLERS[action.action](job, data_of(action))
 		job.save()
-	except (frappe.ValidationError, frappe.PermissionError, frappe.DuplicateEntryError):
+	except Exception:  # any of them refused or failing: each on its own, for its own answer
 		frappe.db.rollback(save_point="sync_together")
 		frappe.clear_messages()
 		return [apply(a) for a in actions]
@@ -147,6 +148,9 @@ def apply(action: frappe._dict) -> dict:
 		result, message = "Refused", plain(e)
 	except frappe.PermissionError as e:
 		result, message = "Refused", plain(e)
+	except Exception:  # what the action's data made fail: refused, logged, the rest still applied
+		frappe.log_error(title=_("BizLink: a phone's action could not be applied"))
+		result, message = "Refused", _("This action could not be applied: the office has been told.")
 	if result != "Applied":
 		frappe.db.rollback(save_point=f"{savepoint}_apply")
 		frappe.clear_messages()
@@ -177,9 +181,15 @@ def run(action: frappe._dict) -> None:
 		)
 	job = crew_job(action.visit)
 	check_conflict(job, action)
-	HANDLERS[action.action](job, frappe._dict(action.data or {}))
+	HANDLERS[action.action](job, data_of(action))
 	if action.action in EDITS:
 		job.save()
+
+
+def data_of(action: frappe._dict) -> frappe._dict:
+	if action.data is not None and not isinstance(action.data, dict):
+		frappe.throw(_("The action's data is not readable."), exc=SyncDataError)
+	return frappe._dict(action.data or {})
 
 
 def crew_job(visit: str):
@@ -255,14 +265,22 @@ def do_part(job, data) -> None:
 
 
 def do_note(job, data) -> None:
-	job.notes = frappe.utils.escape_html(str(data.text or "")).replace("\n", "<br>")
+	"""The job's notes as the phone shows and edits them (all of them: the office's too)."""
+	if not isinstance(data.get("text"), str):
+		frappe.throw(_("The note has no text."), exc=SyncDataError)
+	job.notes = html.escape(data.text, quote=False).replace("\n", "<br>")
 
 
 def do_sign(job, data) -> None:
 	signature = str(data.signature or "")
 	if not signature.startswith("data:image/"):
 		frappe.throw(_("The signature is not an image."), exc=SyncDataError)
-	check_size(signature.split(",", 1)[-1], _("The signature"))
+	content = signature.split(",", 1)[-1]
+	check_size(content, _("The signature"))
+	try:
+		check_image(base64.b64decode(content, validate=True))
+	except (binascii.Error, ValueError, SyncDataError):
+		frappe.throw(_("The signature is not an image."), exc=SyncDataError)
 	job.signature, job.signed_by = signature, str(data.signed_by or "")[:140]
 
 
@@ -275,6 +293,7 @@ def do_photo(job, data) -> None:
 		frappe.throw(_("The photo could not be read."), exc=SyncDataError)
 	if not size:
 		frappe.throw(_("The photo is empty."), exc=SyncDataError)
+	check_image(raw)
 	name = re.sub(r"[^\w.-]", "_", str(data.filename or "photo.jpg"))[-80:] or "photo.jpg"
 	frappe.get_doc(
 		{
@@ -286,6 +305,22 @@ def do_photo(job, data) -> None:
 			"content": raw,
 		}
 	).insert(ignore_permissions=True)
+
+
+def check_image(raw: bytes) -> None:
+	"""A photo is a JPEG, PNG or WebP image that opens."""
+	from io import BytesIO
+
+	from PIL import Image
+
+	try:
+		with Image.open(BytesIO(raw)) as image:
+			image.verify()
+			kind = image.format
+	except Exception:
+		kind = None
+	if kind not in ("JPEG", "PNG", "WEBP"):
+		frappe.throw(_("The photo is not a JPEG, PNG or WebP image."), exc=SyncDataError)
 
 
 def do_complete(job, data) -> None:
@@ -398,7 +433,7 @@ def job_card(job) -> dict:
 		"latitude": job.latitude,
 		"longitude": job.longitude,
 		"contact_phone": job.contact_phone,
-		"notes": frappe.utils.strip_html(job.notes or ""),
+		"notes": html.unescape(frappe.utils.strip_html((job.notes or "").replace("<br>", "\n"))),
 		"checklist": [
 			{
 				"row": r.name,
@@ -428,7 +463,7 @@ def job_card(job) -> dict:
 				"name": h.name,
 				"visit_type": h.visit_type,
 				"date": str(h.actual_end)[:10] if h.actual_end else None,
-				"notes": frappe.utils.strip_html(h.notes or "")[:300],
+				"notes": html.unescape(frappe.utils.strip_html(h.notes or ""))[:300],
 			}
 			for h in history
 		],

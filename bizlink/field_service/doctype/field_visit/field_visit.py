@@ -49,6 +49,7 @@ from bizlink.field_service.installed_base import (
 from bizlink.field_service.maintenance import (
 	check_plan_active,
 	coverage_of,
+	customer_contact,
 	make_plans,
 	on_maintenance_visit_change,
 	visit_hours,
@@ -367,7 +368,7 @@ class FieldVisit(Document):
 			self.address = self.address or order.shipping_address_name or order.customer_address
 			self.contact = self.contact or order.contact_person
 		if not self.contact and self.customer:  # an order made without one: the customer's own
-			self.contact = frappe.db.get_value("Customer", self.customer, "customer_primary_contact")
+			self.contact = customer_contact(self.customer)
 		if self.address and (self.is_new() or self.has_value_changed("address")):
 			from frappe.contacts.doctype.address.address import render_address
 
