@@ -22,6 +22,7 @@ from frappe.utils import (
 	getdate,
 	now_datetime,
 )
+from frappe.utils.nestedset import get_descendants_of
 
 from bizlink.bizlink.guard import system_write
 from bizlink.bizlink.permissions import may_change_crew
@@ -101,23 +102,9 @@ def groups_under(groups: list[str], tree: list[tuple[str, int, int]]) -> set[str
 
 
 def territory_and_below(territory: str) -> list[str]:
-	return tree_below("Territory", [territory])
-
-
-def tree_below(doctype: str, names: list[str]) -> list[str]:
-	table = frappe.qb.DocType(doctype)
-	bounds = (
-		frappe.qb.from_(table).select(table.lft, table.rgt).where(table.name.isin(names)).run()
-		if names
-		else []
-	)
-	if not bounds:
-		return list(names)
-	condition = None
-	for lft, rgt in bounds:
-		inside = (table.lft >= lft) & (table.rgt <= rgt)
-		condition = inside if condition is None else condition | inside
-	return frappe.qb.from_(table).select(table.name).where(condition).run(pluck=True)
+	if not frappe.db.exists("Territory", territory):
+		return [territory]
+	return [territory, *get_descendants_of("Territory", territory, ignore_permissions=True)]
 
 
 # Working hours ----------------------------------------------------------------------------------

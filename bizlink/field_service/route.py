@@ -123,7 +123,12 @@ def propose_day(user: str, day) -> dict:
 
 def accept_day(user: str, day, stops: list[dict]) -> list[dict]:
 	"""Book `user`'s jobs of `day` at the proposed times, in the proposed order, all or none."""
-	mine = {job.name for job in open_bookings_of(user, day) if job.status in NOT_STARTED_STATUSES}
+	# the day's jobs not begun, and the length each keeps
+	lengths = {
+		job.name: get_datetime(job.scheduled_end) - get_datetime(job.scheduled_start)
+		for job in open_bookings_of(user, day)
+		if job.status in NOT_STARTED_STATUSES
+	}
 	if not isinstance(stops, list) or not all(
 		isinstance(stop, dict) and stop.get("name") and stop.get("start") for stop in stops
 	):
@@ -133,7 +138,7 @@ def accept_day(user: str, day, stops: list[dict]) -> list[dict]:
 			exc=BadScheduleInputError,
 		)
 	proposal = [frappe._dict(stop, start=read_datetime(stop["start"])) for stop in stops]
-	if {stop.name for stop in proposal} != mine:
+	if {stop.name for stop in proposal} != set(lengths):
 		frappe.throw(
 			_("The day's jobs changed since the route was proposed: propose it again."),
 			title=_("Route Out of Date"),
@@ -146,11 +151,6 @@ def accept_day(user: str, day, stops: list[dict]) -> list[dict]:
 			exc=SchedulePastError,
 		)
 	# taken off the day first (a later stop may take an earlier one's time), then booked in order
-	lengths = {
-		job.name: get_datetime(job.scheduled_end) - get_datetime(job.scheduled_start)
-		for job in open_bookings_of(user, day)
-		if job.name in mine
-	}
 	crews = {name: crew_of(name) for name in lengths}
 	for name in lengths:
 		frappe.db.set_value(

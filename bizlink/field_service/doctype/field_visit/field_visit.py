@@ -142,11 +142,8 @@ class FieldVisit(Document):
 		self.set_location()
 		self.validate_schedule()
 		self.validate_crew()
-		if self.docstatus == 0 and self.booking_changed():
-			check_working_hours(self)
-			before = self.get_doc_before_save()
-			if not before or self.moved_since(before):  # a new slot: the customer is told again
-				self.appointment_status = self.appointment_note = None
+		if self.docstatus == 0:
+			self.check_booking()
 		if not self.is_installation:
 			set_parts_warehouse(self)
 		if self.is_installation:
@@ -328,14 +325,16 @@ class FieldVisit(Document):
 				[{"item_code": row.item_code} for row in self.items]
 			)
 
-	def booking_changed(self) -> bool:
-		"""Whether this save books the job anew: a new start or end, or another crew."""
+	def check_booking(self):
+		"""A new slot or another crew: the crew's working hours hold; a new slot is told to the
+		customer again."""
 		before = self.get_doc_before_save()
-		if not before:
-			return bool(self.scheduled_start)
-		return self.moved_since(before) or sorted(row.user for row in self.crew) != sorted(
-			row.user for row in before.crew
-		)
+		moved = self.moved_since(before) if before else bool(self.scheduled_start)
+		recrewed = bool(before) and sorted(r.user for r in self.crew) != sorted(r.user for r in before.crew)
+		if moved or recrewed:
+			check_working_hours(self)
+		if moved:
+			self.appointment_status = self.appointment_note = None
 
 	def moved_since(self, before) -> bool:
 		"""Whether the booked start or end differs from `before`'s."""
