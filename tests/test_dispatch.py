@@ -655,3 +655,13 @@ def test_a_customer_without_a_primary_contact_is_told_through_its_linked_contact
 	api.book(visit, [user], at("09:00"))
 	assert frappe.db.get_value(JOB, visit, "contact")
 	assert len(appointment_mail(visit)) == 1
+
+
+def test_the_notice_reads_in_the_customers_language_not_the_dispatchers(heating):
+	user = make_technician([heating])
+	visit = make_job(heating)
+	frappe.db.set_value("Customer", frappe.db.get_value(JOB, visit, "customer"), "language", "es")
+	frappe.local.lang = "en"  # the dispatcher's
+	api.book(visit, [user], at("09:00"))
+	assert "Nuestro técnico le visitará el" in appointment_mail(visit)[0].message
+	assert frappe.local.lang == "en"

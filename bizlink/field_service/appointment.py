@@ -9,6 +9,7 @@ expected arrival the same way.
 
 import frappe
 from frappe import _
+from frappe.translate import print_language
 from frappe.utils import add_days, add_to_date, cint, get_datetime, get_url, now_datetime
 from frappe.utils.data import format_datetime
 
@@ -43,7 +44,7 @@ def notify_appointment(visit: str) -> None:
 	when = format_datetime(job.scheduled_start, "EEEE d MMMM, HH:mm")
 	url = appointment_url(job.name, job.scheduled_start)
 	lang = customer_language(job)
-	with translated(lang):
+	with print_language(lang):
 		subject = _("Your appointment: {0}").format(when)
 		message = _(
 			"Our technician will visit you on {0} ({1}). Please confirm this slot or ask for another: {2}"
@@ -55,7 +56,7 @@ def notify_appointment(visit: str) -> None:
 def notify_on_my_way(visit: str, eta) -> None:
 	job = frappe.get_doc(JOB, visit)
 	lang = customer_language(job)
-	with translated(lang):
+	with print_language(lang):
 		subject = _("Our technician is on the way")
 		message = _("Our technician is on the way and expects to arrive at about {0}.").format(
 			format_datetime(eta, "HH:mm")
@@ -82,23 +83,12 @@ def send(job, subject: str, message: str) -> None:
 			frappe.log_error(title=_("BizLink: SMS to {0} not sent").format(job.contact_phone))
 
 
-def customer_language(job) -> str | None:
-	return frappe.db.get_value("Customer", job.customer, "language") if job.customer else None
+def customer_language(job) -> str:
+	"""The language the site contact reads (a user's own, else the customer's, else the system's), as
+	for BizLink's other notices."""
+	from bizlink.overrides.notification import recipients_by_language
 
-
-class translated:
-	"""Messages in the customer's language (the site's when they have none)."""
-
-	def __init__(self, lang: str | None):
-		self.lang = lang
-
-	def __enter__(self):
-		self.previous = frappe.local.lang
-		if self.lang:
-			frappe.local.lang = self.lang
-
-	def __exit__(self, *exc):
-		frappe.local.lang = self.previous
+	return next(iter(recipients_by_language([job.contact_email or ""], job)))
 
 
 def check_link(visit: str, slot, expires, token: str) -> frappe._dict:
