@@ -8,6 +8,7 @@ each action applied once. A second technician's phone sending an action on that 
 the page shows it. Nothing on the page scrolls sideways.
 """
 
+import html
 import io
 import os
 
@@ -235,3 +236,35 @@ def test_a_technician_completes_a_job_offline_and_it_is_applied_once(server, bro
 	refused = frappe.get_all(LOG, {"user": world.other}, ["field_visit", "result", "action"])
 	assert [(row.field_visit, row.result, row.action) for row in refused] == [(world.job, "Refused", "start")]
 	assert frappe.db.get_value(JOB, world.job, "modified") == job.modified
+
+
+HOSTILE = "'\"><img src=x onerror=alert(1)> L'Hospitalet"
+
+
+def test_what_the_office_typed_shows_as_typed_on_the_phone(server, browser, world):
+	"""A customer name, notes and a check typed with markup in them: My Day shows the words, runs
+	nothing and makes no element of them (the list and the job screen)."""
+	job = frappe.get_doc(JOB, world.job)
+	# the notes as the desk's editor stores what was typed: escaped, in a paragraph
+	notes = f"<p>{html.escape(HOSTILE)}</p>"
+	frappe.db.set_value(JOB, world.job, {"customer_name": HOSTILE, "notes": notes})
+	if job.checklist:
+		frappe.db.set_value("Field Visit Checklist Item", job.checklist[0].name, "description", HOSTILE)
+	frappe.db.commit()
+	dialogs = []
+	context = phone(browser, server, world.tech, PASSWORD)
+	with watched_page(context) as page:
+		page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+		page.goto(f"{server}/my-day")
+		card = page.locator(f".md-card[data-job='{world.job}']")
+		card.wait_for()
+		assert HOSTILE in card.inner_text()
+		assert page.locator("img[src='x']").count() == 0
+		page.goto(f"{server}/my-day#/job/{world.job}")
+		screen = page.locator(f".md-job[data-job='{world.job}']")
+		screen.wait_for()
+		assert screen.inner_text().count(HOSTILE) >= 2  # the customer and the check (notes: in their box)
+		assert page.locator(f"textarea[data-key='notes:{world.job}']").input_value() == HOSTILE
+		assert page.locator("img[src='x']").count() == 0
+		assert sideways_scroll(page) == 0
+	assert not dialogs
