@@ -130,6 +130,7 @@ doc_events = {
 	},
 	"Address": {
 		"validate": "bizlink.field_service.dispatch.validate_address_point",
+		"on_update": "bizlink.field_service.dispatch.on_address_point_change",
 		"on_change": f"{SEGMENTS}.on_address_change",
 		"after_delete": f"{SEGMENTS}.on_address_delete",
 		"after_rename": f"{SEGMENTS}.on_address_rename",

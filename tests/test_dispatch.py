@@ -398,6 +398,18 @@ def test_a_job_takes_its_address_point_and_bad_points_are_refused(heating):
 		job.save()
 
 
+def test_a_point_set_on_the_address_later_moves_its_open_jobs_to_it(heating):
+	open_job, done_job = make_job(heating), make_job(heating)
+	address = frappe.db.get_value(JOB, open_job, "address")
+	frappe.db.set_value(JOB, done_job, {"address": address, "docstatus": 1, "status": "Completed"})
+	doc = frappe.get_doc("Address", address)
+	doc.bizlink_latitude, doc.bizlink_longitude = 41.3874, 2.1686  # clicked on the map afterwards
+	doc.save()
+	assert frappe.db.get_value(JOB, open_job, ["latitude", "longitude"]) == (41.3874, 2.1686)
+	assert frappe.db.get_value(JOB, done_job, ["latitude", "longitude"]) == (0, 0)
+	assert next(r for r in api.get_board(today())["unscheduled"] if r.name == open_job).latitude == 41.3874
+
+
 def test_a_working_day_must_end_after_it_starts():
 	with pytest.raises(EndBeforeStartError):
 		make_technician(work_start="17:00", work_end="08:00")

@@ -187,6 +187,23 @@ def validate_address_point(doc, method=None) -> None:
 	check_point(doc.get("bizlink_latitude"), doc.get("bizlink_longitude"))
 
 
+def on_address_point_change(doc, method=None) -> None:
+	"""Address on_update: a point set (or moved) on a site after its jobs were made moves the open
+	jobs at that address with it, so the board's map and route order see it."""
+	if not (doc.has_value_changed("bizlink_latitude") or doc.has_value_changed("bizlink_longitude")):
+		return
+	job = frappe.qb.DocType(JOB)
+	(
+		frappe.qb.update(job)
+		.set(job.latitude, flt(doc.bizlink_latitude))
+		.set(job.longitude, flt(doc.bizlink_longitude))
+		.where(job.address == doc.name)
+		.where(job.docstatus == 0)
+		.where(job.status.isin(OPEN_STATUSES))
+		.run()
+	)
+
+
 def hhmm(value) -> str:
 	"""A Time as 08:00 (a Time column reads back as a timedelta)."""
 	return format_time(value, "HH:mm")
