@@ -84,11 +84,10 @@ def send(job, subject: str, message: str) -> None:
 
 
 def customer_language(job) -> str:
-	"""The language the site contact reads (a user's own, else the customer's, else the system's), as
-	for BizLink's other notices."""
-	from bizlink.overrides.notification import recipients_by_language
-
-	return next(iter(recipients_by_language([job.contact_email or ""], job)))
+	"""The language the site contact reads: the customer's, else the system's (as BizLink's other
+	notices to a customer; never the language of whoever booked)."""
+	customer = frappe.db.get_value("Customer", job.customer, "language") if job.customer else None
+	return customer or frappe.db.get_single_value("System Settings", "language") or "en"
 
 
 def check_link(visit: str, slot, expires, token: str) -> frappe._dict:
