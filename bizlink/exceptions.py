@@ -254,3 +254,8 @@ class SyncDataError(frappe.ValidationError):
 
 class BadScheduleInputError(frappe.ValidationError):
 	"""A booking's start, or a route's stops, that cannot be read (not a date and time, not stops)."""
+
+
+class InstallationTargetError(frappe.ValidationError):
+	"""An installation target of fewer than 1 working day, two targets for the same groups, or a warning
+	outside 1–99 % of the promised time."""

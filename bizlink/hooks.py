@@ -120,6 +120,8 @@ doc_events = {
 	"*": {"before_validate": HOLD, "before_update_after_submit": HOLD},
 	# an item's maintenance interval is a plan's (1 to 120 months, or none)
 	"Item": {"validate": "bizlink.field_service.maintenance.validate_item"},
+	# installation targets: at least a working day each, one per pair of groups
+	"BizLink Settings": {"validate": "bizlink.field_service.promise.validate_settings"},
 	"Customer": {
 		"validate": "bizlink.overrides.customer.validate",
 		"after_insert": "bizlink.overrides.customer.after_insert",
@@ -184,6 +186,15 @@ doc_events = {
 		"on_trash": DELETED,
 	},
 	"Payment Entry": {"on_submit": STAGE, "on_cancel": STAGE, "on_trash": DELETED},
+	# the order's goods on the road (In Transit): a trip leaves on submit, arrives as its stops are
+	# visited; a shipment's booking and tracking come by db_set, which runs on_change only
+	"Delivery Trip": {
+		"on_submit": STAGE,
+		"on_update_after_submit": STAGE,
+		"on_cancel": STAGE,
+		"on_trash": DELETED,
+	},
+	"Shipment": {"on_change": STAGE, "on_trash": DELETED},
 	"Quotation": {"on_trash": DELETED},
 	"Opportunity": {"on_trash": DELETED},
 	"Installation Note": {"on_trash": DELETED},
@@ -210,6 +221,7 @@ scheduler_events = {
 		"bizlink.sales_crm.doctype.sales_interaction.follow_up.send_overdue_digest",
 		"bizlink.field_service.maintenance.create_due_visits",
 		"bizlink.field_service.maintenance.send_overdue_digest",
+		"bizlink.field_service.promise.check_promises",
 	],
 	"hourly_long": ["bizlink.reconcile.repair_orders"],
 	"daily_long": [

@@ -10,7 +10,7 @@ skill the job needs only with a reason, which is kept on the job.
 
 import frappe
 from frappe import _
-from frappe.query_builder.functions import Count
+from frappe.query_builder.functions import Coalesce, Count
 from frappe.utils import (
 	add_days,
 	add_to_date,
@@ -328,12 +328,15 @@ def unscheduled(technicians: list[frappe._dict], territory: str | None = None) -
 	rank = frappe.qb.terms.Case()
 	for priority, order in PRIORITY_RANK.items():
 		rank = rank.when(job.priority == priority, order)
+	# an installation is due when it was promised; a maintenance visit when its plan says
+	due = Coalesce(job.promised_date, job.due_date)
 	rows = (
 		query.select(
 			job.name,
 			job.visit_type,
 			job.priority,
-			job.due_date,
+			due.as_("due_date"),
+			job.promise_status,
 			job.customer_name,
 			job.sales_order,
 			customer.territory,
@@ -342,8 +345,8 @@ def unscheduled(technicians: list[frappe._dict], territory: str | None = None) -
 			job.longitude,
 		)
 		.orderby(rank.else_(1))
-		.orderby(job.due_date.isnull())
-		.orderby(job.due_date)
+		.orderby(due.isnull())
+		.orderby(due)
 		.orderby(job.creation)
 		.limit(UNSCHEDULED_LIMIT)
 		.run(as_dict=True)

@@ -8,6 +8,7 @@ from frappe.utils import flt
 
 from bizlink.bizlink.status_log import set_status
 from bizlink.exceptions import InstallationInProgressError, QtyBelowInstalledError
+from bizlink.field_service.promise import update_promise
 
 JOB = "Field Visit"
 # a job's statuses by what they mean (compared in code; never a translated label)
@@ -37,6 +38,7 @@ def on_delivery_note_change(doc, method=None) -> None:
 	(quantity, latest note, the serial numbers to install), without waiting for someone to save them."""
 	orders = {row.against_sales_order for row in doc.items if row.against_sales_order}
 	for order in sorted(orders):
+		update_promise(order)  # a promise counted from delivery starts (or moves) with it
 		name = get_open_job(order)
 		if not name:
 			continue
@@ -158,7 +160,8 @@ def on_sales_order_submit(doc, method=None) -> None:
 
 
 def after_sales_order_submit(sales_order: str) -> None:
-	"""Background: relink an amendment's jobs, make the job, set % installed, enter the Ordered stage."""
+	"""Background: relink an amendment's jobs, make the job and the promise, set % installed, enter
+	the Ordered stage."""
 	from bizlink.fulfilment.stages import lock_order, refresh_stage
 
 	# after whatever touched the order since the submit (a delivery submitted at once, by REST):
@@ -171,6 +174,7 @@ def after_sales_order_submit(sales_order: str) -> None:
 	if order.amended_from:
 		relink_jobs_of_amended_order(order)
 	create_field_visit(order)
+	update_promise(order.name)
 	update_sales_order_installation(order.name)
 	# this job's view of the database may be older than that stage, and would move the order back
 	if not stage_begun:

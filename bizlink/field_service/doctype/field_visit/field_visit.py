@@ -61,6 +61,7 @@ from bizlink.field_service.parts import (
 	set_parts_warehouse,
 	validate_parts,
 )
+from bizlink.field_service.promise import PROMISE_FIELDS, on_job_completed, update_promise
 from bizlink.fulfilment.stages import refresh_stage
 
 DEFAULT_DURATION_HOURS = 2
@@ -156,6 +157,11 @@ class FieldVisit(Document):
 		self.warn_undelivered()
 		log_status_change(self)
 
+	def after_insert(self):
+		if self.is_installation and self.sales_order:
+			update_promise(self.sales_order)  # the order's promise on the new job
+			self.update(frappe.db.get_value(self.doctype, self.name, PROMISE_FIELDS, as_dict=True))
+
 	def on_update(self):
 		if self.status == "Scheduled" and not self.appointment_status:
 			after_commit("bizlink.field_service.appointment.notify_appointment", visit=self.name)
@@ -173,6 +179,7 @@ class FieldVisit(Document):
 			self.make_installation_note()
 			record_installation(self)
 			make_plans(self)
+			on_job_completed(self)
 			self.plan_the_rest()
 			update_sales_order_installation(self.sales_order)
 			refresh_stage(self.sales_order, self.doctype, self.name)
@@ -202,6 +209,7 @@ class FieldVisit(Document):
 			self.cancel_installation_note()
 			clear_installation(self)
 			self.plan_the_rest()
+			update_promise(self.sales_order)
 			update_sales_order_installation(self.sales_order)
 			refresh_stage(self.sales_order, self.doctype, self.name)
 
@@ -876,3 +884,6 @@ def split_serials(serial_no: str | None) -> list[str]:
 
 def on_doctype_update():
 	frappe.db.add_index("Field Visit", ["scheduled_start", "scheduled_end"])
+	# the daily promise check reads the jobs whose warning or due date has come, by state
+	frappe.db.add_index("Field Visit", ["promise_status", "warn_on"])
+	frappe.db.add_index("Field Visit", ["promise_status", "promised_date"])
