@@ -172,6 +172,12 @@ doc_events = {
 	"Field Visit": {
 		"on_submit": "bizlink.service.visits.on_visit_submit",
 		"on_cancel": "bizlink.service.visits.on_visit_cancel",
+		# a completed visit's promise kept or not, and its rating, in its customer's market segment
+		"before_save": f"{SEGMENTS}.before_save",
+		"before_submit": f"{SEGMENTS}.before_save",
+		"before_cancel": f"{SEGMENTS}.before_save",
+		"before_change": f"{SEGMENTS}.before_change",
+		"on_change": f"{SEGMENTS}.on_change",
 	},
 	"Work Order": {"on_submit": STAGE, "on_cancel": STAGE, "on_trash": DELETED},
 	"Stock Entry": {"on_submit": STAGE, "on_cancel": STAGE, "on_trash": DELETED},

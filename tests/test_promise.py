@@ -3,7 +3,7 @@ order counted in working days, the daily check, the managers told, On Time / Lat
 
 import frappe
 import pytest
-from frappe.utils import add_days, getdate, random_string, today
+from frappe.utils import add_days, getdate, now_datetime, random_string, today
 
 from bizlink.devtools.factories import (
 	SIGNATURE,
@@ -14,7 +14,6 @@ from bizlink.devtools.factories import (
 	make_user,
 )
 from bizlink.exceptions import InstallationTargetError
-from bizlink.field_service import promise
 from bizlink.field_service.promise import check_promises, working_days_after
 
 JOB = "Field Visit"
@@ -143,7 +142,7 @@ def test_the_refusal_is_in_spanish():
 
 
 def test_working_days_skip_the_holiday_list_and_without_one_the_weekend(holidays):
-	# Monday 2 November 2026; Wednesday 4 is a holiday; 7–8 the weekend
+	# Monday 2 November 2026; Wednesday 4 is a holiday; 7 and 8 the weekend
 	assert [str(d) for d in working_days_after("2026-11-02", 5, holidays)] == [
 		"2026-11-03",
 		"2026-11-05",
@@ -290,12 +289,13 @@ def test_the_number_card_counts_jobs_at_risk_and_broken(groups):
 # Completion ---------------------------------------------------------------------------------------
 
 
-def complete(job, on):
+def complete(job, due=None):
+	"""Complete the job today; with `due`, as if its promise had fallen due on that day."""
+	if due:
+		frappe.db.set_value(JOB, job.name, "promised_date", due)
 	job.reload()
-	job.scheduled_start, job.scheduled_end = (
-		f"{add_days(today(), 1)} 09:00:00",
-		f"{add_days(today(), 1)} 12:00:00",
-	)
+	job.scheduled_start = f"{add_days(today(), 1)} 09:00:00"
+	job.scheduled_end = f"{add_days(today(), 1)} 12:00:00"
 	job.append("crew", {"user": make_user(roles=["Installation Technician"]).name})
 	job.save()
 	job.start()
@@ -305,8 +305,6 @@ def complete(job, on):
 		check.done = 1
 	job.signature, job.signed_by = SIGNATURE, "Lucía Martínez"
 	job.submit()
-	frappe.db.set_value(JOB, job.name, "actual_end", f"{on} 12:00:00")
-	promise.on_job_completed(frappe.get_doc(JOB, job.name))
 	return frappe.db.get_value(JOB, job.name, "promise_status")
 
 
@@ -315,9 +313,8 @@ def test_a_completed_job_is_on_time_or_late(groups):
 	on_time, late = order_for(groups.heating), order_for(groups.heating)
 	for order in (on_time, late):
 		make_delivery_note(order.name)
-	due = job_of(on_time).promised_date
-	assert complete(job_of(on_time), due) == "On Time"  # the promised day itself is in time
-	assert complete(job_of(late), add_days(due, 1)) == "Late"
+	assert complete(job_of(on_time), today()) == "On Time"  # the promised day itself is in time
+	assert complete(job_of(late), add_days(today(), -1)) == "Late"
 
 
 def test_completing_the_job_when_it_is_done_keeps_on_time(groups):
@@ -348,9 +345,61 @@ def test_cancelling_the_completed_job_puts_the_promise_on_the_new_one(groups):
 	order = order_for(groups.heating)
 	make_delivery_note(order.name)
 	job = job_of(order)
-	complete(job, today())
+	complete(job)
 	job.reload()
 	job.cancel()
 	again = frappe.get_doc(JOB, {"sales_order": order.name, "docstatus": 0})
 	assert again.promised_date == job.promised_date
 	assert again.promise_status == "On Track"
+
+
+# Market Segments ---------------------------------------------------------------------------------
+
+
+def test_market_segments_show_installations_on_time_and_visit_ratings(groups):
+	"""Two installations in a new territory: one on time rated 4, one late; the segment shows 50 % on
+	time and a visit rating of 4, from the rollup and from the documents alike; cancelling the rated
+	one takes both away."""
+	from test_segments import assert_matches
+
+	from bizlink.market_analysis.report.market_segments.market_segments import execute
+
+	territory = frappe.get_doc(
+		{
+			"doctype": "Territory",
+			"territory_name": f"Promise {random_string(6)}",
+			"parent_territory": "All Territories",
+		}
+	).insert(ignore_permissions=True)
+	set_targets([{"item_group": groups.heating, "working_days": 10, "counted_from": "Order"}])
+	customer = make_customer(territory=territory.name, city="L'Hospitalet")
+	item = make_item(item_group=groups.heating, bizlink_requires_installation=1)
+	jobs = []
+	for _n in range(2):
+		order = make_sales_order(
+			customer=customer.name, items=[{"item_code": item.name, "qty": 1, "rate": 500}]
+		)
+		make_delivery_note(order.name)
+		jobs.append(job_of(order))
+	complete(jobs[0], today())
+	complete(jobs[1], add_days(today(), -1))
+	rated = frappe.get_doc(JOB, jobs[0].name)
+	rated.db_set({"rating": 0.8, "rated_on": now_datetime()})  # 4 of 5 stars, as the rating link writes
+
+	filters = {
+		"territory": territory.name,
+		"from_date": add_days(today(), -30),
+		"to_date": today(),
+		"dimensions": ["Territory"],
+	}
+	assert_matches(territory.name)
+	columns, rows = execute(frappe._dict(filters))[:2]
+	assert {c["fieldname"] for c in columns} >= {"on_time_rate", "visit_rating"}
+	assert [
+		(r.installations_promised, r.installations_on_time, r.on_time_rate, r.visit_rating) for r in rows
+	] == [(2, 1, 50.0, 4.0)]
+	rated.reload()
+	rated.cancel()
+	assert_matches(territory.name)
+	rows = execute(frappe._dict(filters))[1]
+	assert [(r.installations_promised, r.on_time_rate, r.visit_rating) for r in rows] == [(1, 0.0, None)]

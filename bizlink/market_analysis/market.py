@@ -167,19 +167,39 @@ def customer_measures(from_date, to_date, company: str | None = None):
 		)
 		.groupby(ticket.customer)
 	)
+	visit = frappe.qb.DocType("Field Visit")
+	completed = within_days(visit.actual_end, from_date, to_date) & visit.promise_status.isin(
+		["On Time", "Late"]
+	)
+	rated = within_days(visit.rated_on, from_date, to_date)
+	visits = (
+		frappe.qb.from_(visit)
+		.select(
+			visit.customer,
+			Sum(Case().when(completed, 1).else_(0)).as_("installations_promised"),
+			Sum(Case().when(completed & (visit.promise_status == "On Time"), 1).else_(0)).as_(
+				"installations_on_time"
+			),
+			Sum(Case().when(rated, visit.rating * 5).else_(0)).as_("visit_rating_sum"),
+			Sum(Case().when(rated, 1).else_(0)).as_("visit_ratings"),
+		)
+		.where(visit.docstatus == 1)
+		.groupby(visit.customer)
+	)
 	return (
 		sales_query("Sales Invoice", from_date, to_date, company).as_("rev"),
 		sales_query("Sales Invoice", prev_from, prev_to, company).as_("prev"),
 		sales_query("Sales Order", from_date, to_date, company).as_("ord"),
 		interactions.as_("act"),
 		tickets.as_("tkt"),
+		visits.as_("vis"),
 	)
 
 
 def base_query(filters):
 	"""Customers (enabled) with their segment attributes and measures; filters narrow the segment."""
 	query, c, address = customers_by_market_address()
-	rev, prev, ord_, act, tkt = customer_measures(filters.from_date, filters.to_date, filters.company)
+	rev, prev, ord_, act, tkt, vis = customer_measures(filters.from_date, filters.to_date, filters.company)
 	query = (
 		query.left_join(rev)
 		.on(rev.customer == c.name)
@@ -191,6 +211,8 @@ def base_query(filters):
 		.on(act.customer == c.name)
 		.left_join(tkt)
 		.on(tkt.customer == c.name)
+		.left_join(vis)
+		.on(vis.customer == c.name)
 		.where(c.disabled == 0)
 	)
 	fields = {
@@ -211,5 +233,9 @@ def base_query(filters):
 		"open_tickets": IfNull(tkt.open_tickets, 0),
 		"rating_sum": IfNull(tkt.rating_sum, 0),
 		"ratings": IfNull(tkt.ratings, 0),
+		"installations_promised": IfNull(vis.installations_promised, 0),
+		"installations_on_time": IfNull(vis.installations_on_time, 0),
+		"visit_rating_sum": IfNull(vis.visit_rating_sum, 0),
+		"visit_ratings": IfNull(vis.visit_ratings, 0),
 	}
 	return query, c, fields, measures

@@ -4,7 +4,8 @@ A segment is one combination of age band, city (of the customer's market address
 Address, else the address linked to it that a user would call its address — `MARKET_ADDRESS`),
 customer group and territory. Each enabled customer counts in exactly one segment: the one recorded on the customer
 (`bizlink_market_segment`, a hash of the four). For each segment the rollup keeps, by day and by
-month, what its customers were invoiced, ordered, asked (interactions) and rated; and, as of now, how
+month, what its customers were invoiced, ordered, asked (interactions) and rated (tickets, and field
+visits), how many of their installations had a promised date and how many met it; and, as of now, how
 many customers and open tickets it has.
 
 Documents add to or take from their customer's recorded segment in the same transaction as they
@@ -22,7 +23,7 @@ from datetime import date
 import frappe
 from frappe.query_builder import Case
 from frappe.query_builder.functions import IfNull, Sum
-from frappe.utils import add_days, add_months, flt, get_first_day, get_last_day, getdate, now
+from frappe.utils import add_days, add_months, cint, flt, get_first_day, get_last_day, getdate, now
 from pypika.terms import Values
 
 from bizlink.market_analysis.market import (
@@ -45,6 +46,10 @@ MEASURES = (
 	"ratings",
 	"customers",
 	"open_tickets",
+	"installations_promised",
+	"installations_on_time",
+	"visit_rating_sum",
+	"visit_ratings",
 )
 # every row's columns before its measures
 COLUMNS = (
@@ -395,10 +400,32 @@ def ticket_cells(doc) -> dict:
 	return cells
 
 
-CELLS = {"Sales Interaction": interaction_cells, "Service Ticket": ticket_cells}
+def visit_cells(doc) -> dict:
+	"""A completed Field Visit: whether it met its promised date (on its completion day) and its
+	customer's rating (on the day it was rated)."""
+	if not doc or not doc.get("customer") or cint(doc.get("docstatus")) != 1:
+		return {}
+	cells = defaultdict(dict)
+	if doc.get("promise_status") in PROMISE_KEPT_OR_NOT and doc.get("actual_end"):
+		kept = int(doc.promise_status == "On Time")
+		for key, measures in dated_cells(
+			"", doc.actual_end, {"installations_promised": 1, "installations_on_time": kept}
+		).items():
+			cells[key].update(measures)
+	if doc.get("rated_on"):
+		for key, measures in dated_cells(
+			"", doc.rated_on, {"visit_rating_sum": flt(doc.rating) * 5, "visit_ratings": 1}
+		).items():
+			cells[key].update(measures)
+	return dict(cells)
+
+
+PROMISE_KEPT_OR_NOT = ("On Time", "Late")
+CELLS = {"Sales Interaction": interaction_cells, "Service Ticket": ticket_cells, "Field Visit": visit_cells}
 FIELDS = {
 	"Sales Interaction": ["customer", "interaction_date"],
 	"Service Ticket": ["customer", "status", "rating", "rated_on"],
+	"Field Visit": ["customer", "docstatus", "promise_status", "actual_end", "rating", "rated_on"],
 }
 
 
@@ -410,7 +437,8 @@ def stored_fields(doc):
 
 
 def before_save(doc, method=None) -> None:
-	"""A save (insert or update) starts: remember what the document adds as stored before it."""
+	"""A save (insert or update), a submit or a cancel starts: remember what the document adds as
+	stored before it."""
 	doc.flags.bizlink_segment_counted = stored_fields(doc)
 
 
@@ -495,6 +523,10 @@ def segment_query(filters, dims: list[str]):
 			Sum(t.open_tickets).as_("open_tickets"),
 			within(current, "rating_sum").as_("rating_sum"),
 			within(current, "ratings").as_("ratings"),
+			within(current, "installations_promised").as_("installations_promised"),
+			within(current, "installations_on_time").as_("installations_on_time"),
+			within(current, "visit_rating_sum").as_("visit_rating_sum"),
+			within(current, "visit_ratings").as_("visit_ratings"),
 		)
 		.where(t.name["N":"Nz"] | current | previous)
 		.groupby(*(t[key] for key in dims))
@@ -547,6 +579,23 @@ SOURCES = (
 		"date(src.rated_on)",
 		{"rating_sum": "sum(src.rating * 5)", "ratings": "count(*)"},
 		"src.rated_on is not null",
+	),
+	(
+		"tabField Visit",
+		"''",
+		"date(src.actual_end)",
+		{
+			"installations_promised": "count(*)",
+			"installations_on_time": "sum(src.promise_status = 'On Time')",
+		},
+		"src.docstatus = 1 and src.promise_status in ('On Time', 'Late') and src.actual_end is not null",
+	),
+	(
+		"tabField Visit",
+		"''",
+		"date(src.rated_on)",
+		{"visit_rating_sum": "sum(src.rating * 5)", "visit_ratings": "count(*)"},
+		"src.docstatus = 1 and src.rated_on is not null",
 	),
 )
 

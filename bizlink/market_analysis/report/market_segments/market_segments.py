@@ -12,6 +12,9 @@ from bizlink.exceptions import MixedCurrencyError
 from bizlink.market_analysis.market import DIMENSIONS, base_query, normalise, run_aggregate
 from bizlink.market_analysis.segments import ROW_LIMIT, segment_query
 
+# completed installations against their promise, and the field visits' ratings
+VISIT_MEASURES = ("installations_promised", "installations_on_time", "visit_rating_sum", "visit_ratings")
+
 
 def execute(filters: dict | None = None):
 	filters = normalise(filters)
@@ -133,6 +136,23 @@ def get_columns(filters) -> list[dict]:
 			"description": _("Average rating (1 to 5) of the tickets rated in the period."),
 		},
 		{
+			"fieldname": "on_time_rate",
+			"label": _("Installed on Time %"),
+			"fieldtype": "Percent",
+			"width": 110,
+			"description": _(
+				"Of the installations with a promised date completed in the period, those completed by it."
+			),
+		},
+		{
+			"fieldname": "visit_rating",
+			"label": _("Visit Rating"),
+			"fieldtype": "Float",
+			"precision": 1,
+			"width": 90,
+			"description": _("Average rating (1 to 5) customers gave the field visits rated in the period."),
+		},
+		{
 			"fieldname": "growth",
 			"label": _("Growth %"),
 			"fieldtype": "Percent",
@@ -172,6 +192,10 @@ def segment_figures(filters: dict, from_rollup: bool) -> dict[tuple, tuple]:
 			row.open_tickets,
 			flt(row.rating_sum, 2),
 			row.ratings,
+			row.installations_promised,
+			row.installations_on_time,
+			flt(row.visit_rating_sum, 2),
+			row.visit_ratings,
 		)
 		for row in finish(rows, dims)
 	}
@@ -199,6 +223,7 @@ def live_data(filters) -> list[dict]:
 			Sum(measures["open_tickets"]).as_("open_tickets"),
 			Sum(measures["rating_sum"]).as_("rating_sum"),
 			Sum(measures["ratings"]).as_("ratings"),
+			*(Sum(measures[m]).as_(m) for m in VISIT_MEASURES),
 		)
 		.groupby(*group_terms)
 		.orderby(Sum(measures["revenue"]), order=frappe.qb.desc)
@@ -221,6 +246,14 @@ def finish(rows: list[dict], dims: list[str]) -> list[dict]:
 		for key in ("customers", "interactions", "open_tickets", "ratings"):
 			row[key] = int(row[key] or 0)
 		row.csat = flt(row.rating_sum) / flt(row.ratings) if flt(row.ratings) else None  # 1 to 5
+		for key in ("installations_promised", "installations_on_time", "visit_ratings"):
+			row[key] = int(row.get(key) or 0)
+		row.on_time_rate = (
+			row.installations_on_time / row.installations_promised * 100
+			if row.installations_promised
+			else None
+		)
+		row.visit_rating = flt(row.visit_rating_sum) / row.visit_ratings if row.visit_ratings else None
 		for key in dims:
 			row[key] = row[key] or _("Not Set")
 	return rows
