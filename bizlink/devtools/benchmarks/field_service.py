@@ -177,3 +177,41 @@ def visit_completion(report, runs: int) -> None:
 	report.add(
 		"  then on the short queue: Material Issue, Maintenance Visit", p50(samples["queued"]), None, "", True
 	)
+
+
+def promise_check(report, runs: int) -> None:
+	"""The daily promise check over 100,000 open installation jobs on track (added for the run): with
+	none coming due, then 50 and 100 coming due. It reads by index what is due, so it grows with the
+	jobs coming due, not with the open ones."""
+	from bizlink.field_service.promise import check_promises
+
+	later = add_days(today(), 30)
+	filler = 100_000
+	columns = ["name", "visit_type", "status", "docstatus", "promise_status", "warn_on", "promised_date"]
+	for start in range(0, filler, 10_000):
+		frappe.db.bulk_insert(
+			"Field Visit",
+			columns,
+			[
+				(f"BENCH-PROMISE-{n:06d}", "Installation", "To Schedule", 0, "On Track", later, later)
+				for n in range(start, start + 10_000)
+			],
+		)
+	open_jobs = frappe.db.count("Field Visit", {"docstatus": 0, "promise_status": "On Track"})
+	none_due = timed(check_promises, max(5, runs // 4))
+
+	def coming_due(count: int) -> float:
+		frappe.db.savepoint("bench_promise")
+		names = [f"BENCH-PROMISE-{n:06d}" for n in range(count)]
+		frappe.db.set_value("Field Visit", {"name": ("in", names)}, "warn_on", today())
+		start = time.perf_counter()
+		moved = check_promises()
+		elapsed = (time.perf_counter() - start) * 1000
+		frappe.db.rollback(save_point="bench_promise")
+		assert moved == count, (moved, count)
+		return elapsed
+
+	fifty, hundred = coming_due(50), coming_due(100)
+	report.add(f"promise check, {open_jobs:,} open jobs on track, none due", p50(none_due), None, "", True)
+	report.add("  50 coming due (warned)", fifty, None, "", True)
+	report.add("  100 coming due", hundred, fifty, "grows with jobs due", hundred > 1.3 * fifty)
