@@ -139,7 +139,7 @@ def check_order(name: str, figures: dict) -> None:
 		relink_jobs_of_amended_order,
 		update_sales_order_installation,
 	)
-	from bizlink.fulfilment.stages import get_milestones, refresh_stage, stage_from
+	from bizlink.fulfilment.stages import get_milestones, refresh_stage, repair_cause, stage_from
 
 	savepoint = f"reconcile_{frappe.generate_hash(length=8)}"
 	frappe.db.savepoint(savepoint)
@@ -167,7 +167,10 @@ def check_order(name: str, figures: dict) -> None:
 		)
 		implied = stage_from(get_milestones(name))
 		if open_stage != implied or (before.bizlink_stage or None) != implied:
-			refresh_stage(name, "Sales Order", name)
+			# the event that moved it was not seen: a trip found on the road left (forward, named after
+			# it); any other move is the documents' at large, a move back saying "Moved back"
+			doctype, cause, event = repair_cause(name, open_stage, implied)
+			refresh_stage(name, doctype, cause, event=event)
 			figures["stages_repaired"] += 1
 			fixed.append("stage")
 	except Exception:

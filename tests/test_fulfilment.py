@@ -84,7 +84,7 @@ def test_the_form_gets_its_timeline_with_the_order_as_its_user_reads_it():
 	finally:
 		frappe.local.lang = "en"
 		frappe.set_user("Administrator")
-	assert [(row.stage, row.step) for row in loaded] == [("Ordered", 1), ("Delivered", 4)]
+	assert [(row.stage, row.step) for row in loaded] == [("Ordered", 1), ("Delivered", 5)]
 	assert loaded[0].left_on and not loaded[1].left_on
 	# a draft has no timeline, and none is looked up for it
 	draft = make_sales_order(submit=False)

@@ -1,17 +1,45 @@
 """Order fulfilment: the stage each Sales Order is in, and how long it stays there.
 
-Stages, in order: Ordered → In Production → Ready to Ship → Delivered → Installed → Billed → Completed.
-An order skips what it does not need (no Work Order: no production stages; nothing to install: no
-Installed). Its stage is the furthest milestone reached with every earlier one reached too:
+Stages, in order: Ordered → In Production → Ready to Ship → In Transit → Delivered → Installed → Billed →
+Completed. An order skips what it does not need (no Work Order: no production stages; no Delivery Trip
+or Shipment: no In Transit; nothing to install: no Installed). Its stage is the furthest milestone
+reached with every earlier one reached too:
 
 - Ordered: submitted;  In Production: a Work Order submitted;  Ready to Ship: all its Work Orders done;
-- Delivered: fully delivered;  Installed: everything that needs installing installed;
-- Billed: fully invoiced;  Completed: those invoices paid.
+- In Transit: a leg has left: a Delivery Trip submitted with a stop for one of the order's Delivery
+  Notes, or a Shipment of one submitted (booked);
+- Delivered: fully delivered, and every leg that left has arrived (a trip's stops for the order's
+  notes all visited; a shipment Completed or tracked as Delivered);  Installed: everything that needs
+  installing installed;  Billed: fully invoiced;  Completed: those invoices paid.
+
+A leg that has arrived still counts as having left: an order whose one trip arrived with part of its
+goods stays In Transit until the rest is delivered (as an order stays In Production until all its Work
+Orders are done). A shipment Returned or Lost has not arrived: the order waits In Transit (and shows in
+Orders Waiting) until the shipment is cancelled or the goods are delivered again.
 
 Each change writes an Order Stage Log row (entered, left, hours, the document that caused it) and the
 order's BizLink Stage fields. Documents call `refresh_stage` from their doc_events; the stage is
 derived from the order's state, so repeated or out-of-order events cannot double-count, and a
 cancellation moves the order back and says so.
+
+Moves and reversals (`is_move_back`). A move to an earlier stage is a reversal (a row marked Moved
+Back, a note naming the cause, a comment on the order), except where legs are concerned, because
+ERPNext submits the Delivery Note first (the order is Delivered) and makes the trip from it afterwards:
+- a leg leaving (its submit) is forward motion, whatever stage it finds the order in: Delivered →
+  In Transit is the goods going on the road, not a move back;
+- a leg called off (cancelled or deleted), even after it left, is a reversal, whatever stage it leaves
+  the order in: In Transit → Delivered goes back to where the documents say (delivered, no leg), and
+  says "Delivery Trip X cancelled";
+- a leg's arrival undone (a stop's Visited unticked, a shipment's tracking no longer Delivered) moves
+  the order back to In Transit as a reversal ("Delivery Trip X changed").
+A move whose cause is not known (the daily repair) follows the order of STAGES, except that an order
+found past In Transit with a leg still on the road was passed by that leg's departure (`repair_cause`).
+
+Times: a live move is stamped when its event happens (a trip's submit, the save that ticks its last
+stop); the backfill reads the documents' own: a trip's departure_time, a shipment's pickup date and
+time; an arrival from the Version that ticked the order's last stop when the site tracks changes of
+Delivery Trip, else the trip's (or shipment's) last modification once arrived, which is the save that
+ticked its last stop unless it was edited afterwards.
 """
 
 import frappe
@@ -20,10 +48,36 @@ from frappe.query_builder import Case
 from frappe.query_builder.functions import Count, Sum
 from frappe.utils import flt, get_datetime, now_datetime, time_diff_in_hours
 
-STAGES = ("Ordered", "In Production", "Ready to Ship", "Delivered", "Installed", "Billed", "Completed")
+STAGES = (
+	"Ordered",
+	"In Production",
+	"Ready to Ship",
+	"In Transit",
+	"Delivered",
+	"Installed",
+	"Billed",
+	"Completed",
+)
 LOG = "Order Stage Log"
+# the documents that carry an order's goods to the customer (its legs): submitted, a leg has left
+LEGS = ("Delivery Trip", "Shipment")
 # the documents whose submit, cancel or deletion a stage log records (its reference)
-LOGGED = ("Sales Order", "Work Order", "Stock Entry", "Delivery Note", "Sales Invoice", "Payment Entry")
+LOGGED = (
+	"Sales Order",
+	"Work Order",
+	"Stock Entry",
+	"Delivery Note",
+	"Sales Invoice",
+	"Payment Entry",
+	*LEGS,
+)
+# a leg's table of the Delivery Notes it carries
+LEG_NOTES = {
+	"Delivery Trip": ("Delivery Stop", "delivery_stops"),
+	"Shipment": ("Shipment Delivery Note", "shipment_delivery_note"),
+}
+# a shipment has arrived when
+SHIPMENT_ARRIVED = {"status": "Completed", "tracking_status": "Delivered"}
 
 # A stage log's note is stored in English, whoever's action wrote it, and read in each reader's
 # language (read_note): "Delivery Note DN-0001 cancelled; Delivery Note DN-0001 deleted".
@@ -32,7 +86,8 @@ MOVED_BACK = "Moved back"
 
 
 def event_note(doctype: str, name: str, event: str) -> str:
-	"""The stored (English) note of a referenced document's event: "cancelled" or "deleted"."""
+	"""The stored (English) note of a referenced document's event: "cancelled", "deleted" or "changed"
+	(a leg's arrival undone)."""
 	return f"{doctype} {name} {event}"
 
 
@@ -48,7 +103,11 @@ def read_note_part(part: str) -> str:
 	fixed = {BACKFILLED: _("Backfilled from the order's documents"), MOVED_BACK: _("Moved back")}
 	if part in fixed:
 		return fixed[part]
-	events = {"cancelled": _("{0} {1} cancelled"), "deleted": _("{0} {1} deleted")}
+	events = {
+		"cancelled": _("{0} {1} cancelled"),
+		"deleted": _("{0} {1} deleted"),
+		"changed": _("{0} {1} changed"),
+	}
 	for event, message in events.items():
 		for doctype in LOGGED:
 			prefix, suffix = f"{doctype} ", f" {event}"
@@ -83,15 +142,110 @@ def get_milestones(sales_order: str) -> dict[str, bool | None]:
 		.run()[0]
 	)
 	installation = order.bizlink_installation_status
+	legs = get_legs(sales_order)
+	delivered = bool(order.skip_delivery_note or flt(order.per_delivered) >= 100)
 	return {
 		"Ordered": True,
 		"In Production": bool(orders) if orders else None,
 		"Ready to Ship": (flt(done) == orders) if orders else None,
-		"Delivered": bool(order.skip_delivery_note or flt(order.per_delivered) >= 100),
+		"In Transit": True if legs else None,
+		"Delivered": delivered and all(leg.arrived for leg in legs),
 		"Installed": None if installation in (None, "", "Not Applicable") else installation == "Installed",
 		"Billed": flt(order.per_billed) >= 100,
 		"Completed": flt(order.per_billed) >= 100 and invoices_paid(sales_order),
 	}
+
+
+def delivery_notes_of(sales_order: str) -> list[str]:
+	"""The order's submitted Delivery Notes."""
+	return frappe.get_all(
+		"Delivery Note Item",
+		filters={"against_sales_order": sales_order, "docstatus": 1, "parenttype": "Delivery Note"},
+		pluck="parent",
+		distinct=True,
+	)
+
+
+def get_legs(sales_order: str) -> list[frappe._dict]:
+	"""The legs carrying the order's goods, earliest departure first: each submitted Delivery Trip with
+	a stop for one of its submitted Delivery Notes (arrived: those stops all visited), each submitted
+	Shipment of one (arrived: Completed, or tracked as Delivered)."""
+	notes = delivery_notes_of(sales_order)
+	if not notes:
+		return []
+	legs: dict[str, frappe._dict] = {}
+	trip, stop = frappe.qb.DocType("Delivery Trip"), frappe.qb.DocType("Delivery Stop")
+	stops = (
+		frappe.qb.from_(stop)
+		.join(trip)
+		.on(stop.parent == trip.name)
+		.select(
+			trip.name,
+			trip.departure_time,
+			trip.modified,
+			stop.name.as_("stop"),
+			stop.visited,
+			stop.estimated_arrival,
+		)
+		.where(stop.parenttype == "Delivery Trip")
+		.where(stop.delivery_note.isin(notes))
+		.where(trip.docstatus == 1)
+		.orderby(trip.departure_time)
+		.orderby(stop.idx)
+		.run(as_dict=True)
+	)
+	for row in stops:
+		leg = legs.setdefault(
+			row.name,
+			frappe._dict(
+				doctype="Delivery Trip",
+				name=row.name,
+				left_on=get_datetime(row.departure_time),
+				modified=row.modified,
+				stops=[],
+				arrived=True,
+				expected=None,
+			),
+		)
+		leg.stops.append(row.stop)
+		leg.arrived = leg.arrived and bool(row.visited)
+		if not row.visited and row.estimated_arrival:
+			leg.expected = max(leg.expected or row.estimated_arrival, row.estimated_arrival)
+	shipment, shipped = frappe.qb.DocType("Shipment"), frappe.qb.DocType("Shipment Delivery Note")
+	shipments = (
+		frappe.qb.from_(shipped)
+		.join(shipment)
+		.on(shipped.parent == shipment.name)
+		.select(
+			shipment.name,
+			shipment.pickup_date,
+			shipment.pickup_from,
+			shipment.modified,
+			shipment.status,
+			shipment.tracking_status,
+			shipment.carrier,
+			shipment.awb_number,
+			shipment.tracking_url,
+		)
+		.distinct()
+		.where(shipped.parenttype == "Shipment")
+		.where(shipped.delivery_note.isin(notes))
+		.where(shipment.docstatus == 1)
+		.orderby(shipment.pickup_date)
+		.run(as_dict=True)
+	)
+	for row in shipments:
+		legs[row.name] = frappe._dict(
+			doctype="Shipment",
+			name=row.name,
+			left_on=get_datetime(f"{row.pickup_date} {row.pickup_from or '00:00:00'}"),
+			modified=row.modified,
+			arrived=any(row[field] == value for field, value in SHIPMENT_ARRIVED.items()),
+			carrier=row.carrier,
+			awb_number=row.awb_number,
+			tracking_url=row.tracking_url,
+		)
+	return sorted(legs.values(), key=lambda leg: leg.left_on)
 
 
 def invoices_paid(sales_order: str) -> bool:
@@ -131,9 +285,15 @@ def stage_from(milestones: dict) -> str | None:
 
 
 def refresh_stage(
-	sales_order: str, doctype: str | None = None, name: str | None = None, at=None
+	sales_order: str,
+	doctype: str | None = None,
+	name: str | None = None,
+	at=None,
+	event: str | None = None,
 ) -> str | None:
-	"""Bring the order's stage and its log up to date; return the stage."""
+	"""Bring the order's stage and its log up to date; return the stage. `doctype`/`name` is the
+	document that caused the change and `event` what happened to it ("submitted", "updated",
+	"cancelled", "deleted"; a caller that names a document without an event means its cancellation)."""
 	stored = lock_order(sales_order)
 	# the open log row is the truth: the order's own field may have been overwritten by a stale copy
 	current = frappe.db.get_value(LOG, {"sales_order": sales_order, "left_on": ("is", "not set")}, "stage")
@@ -153,10 +313,10 @@ def refresh_stage(
 		return new
 	at = get_datetime(at) if at else now_datetime()
 	close_open_stage(sales_order, at)
-	moved_back = bool(current and (not new or STAGES.index(new) < STAGES.index(current)))
+	moved_back = is_move_back(current, new, doctype, event)
 	note = None
 	if moved_back:
-		note = event_note(doctype, name, "cancelled") if doctype else MOVED_BACK
+		note = event_note(doctype, name, NOTED_EVENTS.get(event, "changed")) if doctype else MOVED_BACK
 	if new:
 		order = frappe.db.get_value(
 			"Sales Order", sales_order, ["company", "customer", "customer_group", "territory"], as_dict=True
@@ -192,6 +352,37 @@ def refresh_stage(
 			_("Moved back from {0} to {1}: {2}").format(_(current), _(new) if new else "-", read_note(note)),
 		)
 	return new
+
+
+# what a move back says of its cause's event (no event named: the caller means a cancellation)
+NOTED_EVENTS = {None: "cancelled", "cancelled": "cancelled", "deleted": "deleted"}
+
+
+def is_move_back(
+	current: str | None, new: str | None, doctype: str | None = None, event: str | None = None
+) -> bool:
+	"""Whether leaving `current` for `new` undoes progress (see the module's docstring): a move to an
+	earlier stage, except a leg leaving (forward, whatever it finds) and a leg called off (a reversal,
+	whatever it leaves)."""
+	if not current:
+		return False
+	if doctype in LEGS and event == "submitted":
+		return False
+	if doctype in LEGS and event in ("cancelled", "deleted"):
+		return True
+	return not new or STAGES.index(new) < STAGES.index(current)
+
+
+def repair_cause(sales_order: str, current: str | None, new: str | None) -> tuple:
+	"""(doctype, name, event) the daily repair names for a move it makes without having seen its event:
+	an order found past In Transit with a leg on the road was passed by that leg's departure (made
+	before BizLink followed legs, or its event lost): forward, named after the leg. Any other move is
+	the documents' at large (no cause: a move back says "Moved back")."""
+	if new == "In Transit" and current and STAGES.index(current) > STAGES.index(new):
+		leg = next((leg for leg in get_legs(sales_order) if not leg.arrived), None)
+		if leg:
+			return leg.doctype, leg.name, "submitted"
+	return None, None, None
 
 
 def notify_next_stage(log: str) -> None:
@@ -246,6 +437,22 @@ def sales_orders_of(doc) -> set[str]:
 		return {row.sales_order for row in doc.items if row.sales_order}
 	if doc.doctype == "Field Visit":
 		return {doc.sales_order}
+	if doc.doctype in LEGS:
+		notes = {row.delivery_note for row in doc.get(LEG_NOTES[doc.doctype][1]) if row.delivery_note}
+		if not notes:
+			return set()
+		return set(
+			frappe.get_all(
+				"Delivery Note Item",
+				filters={
+					"parent": ("in", list(notes)),
+					"parenttype": "Delivery Note",
+					"against_sales_order": ("is", "set"),
+				},
+				pluck="against_sales_order",
+				distinct=True,
+			)
+		)
 	if doc.doctype == "Payment Entry":
 		invoices = [r.reference_name for r in doc.references if r.reference_doctype == "Sales Invoice"]
 		if not invoices:
@@ -262,9 +469,23 @@ def sales_orders_of(doc) -> set[str]:
 
 
 def on_document_change(doc, method=None) -> None:
-	"""doc_event for every document that can move an order between stages."""
+	"""doc_event for every document that can move an order between stages (a Shipment's on_change:
+	its booking and tracking are written with db_set, which runs no other event)."""
+	if doc.doctype in LEGS and doc.docstatus == 0:
+		return  # a draft leg has not left
+	event = event_of(doc, method)
 	for sales_order in sales_orders_of(doc):
-		refresh_stage(sales_order, doc.doctype, doc.name)
+		refresh_stage(sales_order, doc.doctype, doc.name, event=event)
+
+
+def event_of(doc, method: str | None) -> str:
+	if method == "on_trash":
+		return "deleted"
+	if doc.docstatus == 2:
+		return "cancelled"
+	if method == "on_submit" or getattr(doc, "_action", None) == "submit":
+		return "submitted"
+	return "updated"
 
 
 # Backfill --------------------------------------------------------------------------------------
@@ -302,6 +523,12 @@ def get_milestone_times(sales_order: str) -> dict:
 		return get_datetime(f"{row[0].posting_date} {row[0].posting_time}") if row else None
 
 	times["Delivered"] = latest("Delivery Note", "Delivery Note Item", "against_sales_order")
+	legs = get_legs(sales_order)
+	if legs:
+		times["In Transit"] = min(leg.left_on for leg in legs)
+		if all(leg.arrived for leg in legs):
+			arrived = max(arrival_time(leg) for leg in legs)
+			times["Delivered"] = max(times["Delivered"], arrived) if times["Delivered"] else arrived
 	jobs = frappe.get_all(
 		"Field Visit", filters={"sales_order": sales_order, "docstatus": 1}, pluck="actual_end"
 	)
@@ -309,6 +536,25 @@ def get_milestone_times(sales_order: str) -> dict:
 	times["Billed"] = latest("Sales Invoice", "Sales Invoice Item", "sales_order")
 	times["Completed"] = get_payment_time(sales_order) or times["Billed"]
 	return times
+
+
+def arrival_time(leg):
+	"""When a leg that has arrived arrived (see the module's docstring): for a trip, the Version that
+	ticked the last of the order's stops, if the site tracks its changes; else its last modification."""
+	if leg.doctype == "Delivery Trip":
+		versions = frappe.get_all(
+			"Version",
+			filters={"ref_doctype": leg.doctype, "docname": leg.name},
+			fields=["creation", "data"],
+			order_by="creation desc",
+		)
+		for version in versions:
+			changed = frappe.parse_json(version.data or "{}").get("row_changed") or []
+			for table, _idx, row_name, fields in changed:
+				if table == "delivery_stops" and row_name in leg.stops:
+					if any(field == "visited" and new for field, _old, new in fields):
+						return get_datetime(version.creation)
+	return get_datetime(leg.modified)
 
 
 def get_payment_time(sales_order: str):

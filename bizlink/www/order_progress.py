@@ -26,6 +26,7 @@ def get_context(context):
 		context.timeline = get_timeline(order.name)
 		context.items = order_items([order.name]).get(order.name, [])
 		context.installations = installations_of(order.name)
+		context.legs = legs_of(order.name)
 		context.title = _("Order {0}").format(order.name)
 	else:
 		context.orders = get_my_orders()
@@ -106,6 +107,31 @@ def order_items(orders: list[str]) -> dict[str, list[dict]]:
 		)
 		out.setdefault(row.parent, []).append(row)
 	return out
+
+
+def legs_of(order: str) -> list[frappe._dict]:
+	"""The trips and shipments carrying the order's goods, as the customer reads them: on the way since
+	when (and expected when), or delivered when; a shipment's carrier, tracking number and tracking link
+	(a web address only). Nothing of the driver or the vehicle."""
+	from bizlink.fulfilment.stages import arrival_time, get_legs
+
+	legs = []
+	for leg in get_legs(order):
+		if leg.arrived:
+			when = _("Delivered on {0}").format(frappe.format(arrival_time(leg), "Datetime"))
+		else:
+			when = _("On its way since {0}").format(frappe.format(leg.left_on, "Datetime"))
+			if leg.get("expected"):
+				when += " · " + _("expected at about {0}").format(frappe.format(leg.expected, "Datetime"))
+		url = (leg.get("tracking_url") or "").strip()
+		legs.append(
+			frappe._dict(
+				when=when,
+				carrier=" ".join(part for part in (leg.get("carrier"), leg.get("awb_number")) if part),
+				tracking_url=url if url.lower().startswith(("https://", "http://")) else None,
+			)
+		)
+	return legs
 
 
 def installations_of(order: str) -> list[dict]:

@@ -51,12 +51,18 @@ bizlink.render_stage_timeline = function (frm) {
 		const esc = frappe.utils.escape_html;
 		const duration = (hours) =>
 			hours >= 48 ? __("{0} days", [Math.round(hours / 24)]) : __("{0} h", [Math.round(hours)]);
+		// In Transit names the trip or shipment carrying the goods
+		const leg = (r) =>
+			r.stage === "In Transit" && r.reference_doctype && r.reference_name
+				? `<div class="small"><a href="/app/${encodeURIComponent(frappe.router.slug(r.reference_doctype))}/${encodeURIComponent(r.reference_name)}">${esc(__(r.reference_doctype))} ${esc(r.reference_name)}</a></div>`
+				: "";
 		const steps = rows
 			.map(
 				(r) => `<div class="bizlink-stage ${r.left_on ? "" : "current"} ${r.is_reversal ? "reversal" : ""}">
 					<div class="bizlink-stage-name">${esc(__(r.stage))}${r.is_reversal ? " ↩" : ""}</div>
 					<div class="text-muted small">${esc(frappe.datetime.str_to_user(r.entered_on))}</div>
 					<div class="small">${esc(duration(r.duration_hours || 0))}</div>
+					${leg(r)}
 					${r.note ? `<div class="text-muted small">${esc(r.note)}</div>` : ""}
 				</div>`
 			)

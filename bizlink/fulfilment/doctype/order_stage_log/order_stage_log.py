@@ -22,14 +22,29 @@ class OrderStageLog(Document):
 		is_reversal: DF.Check
 		left_on: DF.Datetime | None
 		next_stage: DF.Literal[
-			"", "Ordered", "In Production", "Ready to Ship", "Delivered", "Installed", "Billed", "Completed"
+			"",
+			"Ordered",
+			"In Production",
+			"Ready to Ship",
+			"In Transit",
+			"Delivered",
+			"Installed",
+			"Billed",
+			"Completed",
 		]
 		note: DF.Data | None
 		reference_doctype: DF.Link | None
 		reference_name: DF.DynamicLink | None
 		sales_order: DF.Link
 		stage: DF.Literal[
-			"Ordered", "In Production", "Ready to Ship", "Delivered", "Installed", "Billed", "Completed"
+			"Ordered",
+			"In Production",
+			"Ready to Ship",
+			"In Transit",
+			"Delivered",
+			"Installed",
+			"Billed",
+			"Completed",
 		]
 		territory: DF.Link | None
 	# end: auto-generated types

@@ -5,7 +5,7 @@ frappe.query_reports["Orders Waiting"] = {
 			fieldname: "stage",
 			label: __("Stage"),
 			fieldtype: "Select",
-			options: ["", "Ordered", "In Production", "Ready to Ship", "Delivered", "Installed", "Billed"].map((v) => ({ value: v, label: __(v) })),
+			options: ["", "Ordered", "In Production", "Ready to Ship", "In Transit", "Delivered", "Installed", "Billed"].map((v) => ({ value: v, label: __(v) })),
 		},
 		{ fieldname: "min_days", label: __("Waiting At Least (days)"), fieldtype: "Int", default: 0 },
 	],
