@@ -259,3 +259,24 @@ class BadScheduleInputError(frappe.ValidationError):
 class InstallationTargetError(frappe.ValidationError):
 	"""An installation target of fewer than 1 working day, two targets for the same groups, or a warning
 	outside 1–99 % of the promised time."""
+
+
+class EmptySegmentError(frappe.ValidationError):
+	"""A Segment Campaign's work asked for a segment (or look-alikes) without a single customer."""
+
+
+class NoSalesPeopleError(frappe.ValidationError):
+	"""A call or visit list asked for with no sales person to share the customers among."""
+
+
+class CampaignBusyError(frappe.ValidationError):
+	"""A Segment Campaign's work asked for again while it is being made, or for a closed campaign."""
+
+
+class CampaignLockedError(frappe.ValidationError):
+	"""A Segment Campaign's channel, audience or segment changed after its work was made."""
+
+
+class CampaignIncompleteError(frappe.ValidationError):
+	"""A Segment Campaign's work asked for without what it needs (an email's subject and message), or a
+	figure of the campaign out of its range (attribution days, hold-out share, top customers)."""

@@ -127,7 +127,10 @@ doc_events = {
 		"after_insert": "bizlink.overrides.customer.after_insert",
 		"on_change": f"{SEGMENTS}.on_customer_change",
 		"on_trash": f"{SEGMENTS}.on_customer_trash",
-		"before_rename": f"{SEGMENTS}.before_customer_rename",
+		"before_rename": [
+			f"{SEGMENTS}.before_customer_rename",
+			"bizlink.market_analysis.campaigns.before_customer_rename",  # a customer once per campaign
+		],
 		"after_rename": f"{SEGMENTS}.after_customer_rename",
 	},
 	"Address": {
@@ -214,6 +217,8 @@ doc_events = {
 		"on_trash": f"{FOLLOW_UP}.on_todo_trash",
 	},
 	"Event": {"on_trash": f"{FOLLOW_UP}.on_event_trash"},
+	# a Segment Campaign's newsletter sent: its customers reached
+	"Newsletter": {"on_update": "bizlink.market_analysis.campaigns.on_newsletter_update"},
 }
 
 # Scheduled Tasks

@@ -819,6 +819,10 @@ METHOD_ROLES = {
 	# its service worker and web manifest hold no data: anyone, as the browser fetches them
 	"bizlink.api.my_day.service_worker": (*ROLES, "Guest"),
 	"bizlink.api.my_day.manifest": (*ROLES, "Guest"),
+	# a Segment Campaign's work and closing it: its managers (here the sample's segment is empty: refused
+	# as a bad input, nothing made; closing is allowed)
+	"bizlink.api.campaign.create_work": ("Sales Manager",),
+	"bizlink.api.campaign.close": ("Sales Manager",),
 	"Field Visit.start": ("Installation Technician", "Installation Manager"),
 	"Field Visit.hold": ("Installation Technician", "Installation Manager"),
 	"Field Visit.resume": ("Installation Technician", "Installation Manager"),
@@ -916,6 +920,8 @@ def method_request(world, method: str, user):
 			"field": "assigned_to",
 		},
 		"bizlink.overrides.dashboard.get_chart": {"chart_name": "Tickets by Status", "refresh": 1},
+		"bizlink.api.campaign.create_work": {"campaign": world.samples["Segment Campaign"].name},
+		"bizlink.api.campaign.close": {"campaign": world.samples["Segment Campaign"].name},
 		"bizlink.api.my_day.get_my_day": {},
 		"bizlink.api.my_day.sync_actions": {"actions": "[]"},
 		"bizlink.api.my_day.service_worker": {},

@@ -122,6 +122,7 @@ def test_number_cards_count():
 		"Installations This Week",
 		"Maintenance Overdue",
 		"Maintenance Due in 30 Days",
+		"Installations at Risk",
 		"First-Time Fix Rate",
 		"Orders Waiting Over 14 Days",
 		"Open Service Tickets",
