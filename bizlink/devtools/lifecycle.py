@@ -25,6 +25,8 @@ BIZLINK_DOCTYPES = (
 	"Field Sync Action",
 	"Order Stage Log",
 	"Segment Activity",
+	"Segment Campaign",
+	"Segment Campaign Customer",
 	"BizLink Settings",
 	"BizLink Status Log",
 )

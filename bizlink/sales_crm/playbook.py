@@ -4,7 +4,11 @@ Similarity is a plain sum of shared traits, every point explained: same customer
 territory (+2), same age band (+1), same city (+1), and +1 for each item both have bought (up to 3).
 What worked is read from the similar customers' history with SQL aggregates: the interaction types
 and sequences in the 90 days before each of their orders, the days from first interaction to first
-order, and the outcomes with which their lost interactions ended.
+order, the outcomes with which their lost interactions ended, and which Segment Campaign channel
+converted them: of the similar customers a campaign reached, by channel (call list, visit list,
+email), how many ordered within that campaign's window (the campaigns' own attribution rule,
+bizlink.market_analysis.campaigns), best conversion first, each with its sentence ("Call List: 1 of
+3 reached ordered (33.3%)").
 """
 
 import statistics
@@ -17,6 +21,7 @@ from frappe.query_builder.functions import Count, IfNull, Min
 from frappe.utils import date_diff, getdate
 from pypika.terms import Function
 
+from bizlink.market_analysis.campaigns import outcomes_by_channel
 from bizlink.market_analysis.market import customers_by_market_address
 from bizlink.sales_crm import customers
 
@@ -148,7 +153,13 @@ def explain(target: dict, row: dict) -> list[str]:
 
 def what_worked(customers: list[str]) -> dict:
 	"""Interaction types and sequences before orders, days to first order, and lost reasons."""
-	empty = {"types_before_orders": [], "sequences": [], "median_days_to_order": None, "lost_reasons": []}
+	empty = {
+		"types_before_orders": [],
+		"sequences": [],
+		"median_days_to_order": None,
+		"lost_reasons": [],
+		"campaign_channels": [],
+	}
 	if not customers:
 		return empty
 	si = frappe.qb.DocType("Sales Interaction")
@@ -229,7 +240,19 @@ def what_worked(customers: list[str]) -> dict:
 		],
 		"median_days_to_order": statistics.median(days) if days else None,
 		"lost_reasons": lost,
+		"campaign_channels": campaign_channels(customers),
 	}
+
+
+def campaign_channels(customers: list[str]) -> list[dict]:
+	"""Which campaign channel converted the similar customers: per channel, the customers a campaign
+	reached and those who then ordered within its window, with the sentence that says so."""
+	rows = outcomes_by_channel(customers)
+	for row in rows:
+		row["explanation"] = _("{0}: {1} of {2} reached ordered ({3}%)").format(
+			_(row.channel), row.ordered, row.reached, row.conversion
+		)
+	return rows
 
 
 def get_playbook(customer: str, limit: int = 10) -> dict:

@@ -28,6 +28,17 @@ frappe.query_reports["Market Segments"] = {
 	],
 	onload(report) {
 		if (PHONE.matches) fold_filters(report);
+		// a campaign to the segment the filters describe, or to a row's segment (campaign managers only)
+		if (frappe.model.can_create("Segment Campaign")) {
+			report.page.add_inner_button(__("Create Campaign"), () => new_campaign(report, {}));
+			$(report.page.wrapper)
+				.off("click.bizlink_campaign")
+				.on("click.bizlink_campaign", ".bizlink-campaign", function (event) {
+					event.preventDefault();
+					const data = report.datatable && report.datatable.datamanager.getData(Number(this.dataset.row));
+					if (data) new_campaign(report, data);
+				});
+		}
 		// drill down from a segment's customer count to its customers; the link carries only the row's
 		// index, so no report value is ever part of markup or script (delegated: bound once per page)
 		$(report.page.wrapper)
@@ -54,10 +65,28 @@ frappe.query_reports["Market Segments"] = {
 		value = default_formatter(value, row, column, data);
 		if (column.fieldname === "customers" && data && row && frappe.query_report.get_filter_value("view") !== "Customers") {
 			value = `<a href="#" class="bizlink-drill" data-row="${cint(row.meta.rowIndex)}">${value}</a>`;
+			if (frappe.model.can_create("Segment Campaign")) {
+				value += ` <a href="#" class="bizlink-campaign text-muted" data-row="${cint(row.meta.rowIndex)}" title="${frappe.utils.escape_html(
+					__("Create Campaign")
+				)}">${frappe.utils.icon("add", "xs")}</a>`;
+			}
 		}
 		return value;
 	},
 };
+
+// a new Segment Campaign prefilled with the filters' segment, narrowed by a row's own dimensions (a
+// dimension the row shows as Not Set is left open, as the drill-down does); values, never markup
+function new_campaign(report, segment) {
+	const values = { audience: "Segment", company: report.get_filter_value("company") };
+	for (const key of ["customer_group", "territory", "city", "age_band"]) {
+		const value = key in segment && segment[key] !== __("Not Set") ? segment[key] : report.get_filter_value(key);
+		if (value) values[key] = value;
+	}
+	const named = ["customer_group", "territory", "city", "age_band"].map((key) => values[key]).filter(Boolean);
+	values.title = named.length ? __("Campaign to {0}", [named.join(" · ")]) : __("Campaign to all customers");
+	frappe.new_doc("Segment Campaign", values);
+}
 
 function drill_down(report, segment) {
 	const filters = {};

@@ -10,6 +10,7 @@ import frappe
 from frappe import _
 from frappe.utils import get_datetime, getdate, today
 
+from bizlink.market_analysis import campaigns
 from bizlink.sales_crm.customers import update_interaction_summary
 
 DOCTYPE = "Sales Interaction"
@@ -56,7 +57,7 @@ def upsert_todo(doc, user: str, description: str) -> str:
 	values = {
 		"allocated_to": user,
 		"date": doc.next_action_date,
-		"description": _("{0}: {1}").format(get_party_title(doc), description),
+		"description": todo_description(doc, description),
 		"reference_type": DOCTYPE,
 		"reference_name": doc.name,
 		"status": "Open",
@@ -74,8 +75,14 @@ def upsert_todo(doc, user: str, description: str) -> str:
 	return todo.name
 
 
-def upsert_event(doc, user: str, description: str) -> str:
-	values = {
+def todo_description(doc, description: str) -> str:
+	"""The follow-up ToDo's description: who it is with, and the next action."""
+	return _("{0}: {1}").format(get_party_title(doc), description)
+
+
+def event_values(doc, description: str) -> dict:
+	"""The follow-up Event's values: half an hour from 09:00 on the next action date."""
+	return {
 		"subject": _("Follow up {0}: {1}").format(get_party_title(doc), description),
 		"starts_on": get_datetime(f"{doc.next_action_date} 09:00:00"),
 		"ends_on": get_datetime(f"{doc.next_action_date} 09:30:00"),
@@ -84,6 +91,10 @@ def upsert_event(doc, user: str, description: str) -> str:
 		"reference_doctype": DOCTYPE,
 		"reference_docname": doc.name,
 	}
+
+
+def upsert_event(doc, user: str, description: str) -> str:
+	values = event_values(doc, description)
 	if own_event(doc):
 		event = frappe.get_doc("Event", doc.event)
 		event.update(values)
@@ -126,13 +137,18 @@ def on_todo_update(todo, method=None) -> None:
 	if todo.reference_type != DOCTYPE or todo.status == "Open" or not todo.has_value_changed("status"):
 		return
 	interaction = frappe.db.get_value(
-		DOCTYPE, todo.reference_name, ["name", "todo", "follow_up_status", "customer"], as_dict=True
+		DOCTYPE,
+		todo.reference_name,
+		["name", "todo", "follow_up_status", "customer", "campaign", "outcome", "interaction_date"],
+		as_dict=True,
 	)
 	if not interaction or interaction.todo != todo.name or interaction.follow_up_status != "Open":
 		return
 	status = "Done" if todo.status == "Closed" else "Cancelled"
 	frappe.db.set_value(DOCTYPE, interaction.name, "follow_up_status", status, update_modified=False)
 	update_interaction_summary(interaction.customer)
+	interaction.follow_up_status = status
+	campaigns.interaction_done(interaction)  # a campaign's planned call done: its customer reached
 
 
 def on_todo_trash(todo, method=None) -> None:

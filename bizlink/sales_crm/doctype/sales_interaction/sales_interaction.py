@@ -22,6 +22,7 @@ from bizlink.exceptions import (
 	MissingInteractionPartyError,
 	ReferenceCustomerMismatchError,
 )
+from bizlink.market_analysis import campaigns
 from bizlink.sales_crm.customers import update_interaction_summary
 from bizlink.sales_crm.doctype.sales_interaction.follow_up import remove_follow_up, sync_follow_up
 
@@ -38,6 +39,7 @@ class SalesInteraction(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
+		campaign: DF.Link | None
 		contact: DF.Link | None
 		customer: DF.Link | None
 		customer_name: DF.Data | None
@@ -81,9 +83,11 @@ class SalesInteraction(Document):
 	def on_update(self):
 		sync_follow_up(self)
 		self.update_customer_summaries()
+		campaigns.interaction_done(self)  # a campaign's planned call done: its customer reached
 
 	def on_trash(self):
 		remove_follow_up(self)
+		campaigns.interaction_deleted(self)
 
 	def after_delete(self):
 		update_interaction_summary(self.customer)
