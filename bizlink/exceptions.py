@@ -261,6 +261,30 @@ class InstallationTargetError(frappe.ValidationError):
 	outside 1–99 % of the promised time."""
 
 
+class VisitRatingLinkError(frappe.ValidationError):
+	"""A visit's rating link whose visit, expiry or token was changed (not signed by the site)."""
+
+
+class VisitRatingLinkExpiredError(frappe.ValidationError):
+	"""A visit's rating link used after it expired."""
+
+
+class VisitAlreadyRatedError(frappe.ValidationError):
+	"""A visit's rating link used again: a visit is rated once."""
+
+
+class VisitNotRateableError(frappe.ValidationError):
+	"""A rating of a visit that is not completed (cancelled since, or never completed)."""
+
+
+class InvalidVisitRatingError(frappe.ValidationError):
+	"""A visit's rating that is not 1 to 5 stars, or a comment over its limit."""
+
+
+class VisitRatingsNotPermittedError(frappe.PermissionError):
+	"""Visit ratings asked for by someone who may not read them (a technician, a salesperson)."""
+
+
 class EmptySegmentError(frappe.ValidationError):
 	"""A Segment Campaign's work asked for a segment (or look-alikes) without a single customer."""
 

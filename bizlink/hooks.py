@@ -44,6 +44,7 @@ website_route_rules = [
 	{"from_route": "/order-progress", "to_route": "order_progress"},
 	{"from_route": "/order-progress/<name>", "to_route": "order_progress"},
 	{"from_route": "/ticket-feedback", "to_route": "ticket_feedback"},
+	{"from_route": "/visit-feedback", "to_route": "visit_feedback"},
 	{"from_route": "/service-tickets", "to_route": "service_tickets"},
 	{"from_route": "/service-tickets/<name>", "to_route": "service_tickets"},
 ]

@@ -2,15 +2,21 @@
 site and unit; completing the visit can resolve the ticket.
 
 Field Service sits below Service (ARCHITECTURE.md), so the visit knows its ticket only by link and
-Service follows the visit through doc_events (`on_visit_submit`).
+Service follows the visit through doc_events (`on_visit_submit`). A visit the customer rated low gets
+a ticket to follow it up (`follow_up_low_rating`).
 """
+
+from urllib.parse import quote
 
 import frappe
 from frappe import _
-from frappe.utils import strip_html
+from frappe.translate import print_language
+from frappe.utils import escape_html, strip_html
 
 from bizlink.exceptions import TicketAlreadyResolvedError
+from bizlink.field_service.appointment import customer_language
 from bizlink.field_service.installation import OPEN_STATUSES
+from bizlink.field_service.ratings import low_rating_threshold, stars_of
 from bizlink.service.doctype.service_ticket.service_ticket import RESOLVED_STATUSES
 
 
@@ -87,6 +93,57 @@ def on_visit_submit(visit, method=None) -> None:
 	)
 	ticket.flags.ignore_permissions = True  # the technician resolves it by completing the visit
 	ticket.save()
+
+
+def follow_up_low_rating(visit: str) -> str | None:
+	"""A visit rated at or below *Low Rating* (BizLink Settings; 0: never) gets one Service Ticket to
+	follow it up, kept on the visit (`rating_ticket`); run again, it returns that ticket. Queued after
+	the customer's rating commits (`bizlink.api.visit_rating.submit`)."""
+	threshold = low_rating_threshold()
+	# under the visit's row lock: two runs at once make one ticket
+	job = frappe.db.get_value(
+		"Field Visit",
+		visit,
+		["name", "docstatus", "visit_type", "customer", "contact", "serial_no", "sales_order", "rating", "rating_comment", "rating_ticket"],
+		as_dict=True,
+		for_update=True,
+	)  # fmt: skip
+	if not job or job.docstatus != 1 or not job.rating or not threshold:
+		return None
+	if job.rating_ticket and frappe.db.exists("Service Ticket", job.rating_ticket):
+		return job.rating_ticket
+	stars = stars_of(job.rating)
+	if stars > threshold:
+		return None
+	with print_language(customer_language(job)):  # the customer is told of it (ticket received)
+		subject = _("Low rating ({0} of 5) of Field Visit {1}").format(stars, job.name)
+		said = _("The customer rated the {0} visit {1} with {2} of 5 stars:").format(
+			_(job.visit_type), job.name, stars
+		)
+		# kept escaped (see `ratings.rate`): markup-safe as it is
+		comment = (job.rating_comment or "").replace("\n", "<br>") or escape_html(_("No comment."))
+	# what the customer typed is shown as text, and the link leads back to the visit
+	description = (
+		f"<p>{escape_html(said)}</p><blockquote>{comment}</blockquote>"
+		f'<p><a href="/app/field-visit/{quote(job.name)}">{escape_html(job.name)}</a></p>'
+	)
+	ticket = frappe.get_doc(
+		{
+			"doctype": "Service Ticket",
+			"subject": subject[:140],
+			"description": description,
+			"customer": job.customer,
+			"contact": job.contact,
+			"serial_no": job.serial_no,
+			"sales_order": job.sales_order,
+			"field_visit": job.name,
+			"channel": "Visit",
+		}
+	)
+	ticket.flags.ignore_permissions = True  # the customer's rating opens it, on nobody's desk rights
+	ticket.insert()
+	frappe.db.set_value("Field Visit", visit, "rating_ticket", ticket.name, update_modified=False)
+	return ticket.name
 
 
 @frappe.whitelist()

@@ -183,6 +183,8 @@ class FieldVisit(Document):
 			self.plan_the_rest()
 			update_sales_order_installation(self.sales_order)
 			refresh_stage(self.sales_order, self.doctype, self.name)
+		# the customer's link to rate the visit, mailed once the completion commits
+		after_commit("bizlink.field_service.ratings.request_rating", visit=self.name)
 
 	def before_cancel(self):
 		if self.sales_invoice:
