@@ -6,6 +6,7 @@ from frappe import _
 from frappe.utils import add_days, cint, now_datetime
 
 from bizlink.bizlink.permissions import allowed_companies
+from bizlink.field_service.ratings import customer_ratings, may_read_ratings
 from bizlink.market_analysis.market import sales_query
 from bizlink.sales_crm.customers import check_customer, get_profile
 from bizlink.sales_crm.playbook import get_playbook
@@ -33,6 +34,7 @@ def get_customer_file(customer: str) -> dict:
 		"tickets": section("Service Ticket", get_open_tickets, customer),
 		"installations": section("Field Visit", get_installations, customer),
 		"installed_base": section("Maintenance Plan", get_installed_base, customer),
+		"visit_ratings": get_visit_ratings(customer),
 	}
 
 
@@ -48,6 +50,13 @@ def get_customer_playbook(customer: str, limit: int = 10) -> dict:
 def section(doctype: str, read, customer: str) -> dict:
 	allowed = bool(frappe.db.exists("DocType", doctype)) and frappe.has_permission(doctype, "read")
 	return {"allowed": allowed, "rows": read(customer) if allowed else []}
+
+
+def get_visit_ratings(customer: str) -> dict:
+	"""The customer's visit ratings, for the readers of ratings only (Installation Manager, Sales
+	Manager, System Manager): nobody else is sent a rating or a comment."""
+	allowed = may_read_ratings() and frappe.has_permission("Field Visit", "read")
+	return {"allowed": allowed, **(customer_ratings(customer) if allowed else {})}
 
 
 def get_totals(customer: str) -> dict:

@@ -10,7 +10,7 @@ from frappe import _
 from werkzeug.wrappers import Response
 
 from bizlink.bizlink.permissions import TECHNICIAN_ROLE
-from bizlink.field_service import sync
+from bizlink.field_service import ratings, sync
 
 
 def check_technician() -> None:
@@ -25,6 +25,8 @@ def get_my_day() -> dict:
 		"user": frappe.session.user,
 		"full_name": frappe.utils.get_fullname(frappe.session.user),
 		"jobs": sync.my_jobs(frappe.session.user),
+		# their own average only: never a visit's rating, never a colleague's
+		"rating": ratings.technician_average(frappe.session.user),
 		"server_time": str(frappe.utils.now_datetime()),
 	}
 

@@ -58,6 +58,7 @@ def get_labels() -> dict[str, str]:
 		"log_in": _("Log in"),
 		"nothing_saved": _("Nothing is saved on this phone yet: open My Day once with a connection."),
 		"no_jobs": _("No jobs for today or tomorrow."),
+		"your_rating": _("Your rating: {0} ★ from {1} visits ({2} days)"),
 		"today": _("Today"),
 		"tomorrow": _("Tomorrow"),
 		"earlier": _("Begun earlier"),

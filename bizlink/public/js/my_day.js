@@ -546,6 +546,12 @@ Plain script, no build step; every label comes translated from bizlink/www/my_da
 				...noticeGroups(orphans).map((group) => noticeBox(group, true))
 			);
 		}
+		const rating = state.day && state.day.rating; // the technician's own average (none below 3 ratings)
+		if (rating) {
+			view.append(
+				h("p", { class: "md-rating" }, fmt(L.your_rating, num(rating.average), rating.ratings, rating.days))
+			);
+		}
 		if (!jobs.length) view.append(h("p", { class: "md-empty" }, L.no_jobs));
 		let group = null;
 		for (const job of jobs) {

@@ -96,6 +96,7 @@ class CustomerFile {
 					<div class="bl-playbook">${this.card(__("Playbook"), `<div class="bl-muted">${__("Loading...")}</div>`)}</div>
 					${this.tickets_html()}
 					${this.installations_html()}
+					${this.visit_ratings_html()}
 					${this.installed_base_html()}
 				</div>
 			</div>
@@ -209,6 +210,30 @@ class CustomerFile {
 					.join("")
 			: this.empty(__("No installations."));
 		return this.card(__("Field Visits"), body);
+	}
+
+	visit_ratings_html() {
+		// only for the readers of ratings (the server sends nothing to anyone else)
+		const section = this.file.visit_ratings;
+		if (!section || !section.allowed) return "";
+		if (!section.ratings) return this.card(__("Visit Ratings"), this.empty(__("No visit rated yet.")));
+		const stars = (n) => "★".repeat(n) + "☆".repeat(Math.max(5 - n, 0));
+		const rows = section.last
+			.map(
+				(r) => `<div class="bl-row bl-visit-rating">
+					<span class="bl-stars" title="${esc(r.stars)}/5">${stars(r.stars)}</span>
+					<a href="/app/field-visit/${encodeURIComponent(r.name)}">${esc(r.name)}</a>
+					<span class="bl-muted">${esc(__(r.visit_type || "Installation"))} · ${esc(frappe.datetime.str_to_user(r.rated_on))}</span>
+					${r.rating_ticket ? `<a class="indicator-pill red" href="/app/service-ticket/${encodeURIComponent(r.rating_ticket)}">${esc(r.rating_ticket)}</a>` : ""}
+					${r.rating_comment ? `<div class="bl-notes">${esc(r.rating_comment)}</div>` : ""}
+				</div>`
+			)
+			.join("");
+		return this.card(
+			__("Visit Ratings"),
+			`<div class="bl-row"><b>${esc(format_number(section.average, null, 1))} ★</b>
+				<span class="bl-muted">${esc(__("from {0} rated visits", [section.ratings]))}</span></div>${rows}`
+		);
 	}
 
 	installed_base_html() {
