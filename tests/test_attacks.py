@@ -813,6 +813,8 @@ METHOD_ROLES = {
 	),
 	# anyone holding the signed appointment link (here forged: refused as invalid, not as forbidden)
 	"bizlink.api.appointment.answer": (*ROLES, "Guest"),
+	# anyone holding the signed rating link of a completed visit (here forged: refused as invalid)
+	"bizlink.api.visit_rating.submit": (*ROLES, "Guest"),
 	# My Day, the technician's phone page: their own jobs, and what their phone did
 	"bizlink.api.my_day.get_my_day": ("Installation Technician",),
 	"bizlink.api.my_day.sync_actions": ("Installation Technician",),
@@ -908,6 +910,12 @@ def method_request(world, method: str, user):
 			"expires": 9999999999,
 			"token": "forged",
 			"response": "confirm",
+		},
+		"bizlink.api.visit_rating.submit": {
+			"visit": world.job.name,
+			"expires": 9999999999,
+			"token": "forged",
+			"rating": 1,
 		},
 		"bizlink.service.visits.schedule_visit": {"ticket": world.samples["Service Ticket"].name},
 		"bizlink.field_service.maintenance.skip": {"visit": world.job.name},
