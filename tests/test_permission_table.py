@@ -16,6 +16,8 @@ TABLE = {
 		"Maintenance Plan": "r",
 		"Order Stage Log": "r",
 		"Segment Activity": "r",
+		"Segment Campaign": "r",
+		"Segment Campaign Customer": "r",
 	},
 	"Sales Manager": {
 		"Sales Interaction": "rcwd",
@@ -25,6 +27,8 @@ TABLE = {
 		"Maintenance Plan": "r",
 		"Order Stage Log": "r",
 		"Segment Activity": "r",
+		"Segment Campaign": "rcwd",
+		"Segment Campaign Customer": "r",
 	},
 	"Support Team": {"Service Ticket": "rcw", "Field Visit": "r", "Maintenance Plan": "r"},
 	"Support Manager": {"Service Ticket": "rcwd", "Field Visit": "r", "Maintenance Plan": "r"},

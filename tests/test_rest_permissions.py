@@ -33,6 +33,8 @@ MATRIX = {
 		"Maintenance Plan": "rl",
 		"Order Stage Log": "rle",
 		"Segment Activity": "rl",
+		"Segment Campaign": "rle",
+		"Segment Campaign Customer": "rle",  # written only by BizLink
 	},
 	"Sales Manager": {
 		"Sales Interaction": "rlcwde",
@@ -42,6 +44,8 @@ MATRIX = {
 		"Maintenance Plan": "rl",
 		"Order Stage Log": "rle",
 		"Segment Activity": "rle",
+		"Segment Campaign": "rlcwde",
+		"Segment Campaign Customer": "rle",
 	},
 	"Support Team": {
 		"Service Ticket": "rlcwe",
@@ -229,6 +233,11 @@ class World:
 		frappe.db.commit()
 		return user
 
+	def new_campaign(self):
+		"""A campaign for a row (a customer is once in a campaign)."""
+		values = {"title": f"REST campaign {random_string(8)}", "channel": "Call List"}
+		return self.track(frappe.get_doc({"doctype": "Segment Campaign", **values}).insert())
+
 	def plain_order(self) -> str:
 		"""The next of the orders without a job (in turn)."""
 		self.plain_index = getattr(self, "plain_index", -1) + 1
@@ -275,6 +284,16 @@ class World:
 				"stage": "Ordered",
 				"entered_on": str(now_datetime()),
 			},
+			"Segment Campaign": {
+				"title": f"REST campaign {tag}",
+				"channel": "Call List",
+				"city": "REST nowhere",
+			},
+			# a row of a campaign of its own (rows are made by BizLink, not by users; one per customer)
+			"Segment Campaign Customer": {
+				"campaign": self.new_campaign().name,
+				"customer": self.customer.name,
+			},
 			# a cell that counts nothing (the rollup's rows are made by BizLink, not by users)
 			"Segment Activity": {"segment": f"rest{tag}", "period": "Now"},
 			"Field Technician": {
@@ -303,7 +322,7 @@ class World:
 				)
 			).name
 		# a sync action's fields are all the system's (read-only): it is written as the sync writes it
-		system = doctype == "Field Sync Action"
+		system = doctype in ("Field Sync Action", "Segment Campaign Customer")
 		return self.track(frappe.get_doc({"doctype": doctype, **values}).insert(ignore_permissions=system))
 
 	def teardown(self):
@@ -335,6 +354,16 @@ def purge_rest_data() -> None:
 			(
 				"Segment Activity",
 				frappe.get_all("Segment Activity", {"segment": ("like", "rest%")}, pluck="name"),
+			),
+			(
+				"Segment Campaign Customer",
+				frappe.get_all(
+					"Segment Campaign Customer", {"customer": ("in", customers or [""])}, pluck="name"
+				),
+			),
+			(
+				"Segment Campaign",
+				frappe.get_all("Segment Campaign", {"title": ("like", "REST campaign %")}, pluck="name"),
 			),
 			(
 				"Field Technician",
@@ -385,6 +414,7 @@ def attempt(world: World, role: str, doctype: str, action: str):
 			"Checklist Template": "template_name",
 			"Order Stage Log": "note",
 			"Segment Activity": "city",
+			"Segment Campaign Customer": "customer_name",
 		}.get(doctype, "description" if doctype == "Service Ticket" else "notes")
 		value = sample.get(field) if field == "template_name" else f"edited by {role}"
 		return api.resource(user, "PUT", doctype, sample.name, json={field: value})
