@@ -12,6 +12,9 @@ Field Service knows no Service Ticket: the follow-up of a low rating is Service'
 """
 
 import html
+import json
+import re
+from urllib.parse import unquote
 
 import frappe
 from frappe import _
@@ -272,3 +275,31 @@ def customer_ratings(customer: str, limit: int = 5) -> dict:
 			for row in rows[:limit]
 		],
 	}  # fmt: skip
+
+
+# A technician lists their visits: the rating fields are left out of what they read (permlevel), but a
+# filter, sort or grouping on them would still tell which visit got which rating (Frappe v15 checks
+# the fields a list returns, not those it filters on). A request about Field Visits that names a rating
+# field there is refused to whoever may not read ratings, on every path: /api/resource, get_list,
+# get_count, the report view and its export, the sidebar's group-by counts, get_value.
+QUERY_ARGS = ("filters", "or_filters", "fields", "fieldname", "order_by", "sort_by", "group_by", "field", "current_filters")  # fmt: skip
+NAMES_A_RATING = re.compile(r"\b(?:{})\b".format("|".join(RATING_FIELDS)))
+
+
+def refuse_queries_on_ratings() -> None:
+	"""`auth_hooks`: run on every request once its user is known (API key included), before it is
+	served."""
+	form = frappe.local.form_dict or {}
+	if not any(form.get(arg) for arg in QUERY_ARGS):
+		return
+	request = getattr(frappe.local, "request", None)
+	path = unquote(request.path) if request else ""
+	if form.get("doctype") != JOB and not path.rstrip("/").endswith(f"/{JOB}"):
+		return
+	asked = json.dumps({arg: form.get(arg) for arg in QUERY_ARGS if form.get(arg)}, default=str)
+	if NAMES_A_RATING.search(asked) and not may_read_ratings():
+		frappe.throw(
+			_("Visit ratings are for Installation Managers, Sales Managers and System Managers."),
+			title=_("Not Permitted"),
+			exc=VisitRatingsNotPermittedError,
+		)
