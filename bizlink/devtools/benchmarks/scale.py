@@ -75,6 +75,7 @@ def run(runs: int = 30, only: str | None = None) -> list[Result]:
 	}
 	print("site {}: {}".format(frappe.local.site, ", ".join(f"{n:,} {dt}" for dt, n in counts.items())))
 	print(f"  {'measure':58s} {'value':>9s}    {'baseline':>9s} {'ratio':>7s}  {'target':24s} met")
+	from bizlink.devtools.benchmarks.campaigns import campaign_call_list, campaign_results
 	from bizlink.devtools.benchmarks.dispatch import dispatch_board, dispatch_drag, phone_sync, route_order
 	from bizlink.devtools.benchmarks.field_service import (
 		due_visits,
@@ -86,7 +87,7 @@ def run(runs: int = 30, only: str | None = None) -> list[Result]:
 	measures = (
 		sales_order_submit, customer_file, market_segments, ticket_create, escalation, list_views,
 		due_visits, installed_base, visit_completion, dispatch_board, dispatch_drag, route_order, phone_sync,
-		promise_check,
+		promise_check, campaign_call_list, campaign_results,
 	)  # fmt: skip
 	for bench in measures:
 		if only and bench.__name__ != only:

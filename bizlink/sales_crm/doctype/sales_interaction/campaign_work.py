@@ -19,8 +19,8 @@ import re
 import frappe
 from frappe import _
 from frappe.query_builder.functions import IfNull
-from frappe.utils import get_datetime, get_fullname, getdate, now, now_datetime, today
-from pypika.terms import Function
+from frappe.utils import flt, get_datetime, get_fullname, getdate, now, now_datetime, today
+from pypika.terms import Function, Values
 
 from bizlink.market_analysis import campaigns, segments
 from bizlink.sales_crm.doctype.sales_interaction.follow_up import (
@@ -150,7 +150,8 @@ def insert_one(plan, common) -> str:
 
 
 def insert_batch(plans: list, common) -> None:
-	"""Interactions, ToDos, their comments and Events of `plans`, as the controllers leave them."""
+	"""Interactions, ToDos, their comments and Events of `plans`, as the controllers leave them: what
+	all rows share is sent once, what differs as one JSON document per table."""
 	user, stamp = frappe.session.user, now()
 	users = {}  # sales person: the user who gets the follow-up
 	for plan in plans:
@@ -161,39 +162,47 @@ def insert_batch(plans: list, common) -> None:
 	interaction_names = reserve_names(DOCTYPE, len(plans))
 	event_names = reserve_names("Event", len(plans))
 	standard = {"creation": stamp, "modified": stamp, "owner": user, "modified_by": user, "docstatus": 0}
-	interaction = defaults(DOCTYPE)
-	todo, event, comment = defaults("ToDo"), defaults("Event"), defaults("Comment")
-	rows: dict[str, list] = {DOCTYPE: [], "ToDo": [], "Event": [], "Comment": []}
 	assigner = get_fullname(user)
+	shared = {
+		DOCTYPE: {**defaults(DOCTYPE), **standard, **common, "user": user, "follow_up_status": "Open"},
+		"ToDo": {
+			**defaults("ToDo"),
+			**standard,
+			"status": "Open",
+			"date": common.next_action_date,
+			"reference_type": DOCTYPE,
+			"assigned_by": user,
+			"assigned_by_full_name": assigner,
+		},
+		"Comment": {
+			**defaults("Comment"),
+			**standard,
+			"comment_type": "Assigned",
+			"reference_doctype": DOCTYPE,
+			"comment_email": user,
+			"comment_by": assigner,
+		},
+	}
+	rows: dict[str, list] = {DOCTYPE: [], "ToDo": [], "Event": [], "Comment": []}
+	event_shared = None
 	for plan, name, event_name in zip(plans, interaction_names, event_names, strict=True):
 		assignee = users[plan.sales_person]
-		doc = frappe._dict({**interaction, **standard, **common, "name": name, "customer": plan.customer})
-		doc.update(
+		todo_name = frappe.generate_hash(length=10)
+		doc = frappe._dict(
+			name=name,
+			customer=plan.customer,
 			customer_name=plan.customer_name,
 			contact=plan.contact,
 			sales_person=plan.sales_person,
-			user=user,
-			follow_up_status="Open",
 			_assign=json.dumps([assignee]),
+			todo=todo_name,
+			event=event_name,
 		)
-		description = todo_description(doc, doc.next_action)
-		todo_name = frappe.generate_hash(length=10)
-		doc.todo, doc.event = todo_name, event_name
 		rows[DOCTYPE].append(doc)
+		full = frappe._dict({**shared[DOCTYPE], **doc})
+		description = todo_description(full, common.next_action)
 		rows["ToDo"].append(
-			{
-				**todo,
-				**standard,
-				"name": todo_name,
-				"status": "Open",
-				"allocated_to": assignee,
-				"date": doc.next_action_date,
-				"description": description,
-				"reference_type": DOCTYPE,
-				"reference_name": name,
-				"assigned_by": user,
-				"assigned_by_full_name": assigner,
-			}
+			{"name": todo_name, "allocated_to": assignee, "description": description, "reference_name": name}
 		)
 		text = (
 			_("{0} self assigned this task: {1}").format(assigner, description)
@@ -201,24 +210,17 @@ def insert_batch(plans: list, common) -> None:
 			else _("{0} assigned {1}: {2}").format(assigner, get_fullname(assignee), description)
 		)
 		rows["Comment"].append(
-			{
-				**comment,
-				**standard,
-				"name": frappe.generate_hash(length=10),
-				"comment_type": "Assigned",
-				"reference_doctype": DOCTYPE,
-				"reference_name": name,
-				"content": text,
-				"comment_email": user,
-				"comment_by": assigner,
-			}
+			{"name": frappe.generate_hash(length=10), "reference_name": name, "content": text}
 		)
-		rows["Event"].append(
-			{**event, **standard, **event_values(doc, doc.next_action), "name": event_name, "owner": assignee}
-		)
+		values = event_values(full, common.next_action)
+		rows["Event"].append({"name": event_name, "owner": assignee, "subject": values.pop("subject")})
+		if event_shared is None:
+			event_shared = {**defaults("Event"), **standard, **values}
+			event_shared.pop("owner")
 		plan.sales_interaction = name
-	for doctype, values in rows.items():
-		insert_rows(doctype, values)
+	shared["Event"] = event_shared
+	for doctype, varying in rows.items():
+		insert_rows(doctype, shared[doctype], varying)
 
 
 def defaults(doctype: str) -> dict:
@@ -228,19 +230,26 @@ def defaults(doctype: str) -> dict:
 	return {k: v for k, v in values if k != "name" and v is not None}  # an empty column stays NULL
 
 
-def insert_rows(doctype: str, rows: list[dict]) -> None:
-	"""One multi-row INSERT per 500 rows: the columns from the DocType's meta, every value a parameter."""
+def insert_rows(doctype: str, shared: dict, rows: list[dict]) -> None:
+	"""Rows of `doctype`: the values they share as parameters once, the values that differ as one JSON
+	document per 2,000 rows read by JSON_TABLE (the columns from the DocType's meta)."""
 	if not rows:
 		return
 	columns = {*frappe.get_meta(doctype).get_valid_columns(), "_assign"}
-	fields = [f for f in rows[0] if f in columns]
-	names = ", ".join(f"`{f}`" for f in fields)
-	placeholder = "({})".format(", ".join(["%s"] * len(fields)))
-	for start in range(0, len(rows), 500):
-		chunk = rows[start : start + 500]
+	varying = [f for f in rows[0] if f in columns]
+	constant = [f for f in shared if f in columns and f not in varying]
+	names = ", ".join(f"`{f}`" for f in (*constant, *varying))
+	picks = ", ".join([*(f"%(c{k})s" for k in range(len(constant))), *(f"j.`{f}`" for f in varying)])
+	paths = ", ".join(f"`{f}` text path '$.{f}'" for f in varying)
+	values = {f"c{k}": shared[f] for k, f in enumerate(constant)}
+	for start in range(0, len(rows), 2000):
+		values["rows"] = json.dumps(
+			[{f: row.get(f) for f in varying} for row in rows[start : start + 2000]], default=str
+		)
 		frappe.db.sql(  # nosemgrep (column names from the meta; every value a parameter)
-			f"insert into `tab{doctype}` ({names}) values {', '.join([placeholder] * len(chunk))}",
-			[row.get(field) for row in chunk for field in fields],
+			f"insert into `tab{doctype}` ({names}) select {picks} "
+			f"from json_table(%(rows)s, '$[*]' columns({paths})) j",
+			values,
 		)
 
 
@@ -273,11 +282,28 @@ def add_to_rollup(plans: list, day) -> None:
 	for plan in plans:
 		if plan.segment:
 			by_segment.setdefault(plan.segment, [plan.dims, 0])[1] += 1
+	# segments.upsert for every segment at once: one INSERT ... ON DUPLICATE KEY UPDATE
+	table = frappe.qb.DocType(segments.DOCTYPE)
+	query = frappe.qb.into(table).columns(*segments.COLUMNS, *segments.MEASURES)
+	stamp, user, rows = now(), frappe.session.user, 0
 	for segment, (dims, count) in by_segment.items():
 		if segments.segment_key(dims) != segment:  # recorded before a change not yet reconciled
 			dims = segments.segment_dims(segment)
-		if dims:  # a segment without its rows counts nothing yet (as segments.add)
-			segments.upsert(segment, dims, segments.dated_cells("", day, {"interactions": count}))
+		if not dims:  # a segment without its rows counts nothing yet (as segments.add)
+			continue
+		for (company, period, start), measures in segments.dated_cells(
+			"", day, {"interactions": count}
+		).items():
+			values = [flt(measures.get(m)) for m in segments.MEASURES]
+			row = segments.row_name(segment, company, period, start)
+			query = query.insert(
+				row, segment, *dims, company, period, start, stamp, stamp, user, user, *values
+			)
+			rows += 1
+	for measure in segments.MEASURES:
+		query = query.on_duplicate_key_update(table[measure], table[measure] + Values(table[measure]))
+	if rows:
+		query.run()
 
 
 def update_summaries(customers: list[str], moment) -> None:
