@@ -6,12 +6,15 @@ off (cancelled, even after it left) or a stop unticked moves it back, saying so.
 """
 
 import json
+import os
 import re
 from itertools import pairwise
 
 import frappe
 import pytest
 from frappe.utils import add_days, add_to_date, get_datetime, now_datetime, random_string, today
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bizlink.devtools.factories import (
 	get_leaf,
@@ -681,3 +684,211 @@ def test_stages_are_in_their_order():
 	assert STAGES.index("Ready to Ship") + 1 == STAGES.index("In Transit") == STAGES.index("Delivered") - 1
 	assert stage_from({"Ordered": True, "In Transit": True, "Delivered": False}) == "In Transit"
 	assert get_leaf("Customer Group")
+
+
+# Any history of notes and trips -------------------------------------------------------------------
+
+EXAMPLES = int(os.environ.get("BIZLINK_PROPERTY_EXAMPLES", "12"))
+which = st.integers(min_value=0, max_value=3)
+STEP = st.one_of(
+	st.tuples(st.just("deliver"), st.integers(0, 1)),
+	st.tuples(st.just("trip"), which),
+	st.tuples(st.just("visit"), which),
+	st.tuples(st.just("unvisit"), which),
+	st.tuples(st.just("cancel_trip"), which),
+	st.tuples(st.just("cancel_note"), which),
+)
+
+
+class Road:
+	"""An order of two items, its notes (one item each) and trips, and what they should make of it."""
+
+	def __init__(self, clock):
+		self.clock, self.hour = clock, 0
+		clock(0)  # each example's order is made at the start of its own day
+		self.items = [make_item(is_stock_item=0).name, make_item(is_stock_item=0).name]
+		self.order = make_sales_order(
+			items=[{"item_code": item, "qty": 1, "rate": 10} for item in self.items]
+		)
+		self.notes: dict[str, str] = {}  # item -> its submitted note
+		self.trips: dict[str, dict] = {}  # submitted trip -> {"note": ..., "visited": bool}
+
+	@staticmethod
+	def pick(names, index: int):
+		if not names:
+			return None
+		return sorted(names)[index % len(names)]
+
+	def deliver(self, k: int):
+		item = self.items[k]
+		if item in self.notes:
+			return
+		note = make_delivery_note(self.order.name, submit=False)
+		note.items = [row for row in note.items if row.item_code == item]
+		note.submit()
+		self.notes[item] = note.name
+
+	def trip(self, k: int):
+		note = self.pick(self.notes.values(), k)
+		if note:
+			self.trips[make_trip(note).name] = {"note": note, "visited": False}
+
+	def visit(self, k: int, visited: int = 1):
+		trip = self.pick(self.trips, k)
+		if trip:
+			visit(frappe._dict(name=trip), visited=visited)
+			self.trips[trip]["visited"] = bool(visited)
+
+	def unvisit(self, k: int):
+		self.visit(k, visited=0)
+
+	def cancel_trip(self, k: int):
+		trip = self.pick(self.trips, k)
+		if trip:
+			frappe.get_doc("Delivery Trip", trip).cancel()
+			del self.trips[trip]
+
+	def cancel_note(self, k: int):
+		note = self.pick(self.notes.values(), k)
+		if not note:
+			return
+		frappe.db.savepoint("cancel_note")
+		try:
+			frappe.get_doc("Delivery Note", note).cancel()
+		except frappe.LinkExistsError:  # ERPNext: a submitted trip stops at it
+			frappe.db.rollback(save_point="cancel_note")
+			assert note in {trip["note"] for trip in self.trips.values()}
+			return
+		self.notes = {item: name for item, name in self.notes.items() if name != note}
+
+	def run(self, steps):
+		for step in steps:
+			self.hour += 1
+			self.clock(self.hour)
+			before = len(log_of(self.order))
+			getattr(self, step[0])(*step[1:])
+			self.check(step)
+			# what a step made: a move back when it undid something, forward motion otherwise (a trip
+			# leaving a Delivered order included)
+			undoes = step[0] in ("unvisit", "cancel_trip", "cancel_note")
+			assert [row.is_reversal for row in log_of(self.order)[before:]] in ([], [int(undoes)]), step
+
+	def expected(self) -> str:
+		legs = [trip for trip in self.trips.values() if trip["note"] in self.notes.values()]
+		delivered = len(self.notes) == len(self.items)
+		if legs:
+			return "Delivered" if delivered and all(trip["visited"] for trip in legs) else "In Transit"
+		return "Delivered" if delivered else "Ordered"
+
+	def check(self, step):
+		name = self.order.name
+		log = log_of(self.order)
+		stage = frappe.db.get_value("Sales Order", name, "bizlink_stage")
+		assert stage == stage_from(get_milestones(name)) == self.expected(), (step, stage, self.expected())
+		assert [row.stage for row in log if not row.left_on] == [stage], step
+		for earlier, later in pairwise(log):
+			assert earlier.left_on == later.entered_on and earlier.stage != later.stage, step
+			assert earlier.duration_hours == (later.entered_on - earlier.entered_on).total_seconds() / 3600
+
+
+@settings(
+	max_examples=EXAMPLES,
+	deadline=None,
+	database=None,
+	suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=st.lists(STEP, min_size=3, max_size=12))
+def test_any_history_of_notes_and_trips_leaves_the_stage_the_documents_say(clock, steps):
+	frappe.db.savepoint("example")
+	try:
+		Road(clock).run([("deliver", 0), *steps])
+	finally:
+		frappe.db.rollback(save_point="example")
+		frappe.local.message_log = []
+
+
+# Over REST, as the Stock User who dispatches the trip -------------------------------------------------
+
+
+@pytest.fixture
+def dispatched(site):
+	"""An order delivered by a note, a vehicle and a driver, and a Stock User and a Sales User with API
+	keys: committed (the requests run in their own connections), removed at the end."""
+	from committed import purge_world
+	from test_rest_permissions import Api, give_api_key
+
+	tag = random_string(6).lower()
+	world = frappe._dict(api=Api(site), trips=[])
+	try:
+		world.stock = make_user(f"logistics-stock-{tag}@example.com", ["Stock User"]).name
+		world.sales = make_user(f"logistics-sales-{tag}@example.com", ["Sales User"]).name
+		for user in (world.stock, world.sales):
+			world.api.keys[user] = give_api_key(user)
+		world.item = make_item(f"LOGISTICS-{tag.upper()}", is_stock_item=0).name
+		world.order = make_sales_order(items=[{"item_code": world.item, "qty": 2, "rate": 75}])
+		world.note = make_delivery_note(world.order.name)
+		world.vehicle, world.driver = make_vehicle(), make_driver()
+		world.address = frappe.db.get_value("Customer", world.order.customer, "customer_primary_address")
+		frappe.db.commit()
+		yield world
+	finally:
+		frappe.db.rollback()
+		trips = frappe.get_all(
+			"Delivery Stop", {"delivery_note": world.get("note") and world.note.name}, pluck="parent"
+		)
+		order = world.get("order")
+		purge_world(
+			[order.customer] if order else [],
+			[world.item] if world.get("item") else [],
+			[user for user in (world.get("stock"), world.get("sales")) if user],
+			extra=(
+				("Delivery Trip", trips),
+				("Delivery Note", [world.note.name] if world.get("note") else []),
+				("Vehicle", [world.vehicle] if world.get("vehicle") else []),
+				("Driver", [world.driver] if world.get("driver") else []),
+			),
+		)
+		frappe.db.commit()
+
+
+@pytest.mark.commits
+def test_a_stock_user_submits_and_cancels_the_trip_over_rest(dispatched):
+	world = dispatched
+	trip = {
+		"company": world.order.company,
+		"vehicle": world.vehicle,
+		"driver": world.driver,
+		"departure_time": str(now_datetime()),
+		"delivery_stops": [
+			{"customer": world.order.customer, "address": world.address, "delivery_note": world.note.name}
+		],
+	}
+	made = world.api.resource(world.stock, "POST", "Delivery Trip", json=trip)
+	assert made.status_code == 200, made.text[:500]
+	name = made.json["data"]["name"]
+
+	# a Sales User may not send it on its way: refused, and the order stays where it was
+	refused = world.api.resource(world.sales, "PUT", "Delivery Trip", name, json={"docstatus": 1})
+	assert refused.status_code == 403
+	frappe.db.rollback()
+	assert stage_of(world.order) == "Delivered"
+
+	submitted = world.api.resource(world.stock, "PUT", "Delivery Trip", name, json={"docstatus": 1})
+	assert submitted.status_code == 200, submitted.text[:500]
+	frappe.db.rollback()  # a fresh view of what the request committed
+	assert stage_of(world.order) == "In Transit"
+	on_the_road = log_of(world.order)[-1]
+	assert (on_the_road.reference_name, on_the_road.is_reversal) == (name, 0)
+
+	cancelled = world.api.method(
+		world.stock, "POST", "frappe.client.cancel", json={"doctype": "Delivery Trip", "name": name}
+	)
+	assert cancelled.status_code == 200, cancelled.text[:500]
+	frappe.db.rollback()
+	last = log_of(world.order)[-1]
+	assert (stage_of(world.order), last.is_reversal, last.note) == (
+		"Delivered",
+		1,
+		f"Delivery Trip {name} cancelled",
+	)
+	assert [row.stage for row in log_of(world.order)] == ["Ordered", "Delivered", "In Transit", "Delivered"]
