@@ -551,6 +551,18 @@ def test_lookalikes_are_the_top_customers_segments_without_them(people):
 	assert [c.name for c in campaigns.audience(campaign)] == sorted(alike)
 
 
+def test_customers_merged_count_once_in_their_campaign(people):
+	group = new_group()
+	first, second = segment_customers(group, 2)
+	campaign = new_campaign(group, people, first_contact_date=add_days(today(), -1))
+	api.create_work(campaign.name)
+	reach(frappe.db.get_value(ROW, {"campaign": campaign.name, "customer": first}, "sales_interaction"))
+	frappe.rename_doc("Customer", first, second, merge=True)
+	[row] = rows(campaign.name)
+	assert (row.customer, row.status) == (second, "Reached")  # the merged one had been reached
+	assert frappe.db.get_value("Segment Campaign", campaign.name, ["customers", "reached"]) == (1, 1)
+
+
 def test_a_sales_user_may_not_make_the_work(people):
 	group = new_group()
 	segment_customers(group, 1)

@@ -7,8 +7,11 @@ action date: Outbound, dated the first contact date at 09:00, next action that s
 Open, the sales person's ToDo (with its "assigned" comment and the interaction's `_assign`) and their
 Event, the customer's interaction figures and the market segments rollup (one more interaction on
 that day). A campaign of 10,000 customers is 40,000 rows: made one by one through the controllers
-it took minutes, so they are written in bulk, one multi-row INSERT per table, with what they read
-(sales people's users, contacts) fetched once. A site that acts on new interactions itself (an
+it took minutes, so they are written in bulk, one INSERT ... SELECT per table and 2,000 rows: what the
+rows share sent once as parameters, what differs as one JSON document read by JSON_TABLE (escaping
+a million values one by one took longer than the inserts), with what they read (sales people's
+users, contacts) fetched once; the rollup takes them in one statement and the customers' figures
+by arithmetic on their stored ones (32 s → 4.7 s for 10,000 customers). A site that acts on new interactions itself (an
 assignment rule, notification, server script, webhook, workflow... or another app's hook) gets them
 one by one through the controller instead, so that all of it runs.
 """
