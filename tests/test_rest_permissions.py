@@ -236,7 +236,9 @@ class World:
 	def new_campaign(self):
 		"""A campaign for a row (a customer is once in a campaign)."""
 		values = {"title": f"REST campaign {random_string(8)}", "channel": "Call List"}
-		return self.track(frappe.get_doc({"doctype": "Segment Campaign", **values}).insert())
+		campaign = self.track(frappe.get_doc({"doctype": "Segment Campaign", **values}).insert())
+		frappe.db.commit()  # the request that names it reads it on its own connection
+		return campaign
 
 	def plain_order(self) -> str:
 		"""The next of the orders without a job (in turn)."""
@@ -252,6 +254,9 @@ class World:
 	def payload(self, doctype: str) -> dict:
 		"""A valid new document of `doctype`, as a client would post it."""
 		tag = random_string(8)
+		if doctype == "Segment Campaign Customer":
+			# a row of a campaign of its own (rows are made by BizLink, not by users; one per customer)
+			return {"campaign": self.new_campaign().name, "customer": self.customer.name}
 		return {
 			"Sales Interaction": {
 				"customer": self.customer.name,
@@ -288,11 +293,6 @@ class World:
 				"title": f"REST campaign {tag}",
 				"channel": "Call List",
 				"city": "REST nowhere",
-			},
-			# a row of a campaign of its own (rows are made by BizLink, not by users; one per customer)
-			"Segment Campaign Customer": {
-				"campaign": self.new_campaign().name,
-				"customer": self.customer.name,
 			},
 			# a cell that counts nothing (the rollup's rows are made by BizLink, not by users)
 			"Segment Activity": {"segment": f"rest{tag}", "period": "Now"},
