@@ -72,10 +72,7 @@ LOGGED = (
 	*LEGS,
 )
 # a leg's table of the Delivery Notes it carries
-LEG_NOTES = {
-	"Delivery Trip": ("Delivery Stop", "delivery_stops"),
-	"Shipment": ("Shipment Delivery Note", "shipment_delivery_note"),
-}
+LEG_NOTES = {"Delivery Trip": "delivery_stops", "Shipment": "shipment_delivery_note"}
 # a shipment has arrived when
 SHIPMENT_ARRIVED = {"status": "Completed", "tracking_status": "Delivered"}
 
@@ -438,7 +435,7 @@ def sales_orders_of(doc) -> set[str]:
 	if doc.doctype == "Field Visit":
 		return {doc.sales_order}
 	if doc.doctype in LEGS:
-		notes = {row.delivery_note for row in doc.get(LEG_NOTES[doc.doctype][1]) if row.delivery_note}
+		notes = {row.delivery_note for row in doc.get(LEG_NOTES[doc.doctype]) if row.delivery_note}
 		if not notes:
 			return set()
 		return set(
@@ -479,6 +476,9 @@ def on_document_change(doc, method=None) -> None:
 
 
 def event_of(doc, method: str | None) -> str:
+	"""What happened to the document: "submitted", "updated" (after submit, or a db_set), "cancelled",
+	"deleted". A Shipment's on_change runs inside its submit and cancel too: told apart by docstatus and
+	the action under way."""
 	if method == "on_trash":
 		return "deleted"
 	if doc.docstatus == 2:
