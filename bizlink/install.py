@@ -37,7 +37,8 @@ LINKED_ACCESS = ((SUPPORT_ROLES, SUPPORT_ACCESS), (("Installation Technician",),
 ROLE_PROFILES = {
 	# the desk roles each kind of BizLink user needs
 	"BizLink Salesperson": ("Sales User",),
-	"BizLink Sales Manager": ("Sales User", "Sales Manager"),
+	# Newsletter Manager: a campaign's email is a Newsletter the sales manager sends
+	"BizLink Sales Manager": ("Sales User", "Sales Manager", "Newsletter Manager"),
 	"BizLink Installation Technician": ("Installation Technician",),
 	"BizLink Installation Manager": ("Installation Manager", "Sales User"),
 	"BizLink Support Agent": ("Support Team",),

@@ -148,7 +148,7 @@ def test_role_profiles():
 	# the README's list of role profiles, written out (not the install code's own table)
 	expected = {
 		"BizLink Salesperson": {"Sales User"},
-		"BizLink Sales Manager": {"Sales User", "Sales Manager"},
+		"BizLink Sales Manager": {"Sales User", "Sales Manager", "Newsletter Manager"},
 		"BizLink Installation Technician": {"Installation Technician"},
 		"BizLink Installation Manager": {"Installation Manager", "Sales User"},
 		"BizLink Support Agent": {"Support Team"},

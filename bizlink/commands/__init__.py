@@ -103,7 +103,8 @@ def bizlink_scale(context, reset, force, **volumes):
 @click.option(
 	"--only",
 	help="One measure: sales_order_submit, customer_file, market_segments, ticket_create, escalation, "
-	"list_views, due_visits, installed_base, visit_completion",
+	"list_views, due_visits, installed_base, visit_completion, dispatch_board, dispatch_drag, route_order, "
+	"phone_sync, promise_check, campaign_call_list, campaign_results",
 )
 @force_option
 @pass_context
