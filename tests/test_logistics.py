@@ -226,6 +226,37 @@ def test_an_order_without_a_trip_or_shipment_skips_in_transit():
 	assert stage_of(order) == "Delivered"
 
 
+def test_an_order_billed_before_its_trip_left_is_in_transit_until_it_arrives():
+	order = make_sales_order()
+	note = make_delivery_note(order.name)
+	make_sales_invoice(order.name)
+	assert stage_of(order) == "Billed"
+	trip = make_trip(note.name)
+	assert stage_of(order) == "In Transit"  # the goods left: forward, not a move back
+	visit(trip)
+	assert stage_of(order) == "Billed"
+	assert [(row.stage, row.is_reversal) for row in log_of(order)] == [
+		("Ordered", 0),
+		("Delivered", 0),
+		("Billed", 0),
+		("In Transit", 0),
+		("Billed", 0),
+	]
+	assert not [c for c in comments_of(order) if "Moved back" in c]
+
+
+def test_one_trip_carries_two_orders_each_in_transit_and_delivered_at_its_own_stop():
+	first, second = make_sales_order(), make_sales_order()
+	notes = [make_delivery_note(first.name).name, make_delivery_note(second.name).name]
+	trip = make_trip(*notes)
+	assert (stage_of(first), stage_of(second)) == ("In Transit", "In Transit")
+	visit(trip, notes[1])
+	assert (stage_of(first), stage_of(second)) == ("In Transit", "Delivered")
+	assert frappe.db.get_value("Delivery Trip", trip.name, "status") == "In Transit"
+	visit(trip, notes[0])
+	assert (stage_of(first), stage_of(second)) == ("Delivered", "Delivered")
+
+
 def test_a_draft_trip_has_not_left():
 	order = make_sales_order()
 	note = make_delivery_note(order.name)

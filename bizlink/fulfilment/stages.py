@@ -471,7 +471,8 @@ def on_document_change(doc, method=None) -> None:
 	if doc.doctype in LEGS and doc.docstatus == 0:
 		return  # a draft leg has not left
 	event = event_of(doc, method)
-	for sales_order in sales_orders_of(doc):
+	# one order after another in one order (a trip carries several): two trips never wait on each other
+	for sales_order in sorted(sales_orders_of(doc)):
 		refresh_stage(sales_order, doc.doctype, doc.name, event=event)
 
 
