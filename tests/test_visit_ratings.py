@@ -556,10 +556,16 @@ def world(site):
 	job = ready(new_visit(customer=customer.name), [users["Installation Technician"]])
 	job.save()  # installed, checked and signed: the technician's submit is what is left
 	visit = job.name
+	# a second visit, completed, for the page in a browser
+	second = ready(new_visit(customer=customer.name), [users["Installation Technician"]])
+	second.submit()
 	frappe.db.commit()  # nosemgrep (the served site reads it on its own connection)
-	items = frappe.get_all("Field Visit Item", {"parent": visit}, pluck="item_code")
+	visits = [visit, second.name]
+	items = frappe.get_all("Field Visit Item", {"parent": ("in", visits)}, pluck="item_code")
 	try:
-		yield frappe._dict(http=http, users=users, customer=customer.name, visit=visit, tag=tag)
+		yield frappe._dict(
+			http=http, users=users, customer=customer.name, visit=visit, second=second.name, tag=tag
+		)
 	finally:
 		frappe.db.rollback()
 		tickets = frappe.get_all("Service Ticket", {"customer": customer.name}, pluck="name")
@@ -574,7 +580,7 @@ def world(site):
 				(
 					"Email Queue",
 					frappe.get_all(
-						"Email Queue", {"reference_name": ("in", [visit, *tickets])}, pluck="name"
+						"Email Queue", {"reference_name": ("in", [*visits, *tickets])}, pluck="name"
 					),
 				),
 				(
@@ -765,3 +771,30 @@ def test_the_customer_file_shows_a_hostile_comment_as_text(world, server, browse
 		assert not dialogs and not errors
 	finally:
 		context.close()
+
+
+@pytest.mark.commits
+def test_the_customer_rates_on_the_page_in_a_browser(world, server, browser):
+	parts = link_of(rating_mails(world.second)[0])
+	frappe.cache.delete_keys("rl:")
+	context = browser.new_context(viewport={"width": 390, "height": 844}, locale="es-ES", has_touch=True)
+	try:
+		page = context.new_page()
+		page.set_default_timeout(30_000)
+		dialogs, errors = [], []
+		page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+		page.on("pageerror", lambda error: errors.append(str(error)))
+		page.goto(
+			f"{server}/visit-feedback?visit={parts['visit']}&expires={parts['expires']}&token={parts['token']}"
+		)
+		page.click('[data-star="4"]')
+		assert page.inner_text(".stars").replace("\n", "").replace(" ", "") == "★★★★☆"
+		page.fill("textarea[name=comment]", "Puntuales y muy limpios")
+		page.click("button[type=submit]")
+		page.wait_for_selector("#bizlink-visit-feedback-done", state="visible")
+		assert not dialogs and not errors
+	finally:
+		context.close()
+	frappe.db.rollback()
+	row = stored(world.second)
+	assert (row.rating, row.rating_comment, row.rating_ticket) == (0.8, "Puntuales y muy limpios", None)
