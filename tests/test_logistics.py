@@ -526,6 +526,19 @@ def test_orders_waiting_shows_an_order_in_transit_and_filters_by_it(monkeypatch)
 	assert order.name not in [row.sales_order for row in rows]
 
 
+def test_the_workspace_chart_counts_the_orders_in_transit():
+	from bizlink.overrides.dashboard import get_chart
+
+	order = make_sales_order()
+	make_trip(make_delivery_note(order.name).name)
+	data = get_chart(chart_name="Orders by Fulfilment Stage", refresh=1)
+	counts = dict(zip(data["labels"], data["datasets"][0]["values"], strict=True))
+	assert counts["In Transit"] == frappe.db.count(
+		"Sales Order", {"docstatus": 1, "bizlink_stage": "In Transit"}
+	)
+	assert counts["In Transit"] >= 1
+
+
 # Backfill, repair, patch ----------------------------------------------------------------------------
 
 
