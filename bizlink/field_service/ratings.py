@@ -281,8 +281,12 @@ def customer_ratings(customer: str, limit: int = 5) -> dict:
 # filter, sort or grouping on them would still tell which visit got which rating (Frappe v15 checks
 # the fields a list returns, not those it filters on). A request about Field Visits that names a rating
 # field there is refused to whoever may not read ratings, on every path: /api/resource, get_list,
-# get_count, the report view and its export, the sidebar's group-by counts, get_value.
-QUERY_ARGS = ("filters", "or_filters", "fields", "fieldname", "order_by", "sort_by", "group_by", "field", "current_filters")  # fmt: skip
+# get_count, get_value, the report view and its export, the sidebar's group-by and tag counts, the data
+# export and import template.
+QUERY_ARGS = (
+	*("filters", "or_filters", "fields", "fieldname", "order_by", "sort_by", "group_by"),
+	*("field", "current_filters", "stats", "select_columns", "export_fields", "export_filters"),
+)
 NAMES_A_RATING = re.compile(r"\b(?:{})\b".format("|".join(RATING_FIELDS)))
 
 
