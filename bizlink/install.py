@@ -266,7 +266,12 @@ INDEXES = {
 			"bizlink_replaced_by",
 			"bizlink_installation_visit",
 		),
-	}
+	},
+	# an order's stage reads the trips and shipments that carry its Delivery Notes (In Transit)
+	"Delivery Stop": {"bizlink_delivery_note": ("delivery_note",)},
+	"Shipment Delivery Note": {"bizlink_delivery_note": ("delivery_note",)},
+	# a segment's customers (a campaign's audience and its comparison group)
+	"Customer": {"bizlink_market_segment": ("bizlink_market_segment",)},
 }
 
 
