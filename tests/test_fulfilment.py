@@ -262,7 +262,7 @@ def test_cycle_time_report_against_hand_computed_percentiles():
 		make_log(order, "Ordered", hours, group.name)
 	make_log(order, "Delivered", 5 * 24, group.name)
 
-	_, data, _, chart = cycle_time_report({"customer_group": group.name})
+	_, data, _, chart = cycle_time_report({"customer_group": group.name})[:4]
 	rows = {row["stage_name"]: row for row in data}
 	# median of 10, 20, 30, 40 days = 25; 90th percentile = 30 + 0.7 * (40 - 30) = 37
 	assert (rows["Ordered"]["orders"], rows["Ordered"]["median_days"], rows["Ordered"]["p90_days"]) == (

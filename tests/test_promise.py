@@ -10,6 +10,7 @@ from bizlink.devtools.factories import (
 	make_customer,
 	make_delivery_note,
 	make_item,
+	make_sales_invoice,
 	make_sales_order,
 	make_user,
 )
@@ -403,3 +404,29 @@ def test_market_segments_show_installations_on_time_and_visit_ratings(groups):
 	assert_matches(territory.name)
 	rows = execute(frappe._dict(filters))[1]
 	assert [(r.installations_promised, r.on_time_rate, r.visit_rating) for r in rows] == [(1, 0.0, None)]
+
+
+def test_the_cycle_time_report_shows_the_share_installed_on_time(groups):
+	"""Three installations of a new customer group with a promise: two on time, one late → 66.7 %
+	on the Installed row and in the summary; an installation without a promise does not count."""
+	from bizlink.fulfilment.report.order_fulfilment_cycle_time.order_fulfilment_cycle_time import execute
+
+	customers = group("Customer Group", "parent_customer_group", "All Customer Groups")
+	frappe.db.set_value("Customer Group", customers, "is_group", 0)
+	set_targets([{"customer_group": customers, "working_days": 10, "counted_from": "Order"}])
+	jobs = []
+	for _n in range(3):
+		order = order_for(groups.heating, customers)
+		make_delivery_note(order.name)
+		jobs.append(job_of(order))
+	for job, due in zip(jobs, (today(), add_days(today(), 3), add_days(today(), -2)), strict=True):
+		complete(job, due)
+	set_targets([])
+	unpromised = order_for(groups.heating, customers)
+	make_delivery_note(unpromised.name)
+	complete(job_of(unpromised))
+	make_sales_invoice(jobs[0].sales_order)  # an order that has left Installed: the stage's row
+	_columns, data, _message, _chart, summary = execute({"customer_group": customers})
+	installed = [row for row in data if row["stage_name"] == "Installed"]
+	assert [round(row["on_time_rate"], 1) for row in installed] == [66.7]
+	assert summary[0]["value"] == "66.7 % (2 of 3)"

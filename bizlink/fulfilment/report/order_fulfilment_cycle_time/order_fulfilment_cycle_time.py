@@ -3,7 +3,8 @@
 
 import frappe
 from frappe import _
-from frappe.query_builder.functions import Count
+from frappe.query_builder import Case
+from frappe.query_builder.functions import Count, Sum
 from frappe.utils import add_days, getdate
 from pypika.terms import Term
 from pypika.utils import format_alias_sql
@@ -32,7 +33,11 @@ def execute(filters: dict | None = None):
 	scope_report_to_companies(filters)
 	check_report_period(filters.from_date, filters.to_date)
 	data = get_data(filters)
-	return get_columns(), data, None, get_chart(data)
+	on_time = get_on_time(filters)
+	for row in data:
+		if row["stage_name"] == "Installed" and on_time.promised:
+			row["on_time_rate"] = on_time.rate
+	return get_columns(), data, None, get_chart(data), get_summary(on_time)
 
 
 def get_columns() -> list[dict]:
@@ -52,6 +57,12 @@ def get_columns() -> list[dict]:
 			"fieldtype": "Float",
 			"precision": 1,
 			"width": 160,
+		},
+		{
+			"fieldname": "on_time_rate",
+			"label": _("Installed on Time %"),
+			"fieldtype": "Percent",
+			"width": 140,
 		},
 	]
 
@@ -96,6 +107,55 @@ def get_data(filters) -> list[dict]:
 		}
 		for stage in STAGES
 		if stage in rows
+	]
+
+
+def get_on_time(filters) -> frappe._dict:
+	"""The installations completed in the period that had a promised date (BizLink Settings'
+	Installation Targets), and how many were completed by it (Field Visit's Promise: On Time)."""
+	job, order = frappe.qb.DocType("Field Visit"), frappe.qb.DocType("Sales Order")
+	query = (
+		frappe.qb.from_(job)
+		.join(order)
+		.on(order.name == job.sales_order)
+		.select(Count(job.name), Sum(Case().when(job.promise_status == "On Time", 1).else_(0)))
+		.where(job.docstatus == 1)
+		.where(job.visit_type == "Installation")
+		.where(job.promise_status.isin(["On Time", "Late"]))
+	)
+	if filters.from_date:
+		query = query.where(job.actual_end >= getdate(filters.from_date))
+	if filters.to_date:
+		query = query.where(job.actual_end < add_days(getdate(filters.to_date), 1))
+	for field in ("company", "customer_group", "territory"):
+		if filters.get(field):
+			query = query.where(order[field] == filters.get(field))
+	if filters.item_group:
+		item = frappe.qb.DocType("Sales Order Item")
+		query = query.where(
+			order.name.isin(
+				frappe.qb.from_(item).select(item.parent).where(item.item_group == filters.item_group)
+			)
+		)
+	promised, on_time = query.run()[0]
+	promised, on_time = int(promised or 0), int(on_time or 0)
+	return frappe._dict(
+		promised=promised, on_time=on_time, rate=on_time / promised * 100 if promised else None
+	)
+
+
+def get_summary(on_time) -> list[dict]:
+	if not on_time.promised:
+		return []
+	return [
+		{
+			"label": _("Installed on Time"),
+			"value": _("{0} % ({1} of {2})").format(
+				round(on_time.rate, 1), on_time.on_time, on_time.promised
+			),
+			"datatype": "Data",
+			"indicator": "Green" if on_time.rate >= 90 else "Orange" if on_time.rate >= 70 else "Red",
+		}
 	]
 
 
