@@ -430,3 +430,19 @@ def test_the_cycle_time_report_shows_the_share_installed_on_time(groups):
 	installed = [row for row in data if row["stage_name"] == "Installed"]
 	assert [round(row["on_time_rate"], 1) for row in installed] == [66.7]
 	assert summary[0]["value"] == "66.7 % (2 of 3)"
+
+
+def test_the_portal_order_page_shows_the_promised_date_until_installed(groups):
+	from test_portal_order_page import page
+
+	from bizlink.devtools.factories import make_portal_user
+
+	set_targets([{"item_group": groups.heating, "working_days": 10, "counted_from": "Order"}])
+	order = order_for(groups.heating)
+	make_delivery_note(order.name)
+	due = job_of(order).promised_date
+	user = make_portal_user(order.customer)
+	promised = f"Promised by {frappe.format(due, 'Date')}"
+	assert promised in page(user, f"order-progress/{order.name}")
+	complete(job_of(order))
+	assert promised not in page(user, f"order-progress/{order.name}")

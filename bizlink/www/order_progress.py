@@ -149,11 +149,18 @@ def installations_of(order: str) -> list[dict]:
 			"actual_end",
 			"appointment_status",
 			"eta",
+			"promised_date",
 		],
 		order_by="creation asc",
 	)
 	for job in jobs:
 		job.appointment = appointment_of(job)
+		# what was promised to the customer, while it is still to do
+		job.promise = (
+			_("Promised by {0}").format(frappe.format(job.promised_date, "Date"))
+			if job.promised_date and job.status != "Completed"
+			else None
+		)
 		if job.status == "Completed":
 			job.when = _("Completed on {0}").format(frappe.format(job.actual_end, "Datetime"))
 		elif job.status in STARTED_STATUSES and job.actual_start:
