@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlparse
 import frappe
 import frappe.desk.query_report
 import pytest
-from frappe.utils import add_days, add_to_date, get_datetime, now_datetime, random_string, today
+from frappe.utils import add_days, add_to_date, flt, get_datetime, now_datetime, random_string, today
 from mail import mail_text
 
 from bizlink.api import my_day as my_day_api
@@ -802,3 +802,33 @@ def test_the_customer_rates_on_the_page_in_a_browser(world, server, browser):
 	frappe.db.rollback()
 	row = stored(world.second)
 	assert (row.rating, row.rating_comment, row.rating_ticket) == (0.8, "Puntuales y muy limpios", None)
+
+
+def test_the_workspace_card_is_the_average_for_who_reads_ratings_only():
+	"""The Field Service workspace's *Visit Rating (90 Days)*: the Visit Ratings report over every
+	visit completed in 90 days; two visits rated 5 and 2 today move it as hand-computed; shown to the
+	report's roles, never to a technician."""
+	from test_install import card_count
+
+	from bizlink.devtools.factories import make_user
+
+	def overall():
+		rows = visit_ratings({"group_by": "All", "from_date": add_days(today(), -90), "to_date": today()})[1]
+		return (rows[0]["ratings"], flt(rows[0]["average"])) if rows else (0, 0.0)
+
+	count, average = overall()
+	for stars in (5, 2):
+		visit = complete()
+		as_guest(submit, **link(visit), rating=stars)
+	expected = (average * count + 7) / (count + 2)
+	assert overall()[0] == count + 2
+	assert round(card_count("Visit Rating (90 Days)"), 2) == round(expected, 2)
+	card = frappe.get_doc("Number Card", "Visit Rating (90 Days)")
+	manager = make_user(roles=["Installation Manager"]).name
+	technician_user = make_user(roles=["Installation Technician"]).name
+	for user, shown in ((manager, True), (technician_user, False)):
+		frappe.set_user(user)  # the card's rule reads the session's reports
+		try:
+			assert frappe.has_permission("Number Card", doc=card) is shown, user
+		finally:
+			frappe.set_user("Administrator")

@@ -203,10 +203,9 @@ def rate(visit: str, expires, token: str, rating, comment: str | None = None) ->
 		)
 	# the comment is kept escaped: Frappe's desk shows a Small Text as markup (form, list, report view),
 	# so what a guest typed reads as typed there and never runs; `comment_text` gives it back as text.
-	# No comment and no Version on the visit: its timeline is the technician's to read
-	frappe.db.set_value(
-		JOB,
-		visit,
+	# No comment and no Version on the visit: its timeline is the technician's to read. Written with
+	# db_set, whose change events carry the rating into the market segments rollup (hooks.py)
+	frappe.get_doc(JOB, visit).db_set(
 		{"rating": stars / STARS, "rating_comment": escape_html(comment) or None, "rated_on": now_datetime()},
 		update_modified=False,
 	)

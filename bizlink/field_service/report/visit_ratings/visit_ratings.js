@@ -27,6 +27,7 @@ frappe.query_reports["Visit Ratings"] = {
 				{ value: "Item Group", label: __("Item Group") },
 				{ value: "Territory", label: __("Territory") },
 				{ value: "Month", label: __("Month") },
+				{ value: "All", label: __("All visits") },
 			],
 			default: "Technician",
 		},

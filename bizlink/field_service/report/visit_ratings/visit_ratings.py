@@ -20,7 +20,7 @@ from bizlink.bizlink.permissions import of_readable_customers, scope_report_to_c
 from bizlink.bizlink.validation import check_report_period
 from bizlink.field_service.ratings import STARS, check_may_read_ratings, low_rating_threshold
 
-GROUPS = ("Technician", "Crew", "Item Group", "Territory", "Month")
+GROUPS = ("Technician", "Crew", "Item Group", "Territory", "Month", "All")
 VISIT_TYPES = ("Installation", "Maintenance", "Repair")
 
 
@@ -88,6 +88,7 @@ def group_label(group_by: str) -> str:
 		"Item Group": _("Item Group"),
 		"Territory": _("Territory"),
 		"Month": _("Month"),
+		"All": _("Visits"),
 	}[group_by]
 
 
@@ -98,6 +99,8 @@ def label_of(key, group_by: str) -> str:
 		return get_fullname(key)
 	if group_by == "Crew":
 		return ", ".join(get_fullname(user) for user in key)
+	if group_by == "All":
+		return _("All visits")
 	return key
 
 
@@ -133,6 +136,8 @@ def keys_of(visits: list, group_by: str) -> dict[str, list]:
 		return {}
 	if group_by == "Month":
 		return {v.name: [getdate(v.actual_end).strftime("%Y-%m")] for v in visits}
+	if group_by == "All":  # one row: every visit (the workspace's card)
+		return {v.name: ["All"] for v in visits}
 	if group_by == "Territory":
 		customers = {v.customer for v in visits if v.customer}
 		territory = dict(
