@@ -98,6 +98,14 @@ def get_message(playbook: dict) -> str:
 				)
 			)
 		)
+	if playbook.get("campaign_channels"):
+		parts.append(
+			_("Campaigns with these customers: {0}").format(
+				"; ".join(
+					frappe.utils.escape_html(row["explanation"]) for row in playbook["campaign_channels"]
+				)
+			)
+		)
 	return "<br>".join(parts)
 
 
