@@ -61,7 +61,9 @@ def test_every_bizlink_doctype_controller_imports():
 	from frappe.modules import load_doctype_module
 
 	doctypes = frappe.get_all("DocType", {"module": ("in", frappe.get_module_list("bizlink"))}, pluck="name")
-	assert len(doctypes) == 19  # Field Technician (+ its skills) and Field Sync Action: 0.5
+	# Field Technician (+ its skills) and Field Sync Action: 0.5; Installation Target, Segment Campaign
+	# (+ its sales people) and Segment Campaign Customer: 0.6
+	assert len(doctypes) == 23
 	for doctype in doctypes:
 		assert load_doctype_module(doctype), doctype
 		assert (
@@ -97,7 +99,9 @@ def test_every_record_sits_in_its_modules_folder_and_the_site_agrees():
 				assert record["module"] == module, path
 				assert frappe.db.get_value(doctype, record["name"], "module") == module, path
 				seen += 1
-	assert seen == 19 + 8 + 2 + 1 + 9 + 9 + 5 + 5  # pages: Customer File, Dispatch Board
+	# reports + Visit Ratings, Campaign Results; notifications + Installation at Risk / Promise Broken;
+	# number cards + Installations at Risk, Visit Rating (90 Days)
+	assert seen == 23 + 10 + 2 + 1 + 11 + 11 + 5 + 5  # pages: Customer File, Dispatch Board
 
 
 def test_every_dotted_path_in_hooks_resolves():

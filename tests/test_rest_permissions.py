@@ -90,6 +90,8 @@ REPORTS = {
 		"Support Manager",
 		"Installation Manager",
 	),
+	"Visit Ratings": ("Sales Manager", "Installation Manager"),
+	"Campaign Results": ("Sales User", "Sales Manager"),
 }
 # whitelisted methods: the roles allowed (anyone else gets 403)
 METHODS = {
@@ -466,6 +468,8 @@ def report_filters(world, report: str) -> dict:
 		"Orders Waiting": {"company": company},
 		"Technician Schedule": {"date": today(), "days": 7},
 		"Installed Base": {"customer": world.customer.name},
+		"Visit Ratings": {"from_date": add_days(today(), -90), "to_date": today(), "group_by": "Technician"},
+		"Campaign Results": {},
 	}[report]
 
 
