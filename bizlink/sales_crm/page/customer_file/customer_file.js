@@ -308,6 +308,9 @@ class CustomerFile {
 		const lost = pb.lost_reasons
 			.map((l) => `<span class="indicator-pill gray">${esc(__(l.outcome))}: ${esc(l.count)}</span>`)
 			.join(" ");
+		const channels = (pb.campaign_channels || [])
+			.map((c) => `<div class="bl-campaign-channel">${esc(c.explanation)}</div>`)
+			.join("");
 		const days =
 			pb.median_days_to_order == null
 				? ""
@@ -318,7 +321,8 @@ class CustomerFile {
 			${types ? `<div class="bl-row"><div class="bl-muted">${__("Interactions before their orders")}</div>${types}</div>` : ""}
 			${sequences ? `<div class="bl-row"><div class="bl-muted">${__("Most common sequences")}</div>${sequences}</div>` : ""}
 			${days}
-			${lost ? `<div class="bl-row"><div class="bl-muted">${__("Common lost reasons")}</div>${lost}</div>` : ""}`
+			${lost ? `<div class="bl-row"><div class="bl-muted">${__("Common lost reasons")}</div>${lost}</div>` : ""}
+			${channels ? `<div class="bl-row bl-campaign-channels"><div class="bl-muted">${__("Campaigns with these customers")}</div>${channels}</div>` : ""}`
 		);
 	}
 }
