@@ -66,9 +66,10 @@ frappe.query_reports["Market Segments"] = {
 		if (column.fieldname === "customers" && data && row && frappe.query_report.get_filter_value("view") !== "Customers") {
 			value = `<a href="#" class="bizlink-drill" data-row="${cint(row.meta.rowIndex)}">${value}</a>`;
 			if (frappe.model.can_create("Segment Campaign")) {
-				value += ` <a href="#" class="bizlink-campaign text-muted" data-row="${cint(row.meta.rowIndex)}" title="${frappe.utils.escape_html(
-					__("Create Campaign")
-				)}">${frappe.utils.icon("add", "xs")}</a>`;
+				// on the count's line: the formatted count is a block, which would push the + out of the cell
+				value = `<div class="bizlink-count" style="display: flex; justify-content: flex-end; align-items: center; gap: var(--padding-xs)">${value}<a href="#" class="bizlink-campaign text-muted" data-row="${cint(
+					row.meta.rowIndex
+				)}" title="${frappe.utils.escape_html(__("Create Campaign"))}">${frappe.utils.icon("add", "xs")}</a></div>`;
 			}
 		}
 		return value;

@@ -139,7 +139,7 @@ def get_columns(filters) -> list[dict]:
 			"fieldname": "on_time_rate",
 			"label": _("Installed on Time %"),
 			"fieldtype": "Percent",
-			"width": 110,
+			"width": 170,
 			"description": _(
 				"Of the installations with a promised date completed in the period, those completed by it."
 			),
@@ -149,7 +149,7 @@ def get_columns(filters) -> list[dict]:
 			"label": _("Visit Rating"),
 			"fieldtype": "Float",
 			"precision": 1,
-			"width": 90,
+			"width": 150,
 			"description": _("Average rating (1 to 5) customers gave the field visits rated in the period."),
 		},
 		{
