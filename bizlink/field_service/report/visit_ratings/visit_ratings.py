@@ -65,10 +65,10 @@ def execute(filters: dict | None = None):
 
 def columns(group_by: str) -> list[dict]:
 	return [
-		{"fieldname": "group", "label": group_label(group_by), "fieldtype": "Data", "width": 220},
-		{"fieldname": "visits", "label": _("Visits Completed"), "fieldtype": "Int", "width": 130},
-		{"fieldname": "ratings", "label": _("Ratings"), "fieldtype": "Int", "width": 90},
-		{"fieldname": "response_rate", "label": _("Response Rate %"), "fieldtype": "Percent", "width": 130},
+		{"fieldname": "group", "label": group_label(group_by), "fieldtype": "Data", "width": 200},
+		{"fieldname": "visits", "label": _("Visits Completed"), "fieldtype": "Int", "width": 160},
+		{"fieldname": "ratings", "label": _("Ratings"), "fieldtype": "Int", "width": 120},
+		{"fieldname": "response_rate", "label": _("Response Rate %"), "fieldtype": "Percent", "width": 170},
 		{
 			"fieldname": "average",
 			"label": _("Average (1–5)"),
@@ -76,8 +76,8 @@ def columns(group_by: str) -> list[dict]:
 			"precision": 2,
 			"width": 120,
 		},
-		{"fieldname": "low_ratings", "label": _("Low Ratings"), "fieldtype": "Int", "width": 110},
-		{"fieldname": "open_tickets", "label": _("Follow-up Tickets Open"), "fieldtype": "Int", "width": 170},
+		{"fieldname": "low_ratings", "label": _("Low Ratings"), "fieldtype": "Int", "width": 150},
+		{"fieldname": "open_tickets", "label": _("Follow-up Tickets Open"), "fieldtype": "Int", "width": 260},
 	]
 
 
