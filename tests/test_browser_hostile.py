@@ -148,7 +148,7 @@ class Hostile:
 		self.dispatch()
 		self.equipment(first)
 		self.sales()
-		frappe.db.commit()
+		frappe.db.commit()  # nosemgrep (the browser reads them through the served site's own connection)
 
 	def interactions(self, customer):
 		now = now_datetime()
@@ -358,7 +358,7 @@ def remove_hostile() -> None:
 	if groups:
 		frappe.db.delete("Segment Activity", {"customer_group": ("in", groups)})
 		frappe.db.delete("Customer Group", {"name": ("in", groups)})
-	frappe.db.commit()
+	frappe.db.commit()  # nosemgrep (the browser reads them through the served site's own connection)
 
 
 @pytest.fixture(scope="module")
@@ -478,7 +478,8 @@ def view_market_segments(viewer: Viewer, hostile: Hostile):
 			"(city) => frappe.query_report.data.findIndex((row) => row.city === city)", value
 		)
 		assert index >= 0, f"no segment row for {value!r}"
-		page.click(f'.dt-row[data-row-index="{index}"] .dt-cell__content a')  # its customer count
+		# its customer count (beside it, the + of a new campaign)
+		page.click(f'.dt-row[data-row-index="{index}"] .dt-cell__content a.bizlink-drill')
 		viewer.wait(
 			"""(city) => frappe.query_report.get_filter_value("view") === "Customers"
 				&& !frappe.query_report.loading && (frappe.query_report.data || []).length === 1
@@ -500,7 +501,7 @@ def show_segments(viewer: Viewer, hostile: Hostile):
 	viewer.wait(
 		f"""() => !frappe.query_report.loading && (frappe.query_report.data || []).length === {N}
 			&& frappe.query_report.data.every((row) => "city" in row && !row.customer)
-			&& document.querySelectorAll(".dt-row .dt-cell__content a").length === {N}"""
+			&& document.querySelectorAll(".dt-row .dt-cell__content a.bizlink-drill").length === {N}"""
 	)
 	viewer.settle()
 
@@ -783,3 +784,202 @@ def test_hostile_text_is_shown_as_typed(hostile, server, browser):
 	assert all(f"Feedback {value}" in stored for value in HOSTILE if "<" not in value), stored
 	print(f"\nhostile strings x views checked: {Viewer.checks} in {time.monotonic() - started:.1f} s")
 	assert Viewer.checks == EXPECTED_CHECKS == 300
+
+
+# The views of visit ratings, promised dates, In Transit and campaigns ----------------------------
+
+COMMENT = f"Comment {HOSTILE[1]} {HOSTILE[3]} {HOSTILE[0]}"  # the customer's comment on a visit
+CHANNEL_LINE = f"Call List: {HOSTILE[3]} {HOSTILE[2]}"  # a playbook sentence, as a translation could read
+
+
+class Recent:
+	"""What the new views show, made for the first hostile customer (removed at the test's end)."""
+
+	def build(self, hostile: Hostile):
+		from test_logistics import make_shipment
+		from test_visit_ratings import SIGNATURE
+
+		from bizlink.field_service import ratings
+
+		first = hostile.customers[0]
+		technician = hostile.users["technician"]
+		frappe.db.set_value(
+			"User", technician, {"first_name": TECHNICIAN, "last_name": "", "full_name": TECHNICIAN}
+		)
+		item = make_item(
+			f"XSS-INST-{hostile.tag}-R",
+			is_stock_item=0,
+			bizlink_requires_installation=1,
+			bizlink_installation_hours=2,
+		)
+		self.visits = []
+		for _i in range(2):  # one rated with a hostile comment, one whose link the guest opens
+			order = make_sales_order(first, items=[{"item_code": item.name, "qty": 1, "rate": 10}])
+			make_delivery_note(order.name)
+			visit = frappe.db.get_value("Field Visit", {"sales_order": order.name})
+			if not visit:
+				from bizlink.field_service.installation import create_field_visit
+
+				visit = create_field_visit(order)
+			job = frappe.get_doc("Field Visit", visit)  # booked within the technician's hours, done, signed
+			start = get_datetime(f"{add_days(today(), 7 + _i)} 09:00:00")
+			job.scheduled_start, job.scheduled_end = (
+				start,
+				get_datetime(f"{add_days(today(), 7 + _i)} 11:00:00"),
+			)
+			job.append("crew", {"user": technician})
+			job.save()
+			job.start()
+			for row in job.items:
+				row.installed_qty = row.qty
+			for check in job.checklist:
+				check.done = 1
+			job.signature, job.signed_by = SIGNATURE, "Lucía Martínez"
+			job.submit()
+			self.visits.append(visit)
+		link = urlsplit(ratings.rating_url(self.visits[0]))
+		query = {k: v for k, v in (part.split("=", 1) for part in link.query.split("&"))}
+		frappe.set_user("Guest")
+		try:
+			ratings.rate(self.visits[0], query["expires"], query["token"], 2, COMMENT)
+		finally:
+			frappe.set_user("Administrator")
+		feedback = urlsplit(ratings.rating_url(self.visits[1]))
+		self.feedback_path = f"{feedback.path}?{feedback.query}"
+
+		# a leg on the road: a shipment of the first customer's order, its carrier and number hostile
+		self.order = make_sales_order(
+			first, items=[{"item_code": f"XSS-INST-{hostile.tag}-P", "qty": 1, "rate": 100}]
+		).name
+		shipment = make_shipment(make_delivery_note(self.order).name)
+		self.shipment = shipment.name
+		frappe.get_doc("Shipment", shipment.name).db_set(
+			{
+				"carrier": f"Carrier {HOSTILE[3]}",
+				"awb_number": f"AWB {HOSTILE[1]}",
+				"tracking_url": HOSTILE[5],
+			}
+		)
+		frappe.db.set_value("Sales Order", self.order, "bizlink_installation_due", add_days(today(), 5))
+
+		# a campaign to the segment of the city "<img ...>", its title hostile
+		self.campaign = frappe.get_doc(
+			{
+				"doctype": "Segment Campaign",
+				"title": f"Campaign {HOSTILE[2]}",
+				"channel": "Call List",
+				"audience": "Segment",
+				"customer_group": hostile.group.name,
+				"city": HOSTILE[3],
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.set_value(  # as an attacker writing around the form could store them
+			"Segment Campaign",
+			self.campaign.name,
+			{
+				"title": f"Campaign {HOSTILE[2]}",
+				"city": HOSTILE[3],
+				"status": "Active",
+				"started_on": today(),
+			},
+		)
+		frappe.db.commit()  # nosemgrep (the browser reads them through the served site's own connection)
+
+	def remove(self):
+		frappe.db.rollback()
+		for doctype, names in (
+			("Segment Campaign", [self.campaign.name] if getattr(self, "campaign", None) else []),
+			("Shipment", [self.shipment] if getattr(self, "shipment", None) else []),
+		):
+			if names:
+				purge(doctype, set(names))
+		frappe.db.commit()  # nosemgrep (the browser reads them through the served site's own connection)
+
+
+def view_recent(
+	sales: Viewer, installer: Viewer, portal: Viewer, guest: Viewer, hostile: Hostile, recent: Recent
+):
+	first = hostile.customers[0]
+	# Visit Ratings, by technician: the technician's name as typed
+	run_report(installer, "Visit Ratings", {"group_by": "Technician"}, "data.length > 0")
+	installer.check("Visit Ratings by technician", [TECHNICIAN])
+	# the customer file's Visit Ratings card: the comment as text, and the playbook's campaign channels
+	sales.page.route(
+		"**/api/method/bizlink.api.customer.get_customer_playbook*",
+		lambda route: route.fulfill(
+			response=(response := route.fetch()),
+			json={
+				"message": {
+					**response.json()["message"],
+					"campaign_channels": [{"channel": "Call List", "explanation": CHANNEL_LINE}],
+				}
+			},
+		),
+	)
+	sales.page.goto(f"{sales.base}/app/customer-file/{first}")
+	sales.wait(
+		"() => document.querySelector('.bizlink-customer-file .bl-visit-rating')"
+		" && document.querySelector('.bizlink-customer-file .bl-campaign-channel')"
+	)
+	sales.settle()
+	sales.check("customer file: visit ratings, campaign channels", [COMMENT, CHANNEL_LINE])
+	assert sales.page.locator('.bizlink-customer-file img[src="x"]').count() == 0
+	sales.page.unroute("**/api/method/bizlink.api.customer.get_customer_playbook*")
+	# the rating page of the other visit: the customer's name as typed
+	guest.goto(recent.feedback_path)
+	guest.check("visit feedback page", [HOSTILE[0]])
+	# the portal's order page: the leg's carrier and tracking number, the promised date; no link to
+	# "javascript:"
+	portal.goto(f"/order-progress/{recent.order}")
+	portal.check("portal order on its way", [f"Carrier {HOSTILE[3]}", f"AWB {HOSTILE[1]}"])
+	assert portal.page.locator(".bizlink-portal-leg a").count() == 0
+	# the Sales Order's timeline: the In Transit step, naming its shipment
+	view_form(sales, "Sales Order", recent.order)
+	sales.wait(
+		"(name) => document.querySelector('.bizlink-stages').innerText.includes(name)", arg=recent.shipment
+	)
+	sales.check("Sales Order timeline In Transit", [HOSTILE[0], recent.shipment])
+	# the campaign's form and Campaign Results: its title and city as typed
+	view_form(sales, "Segment Campaign", recent.campaign.name)
+	sales.check("Segment Campaign form", [f"Campaign {HOSTILE[2]}", HOSTILE[3], hostile.group.name])
+	run_report(
+		sales,
+		"Campaign Results",
+		{"customer_group": hostile.group.name},
+		"data.length === 1 && data[0].city",
+	)
+	sales.check("Campaign Results", [f"Campaign {HOSTILE[2]}", HOSTILE[3], hostile.group.name])
+	# Market Segments: a row's + opens a new campaign with that row's city as typed
+	sales.goto("/app/query-report/Market Segments", report_ready("Market Segments"))
+	show_segments(sales, hostile)
+	index = sales.page.evaluate(
+		"(city) => frappe.query_report.data.findIndex((row) => row.city === city)", HOSTILE[3]
+	)
+	sales.page.click(f'.dt-row[data-row-index="{index}"] .bizlink-campaign')
+	sales.wait(
+		"(city) => window.cur_frm && cur_frm.doc.doctype === 'Segment Campaign' && cur_frm.doc.city === city",
+		arg=HOSTILE[3],
+	)
+	sales.settle()
+	sales.check("new campaign from a segment row", [HOSTILE[3], hostile.group.name])
+	assert sales.page.locator('img[src="x"]').count() == 0
+
+
+def test_new_views_show_hostile_text_as_typed(hostile, server, browser):
+	recent = Recent()
+	viewers = {}
+	try:
+		recent.build(hostile)
+		viewers = {
+			key: Viewer(browser, server, None if key == "guest" else hostile.users[key])
+			for key in ("sales", "installer", "portal", "guest")
+		}
+		Viewer.checks = 0
+		view_recent(
+			viewers["sales"], viewers["installer"], viewers["portal"], viewers["guest"], hostile, recent
+		)
+	finally:
+		for viewer in viewers.values():
+			viewer.close()
+		recent.remove()
+	assert Viewer.checks == 1 + 2 + 1 + 2 + 2 + 3 + 3 + 2
