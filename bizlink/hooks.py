@@ -112,6 +112,7 @@ override_doctype_dashboards = {
 # ---------------
 
 STAGE = "bizlink.fulfilment.stages.on_document_change"  # documents that move an order between stages
+LEG = "bizlink.field_service.promise.on_leg_change"  # a trip or shipment: the promise from arrival
 
 SEGMENTS = (
 	"bizlink.market_analysis.segments"  # the market segments rollup, kept in the documents' transaction
@@ -202,13 +203,14 @@ doc_events = {
 	"Payment Entry": {"on_submit": STAGE, "on_cancel": STAGE, "on_trash": DELETED},
 	# the order's goods on the road (In Transit): a trip leaves on submit, arrives as its stops are
 	# visited; a shipment's booking and tracking come by db_set, which runs on_change only
+	# (then the installation promised from delivery counts from the arrival)
 	"Delivery Trip": {
-		"on_submit": STAGE,
-		"on_update_after_submit": STAGE,
-		"on_cancel": STAGE,
+		"on_submit": [STAGE, LEG],
+		"on_update_after_submit": [STAGE, LEG],
+		"on_cancel": [STAGE, LEG],
 		"on_trash": DELETED,
 	},
-	"Shipment": {"on_change": STAGE, "on_trash": DELETED},
+	"Shipment": {"on_change": [STAGE, LEG], "on_trash": DELETED},
 	"Quotation": {"on_trash": DELETED},
 	"Opportunity": {"on_trash": DELETED},
 	"Installation Note": {"on_trash": DELETED},

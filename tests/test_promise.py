@@ -451,3 +451,30 @@ def test_the_portal_order_page_shows_the_promised_date_until_installed(groups):
 	assert promised in page(user, f"order-progress/{order.name}")
 	complete(job_of(order))
 	assert promised not in page(user, f"order-progress/{order.name}")
+
+
+def test_counted_from_delivery_waits_for_goods_on_a_trip_to_arrive(groups, company):
+	"""Delivered by note today, the promise starts; the trip leaves: the goods are on the road and the
+	promise waits; the stop is visited: it counts from the arrival."""
+	from test_logistics import make_trip, visit
+
+	set_targets([{"item_group": groups.heating, "working_days": 4, "counted_from": "Delivery"}])
+	frappe.db.set_value("Company", company, "default_holiday_list", None)
+	order = order_for(groups.heating, company=company)
+	shipped = add_days(today(), -7)  # the note's day: a week before the goods arrive
+	note = make_delivery_note(order.name, posting_date=shipped)
+	assert job_of(order).promised_date == working_days_after(shipped, 4, None)[-1]
+	trip = make_trip(note.name)
+	assert frappe.db.get_value("Sales Order", order.name, "bizlink_stage") == "In Transit"
+	job = job_of(order)
+	assert (job.promised_date, job.promise_status, job.target_days) == (None, "", 4)
+	assert frappe.db.get_value("Sales Order", order.name, "bizlink_installation_due") is None
+	visit(trip)
+	arrived = frappe.db.get_value(
+		"Order Stage Log",
+		{"sales_order": order.name, "stage": "Delivered", "reference_doctype": "Delivery Trip"},
+		"entered_on",
+	)
+	assert getdate(arrived) == getdate(today())
+	assert job_of(order).promised_date == working_days_after(today(), 4, None)[-1]
+	assert job_of(order).promised_date > working_days_after(shipped, 4, None)[-1]

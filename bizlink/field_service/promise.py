@@ -33,6 +33,8 @@ DEFAULT_WARN_PERCENT = 75
 OPEN = ("On Track", "At Risk")  # a promise still running
 TOLD = ("At Risk", "Breached")  # the states the Installation Managers are told of
 PROMISE_FIELDS = ["promised_date", "warn_on", "target_days", "promise_status"]
+IN_TRANSIT = "In Transit"
+LEGS = ("Delivery Trip", "Shipment")  # what carries an order's goods to the customer
 
 
 # BizLink Settings --------------------------------------------------------------------------------
@@ -124,7 +126,8 @@ def get_target(order) -> frappe._dict | None:
 
 
 def start_date(order, counted_from: str):
-	"""The day the promise counts from: the order's date, or its latest submitted Delivery Note's."""
+	"""The day the promise counts from: the order's date, or its latest submitted Delivery Note's; for
+	goods that went on a Delivery Trip or Shipment, the day they arrived (none while on the road)."""
 	if counted_from == "Order":
 		return getdate(order.transaction_date)
 	note, item = frappe.qb.DocType("Delivery Note"), frappe.qb.DocType("Delivery Note Item")
@@ -140,7 +143,35 @@ def start_date(order, counted_from: str):
 		.limit(1)
 		.run(pluck=True)
 	)
-	return getdate(latest[0]) if latest else None
+	if not latest:
+		return None
+	if frappe.db.get_value("Sales Order", order.name, "bizlink_stage") == IN_TRANSIT:
+		return None  # the goods are on the road: delivered when they arrive
+	return max([getdate(latest[0]), *arrivals(order.name)])
+
+
+def arrivals(sales_order: str) -> list:
+	"""The days the order's goods arrived from a trip or shipment (its Delivered rows they caused)."""
+	log = frappe.qb.DocType("Order Stage Log")
+	return [
+		getdate(at)
+		for at in frappe.qb.from_(log)
+		.select(log.entered_on)
+		.where(log.sales_order == sales_order)
+		.where(log.stage == "Delivered")
+		.where(log.is_reversal == 0)
+		.where(log.reference_doctype.isin(LEGS))
+		.run(pluck=True)
+	]
+
+
+def on_leg_change(doc, method=None) -> None:
+	"""A Delivery Trip or Shipment left, arrived or was cancelled (its stage moved first, hooks.py):
+	the promise of each order it carries counts from the arrival."""
+	from bizlink.fulfilment.stages import sales_orders_of
+
+	for sales_order in sorted(sales_orders_of(doc)):
+		update_promise(sales_order)
 
 
 def holiday_list_of(company: str | None) -> str | None:
