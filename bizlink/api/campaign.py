@@ -28,12 +28,7 @@ def create_work(campaign: str) -> dict:
 	`INLINE_LIMIT` new customers it is made at once; more, on the long queue (status Creating, its
 	progress shown on the form; asking again meanwhile is refused)."""
 	doc = writable_campaign(campaign)
-	if doc.status == "Creating":
-		frappe.throw(
-			_("Campaign {0} is being made: wait until it is done.").format(frappe.bold(doc.name)),
-			title=_("Campaign Busy"),
-			exc=CampaignBusyError,
-		)
+	check_not_being_made(doc)
 	campaigns.check_ready(doc)
 	work = campaigns.make_email_group if doc.channel == campaigns.EMAIL else campaign_work.make_call_list
 	customers = campaigns.audience(doc)
@@ -61,11 +56,16 @@ def create_work(campaign: str) -> dict:
 def close(campaign: str) -> None:
 	"""Close the campaign: its rows change no more (an interaction done later is not counted)."""
 	doc = writable_campaign(campaign)
+	check_not_being_made(doc)
+	set_status(doc, "Closed")
+	doc.notify_update()
+
+
+def check_not_being_made(doc) -> None:
+	"""A campaign whose work is being made on the queue takes no other action meanwhile."""
 	if doc.status == "Creating":
 		frappe.throw(
 			_("Campaign {0} is being made: wait until it is done.").format(frappe.bold(doc.name)),
 			title=_("Campaign Busy"),
 			exc=CampaignBusyError,
 		)
-	set_status(doc, "Closed")
-	doc.notify_update()

@@ -67,24 +67,31 @@ def get_columns() -> list[dict]:
 	]
 
 
+def filtered(query, filters, day, dimensions, sales_order):
+	"""The report's filters on `query`: `day` in the period, company, customer group and territory
+	from the `dimensions` table, the item group among the items of the order `sales_order` names."""
+	if filters.from_date:
+		query = query.where(day >= getdate(filters.from_date))
+	if filters.to_date:
+		query = query.where(day < add_days(getdate(filters.to_date), 1))
+	for field in ("company", "customer_group", "territory"):
+		if filters.get(field):
+			query = query.where(dimensions[field] == filters.get(field))
+	if filters.item_group:
+		item = frappe.qb.DocType("Sales Order Item")
+		query = query.where(
+			sales_order.isin(
+				frappe.qb.from_(item).select(item.parent).where(item.item_group == filters.item_group)
+			)
+		)
+	return query
+
+
 def get_data(filters) -> list[dict]:
 	"""Median and 90th percentile of the time spent in each stage, over stages left in the period."""
 	log = frappe.qb.DocType("Order Stage Log")
 	query = frappe.qb.from_(log).where(log.left_on.isnotnull()).where(log.is_reversal == 0)
-	if filters.from_date:
-		query = query.where(log.left_on >= getdate(filters.from_date))
-	if filters.to_date:
-		query = query.where(log.left_on < add_days(getdate(filters.to_date), 1))
-	for field in ("company", "customer_group", "territory"):
-		if filters.get(field):
-			query = query.where(log[field] == filters.get(field))
-	if filters.item_group:
-		item = frappe.qb.DocType("Sales Order Item")
-		query = query.where(
-			log.sales_order.isin(
-				frappe.qb.from_(item).select(item.parent).where(item.item_group == filters.item_group)
-			)
-		)
+	query = filtered(query, filters, log.left_on, log, log.sales_order)
 	hours = log.duration_hours
 	rows = {
 		row.stage: row
@@ -123,21 +130,7 @@ def get_on_time(filters) -> frappe._dict:
 		.where(job.visit_type == "Installation")
 		.where(job.promise_status.isin(["On Time", "Late"]))
 	)
-	if filters.from_date:
-		query = query.where(job.actual_end >= getdate(filters.from_date))
-	if filters.to_date:
-		query = query.where(job.actual_end < add_days(getdate(filters.to_date), 1))
-	for field in ("company", "customer_group", "territory"):
-		if filters.get(field):
-			query = query.where(order[field] == filters.get(field))
-	if filters.item_group:
-		item = frappe.qb.DocType("Sales Order Item")
-		query = query.where(
-			order.name.isin(
-				frappe.qb.from_(item).select(item.parent).where(item.item_group == filters.item_group)
-			)
-		)
-	promised, on_time = query.run()[0]
+	promised, on_time = filtered(query, filters, job.actual_end, order, order.name).run()[0]
 	promised, on_time = int(promised or 0), int(on_time or 0)
 	return frappe._dict(
 		promised=promised, on_time=on_time, rate=on_time / promised * 100 if promised else None
