@@ -65,7 +65,7 @@ def execute(filters: dict | None = None):
 
 def columns(group_by: str) -> list[dict]:
 	return [
-		{"fieldname": "group", "label": group_label(group_by), "fieldtype": "Data", "width": 200},
+		{"fieldname": "group", "label": group_label(group_by), "fieldtype": "Data", "width": 180},
 		{"fieldname": "visits", "label": _("Visits Completed"), "fieldtype": "Int", "width": 160},
 		{"fieldname": "ratings", "label": _("Ratings"), "fieldtype": "Int", "width": 120},
 		{"fieldname": "response_rate", "label": _("Response Rate %"), "fieldtype": "Percent", "width": 170},
@@ -77,7 +77,7 @@ def columns(group_by: str) -> list[dict]:
 			"width": 120,
 		},
 		{"fieldname": "low_ratings", "label": _("Low Ratings"), "fieldtype": "Int", "width": 150},
-		{"fieldname": "open_tickets", "label": _("Follow-up Tickets Open"), "fieldtype": "Int", "width": 260},
+		{"fieldname": "open_tickets", "label": _("Follow-up Tickets Open"), "fieldtype": "Int", "width": 280},
 	]
 
 
