@@ -258,7 +258,7 @@ class BadScheduleInputError(frappe.ValidationError):
 
 class InstallationTargetError(frappe.ValidationError):
 	"""An installation target of fewer than 1 working day, two targets for the same groups, or a warning
-	outside 1–99 % of the promised time."""
+	outside 1 to 99 % of the promised time."""
 
 
 class VisitRatingLinkError(frappe.ValidationError):
