@@ -304,3 +304,8 @@ class CampaignLockedError(frappe.ValidationError):
 class CampaignIncompleteError(frappe.ValidationError):
 	"""A Segment Campaign's work asked for without what it needs (an email's subject and message), or a
 	figure of the campaign out of its range (attribution days, hold-out share, top customers)."""
+
+
+class CampaignInteractionCustomerError(frappe.ValidationError):
+	"""A Segment Campaign's planned interaction moved to another customer than the one it was planned
+	for."""

@@ -21,6 +21,7 @@ from bizlink.devtools.factories import (
 )
 from bizlink.exceptions import (
 	CampaignBusyError,
+	CampaignInteractionCustomerError,
 	CampaignLockedError,
 	EmptySegmentError,
 	NoSalesPeopleError,
@@ -399,6 +400,7 @@ def test_attribution_window_edges(people):
 	day = add_days(today(), -20)
 	campaign = new_campaign(group, people, first_contact_date=day, attribution_days=5)
 	api.create_work(campaign.name)
+	frappe.db.set_value("Segment Campaign", campaign.name, "started_on", day)  # made on that day
 	for row in rows(campaign.name):
 		reach(row.sales_interaction)
 	assert {r.reached_on for r in rows(campaign.name)} == {getdate(day)}
@@ -478,6 +480,7 @@ def test_reached_by_the_follow_up_done_and_not_after_closing(people):
 	segment_customers(group, 2)
 	campaign = new_campaign(group, people, first_contact_date=add_days(today(), -1))
 	api.create_work(campaign.name)
+	frappe.db.set_value("Segment Campaign", campaign.name, "started_on", add_days(today(), -1))
 	first, second = rows(campaign.name)
 	todo = frappe.get_doc("ToDo", frappe.db.get_value("Sales Interaction", first.sales_interaction, "todo"))
 	todo.status = "Closed"
@@ -492,6 +495,57 @@ def test_reached_by_the_follow_up_done_and_not_after_closing(people):
 	assert frappe.db.get_value("Segment Campaign", campaign.name, ["status", "reached"]) == ("Closed", 1)
 	with pytest.raises(CampaignBusyError):
 		api.create_work(campaign.name)
+
+
+def seller_of(group: str, count: int):
+	"""A Sales User with their sales person, the only one of a call list to `count` customers of
+	`group`, made today (its start)."""
+	customers = segment_customers(group, count)
+	user = make_user(roles=["Sales User"]).name
+	salesman = make_sales_person(f"Con usuario {random_string(5)}", user=user).name
+	campaign = new_campaign(group, [salesman])
+	api.create_work(campaign.name)
+	return customers, user, campaign
+
+
+def test_a_backdated_interaction_reaches_no_earlier_than_the_campaign_start():
+	"""Made today (attribution 60 days); the customer ordered 10 days ago. The Sales User dates the
+	call 15 days ago with an outcome: the customer is reached today, not 15 days ago, and the order
+	of 10 days ago is not the campaign's (0 orders, revenue 0)."""
+	group = new_group()
+	[customer], user, campaign = seller_of(group, 1)
+	make_sales_order(
+		customer, transaction_date=add_days(today(), -10), items=[{"item_code": item(), "rate": 90}]
+	)
+	[row] = rows(campaign.name)
+	frappe.set_user(user)
+	interaction = frappe.get_doc("Sales Interaction", row.sales_interaction)
+	interaction.interaction_date = f"{add_days(today(), -15)} 10:00:00"
+	interaction.outcome = get_outcome("Positive")
+	interaction.save()
+	frappe.set_user("Administrator")
+	assert frappe.db.get_value(ROW, row.name, ["status", "reached_on"]) == ("Reached", getdate(today()))
+	figures = campaigns.results(frappe._dict(frappe.get_doc("Segment Campaign", campaign.name).as_dict()))
+	assert (figures.reached, figures.orders, figures.revenue) == (1, 0, 0)
+
+
+def test_a_campaign_interaction_cannot_move_to_another_customer():
+	"""The Sales User moves the call planned for A to B with an outcome: refused, A's row stays
+	Planned and the interaction stays A's."""
+	group = new_group()
+	[a, b], user, campaign = seller_of(group, 2)
+	first = next(r for r in rows(campaign.name) if r.customer == a)
+	frappe.set_user(user)
+	interaction = frappe.get_doc("Sales Interaction", first.sales_interaction)
+	interaction.customer = b
+	interaction.contact = None
+	interaction.outcome = get_outcome("Positive")
+	with pytest.raises(CampaignInteractionCustomerError):
+		interaction.save()
+	frappe.set_user("Administrator")
+	assert frappe.db.get_value(ROW, first.name, ["status", "reached_on"]) == ("Planned", None)
+	assert frappe.db.get_value("Sales Interaction", first.sales_interaction, "customer") == a
+	assert frappe.db.get_value("Segment Campaign", campaign.name, "reached") == 0
 
 
 def test_a_deleted_interaction_leaves_its_customer_out(people):
@@ -516,6 +570,7 @@ def test_playbook_reads_which_channel_converted(people):
 	day = add_days(today(), -10)
 	calls = new_campaign(group, people, first_contact_date=day, attribution_days=20)
 	api.create_work(calls.name)
+	frappe.db.set_value("Segment Campaign", calls.name, "started_on", day)  # made on that day
 	for row in rows(calls.name):
 		reach(row.sales_interaction)
 	mail = new_campaign(

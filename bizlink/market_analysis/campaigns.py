@@ -29,7 +29,8 @@ an Email Unsubscribe of the address (global, or for the contact, the customer, o
 campaign's Email Group or Newsletter) or a member of an earlier campaign's group who unsubscribed.
 
 **Reached.** A planned interaction reaches its customer when it is done: an outcome is recorded on it,
-or its follow-up is Done (the ToDo closed), on the interaction's day (today at the latest). An email
+or its follow-up is Done (the ToDo closed), on the interaction's day (no earlier than the campaign's
+start, today at the latest); only its own customer's (it cannot move to another customer). An email
 reaches its customers when the newsletter is sent (those who unsubscribed since are left out then).
 Only an Active campaign's rows change: a Closed campaign's figures stay as they were.
 
@@ -530,23 +531,40 @@ def on_newsletter_update(newsletter, method=None) -> None:
 
 
 def interaction_done(interaction) -> None:
-	"""A campaign's planned interaction is done (outcome recorded, or follow-up Done): its row is
-	Reached on the interaction's day (today at the latest)."""
+	"""A campaign's planned interaction is done (outcome recorded, or follow-up Done): its customer's
+	row is Reached on the interaction's day, but no earlier than the campaign's start and no later
+	than today.
+
+	The start bounds it rather than a date before it being refused: the interaction's date is the
+	sales person's record of when the contact happened (a list may be planned for days before its work
+	was made), and what matters to the results is only that the campaign cannot have reached anyone
+	before it existed, so no order placed before its start can be attributed to it, whatever the date
+	typed. A row is reached only by an interaction of its own customer (the controller refuses moving
+	a campaign's interaction to another customer)."""
 	if not interaction.get("campaign"):
 		return
 	if not (interaction.get("outcome") or interaction.get("follow_up_status") == "Done"):
 		return
-	if frappe.db.get_value(CAMPAIGN, interaction.campaign, "status") != "Active":
+	status, started_on = frappe.db.get_value(CAMPAIGN, interaction.campaign, ["status", "started_on"])
+	if status != "Active":
 		return
 	name = frappe.db.get_value(
 		ROW,
-		{"campaign": interaction.campaign, "sales_interaction": interaction.name, "status": PLANNED},
+		{
+			"campaign": interaction.campaign,
+			"sales_interaction": interaction.name,
+			"customer": interaction.customer,
+			"status": PLANNED,
+		},
 		"name",
 		for_update=True,
 	)
 	if not name:
 		return
-	on = min(getdate(interaction.interaction_date or today()), getdate(today()))
+	on = getdate(interaction.interaction_date or today())
+	if started_on:
+		on = max(on, getdate(started_on))
+	on = min(on, getdate(today()))
 	frappe.db.set_value(ROW, name, {"status": REACHED, "reached_on": on})
 	update_counts(interaction.campaign)
 

@@ -13,6 +13,7 @@ from bizlink.bizlink.validation import (
 	validate_not_cancelled,
 )
 from bizlink.exceptions import (
+	CampaignInteractionCustomerError,
 	ContactNotOfCustomerError,
 	DisabledCustomerError,
 	FutureOutcomeError,
@@ -72,6 +73,7 @@ class SalesInteraction(Document):
 		self.validate_party()
 		self.set_customer_from_party()
 		self.validate_customer()
+		self.validate_campaign_customer()
 		self.validate_duration()
 		self.validate_outcome_not_in_future()
 		self.validate_next_action_date()
@@ -103,6 +105,26 @@ class SalesInteraction(Document):
 				title=_("Disabled Customer"),
 				exc=DisabledCustomerError,
 			)
+
+	def validate_campaign_customer(self):
+		"""A campaign's planned interaction is its customer's: moving it to another customer is refused
+		(the campaign would count the first one reached by a contact that was not theirs); a contact
+		with another customer is a new interaction."""
+		if self.is_new() or not self.campaign or not self.has_value_changed("customer"):
+			return
+		before = self.get_doc_before_save()
+		frappe.throw(
+			_(
+				"This interaction was planned by campaign {0} for customer {1}: it cannot move to another "
+				"customer. Record a new interaction for {2}."
+			).format(
+				frappe.bold(self.campaign),
+				frappe.bold(before.customer if before else ""),
+				frappe.bold(self.customer or ""),
+			),
+			title=_("Campaign Interaction"),
+			exc=CampaignInteractionCustomerError,
+		)
 
 	def validate_party(self):
 		"""Before it is a customer, an interaction is with a Lead or Prospect: one of the two is needed."""
