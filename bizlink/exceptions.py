@@ -309,3 +309,7 @@ class CampaignIncompleteError(frappe.ValidationError):
 class CampaignInteractionCustomerError(frappe.ValidationError):
 	"""A Segment Campaign's planned interaction moved to another customer than the one it was planned
 	for."""
+
+
+class NegativeCampaignCostError(frappe.ValidationError):
+	"""A Segment Campaign's cost below zero."""

@@ -24,6 +24,7 @@ from bizlink.exceptions import (
 	CampaignInteractionCustomerError,
 	CampaignLockedError,
 	EmptySegmentError,
+	NegativeCampaignCostError,
 	NoSalesPeopleError,
 )
 from bizlink.market_analysis import campaigns
@@ -256,8 +257,23 @@ def test_audience_is_fixed_once_the_work_is_made(people):
 	with pytest.raises(CampaignLockedError):
 		campaign.save()
 	campaign.reload()
-	campaign.cost = 10  # the cost, title and attribution days may still change
+	campaign.attribution_days = 90  # the results' window: rewriting it would rewrite the results
+	with pytest.raises(CampaignLockedError):
+		campaign.save()
+	campaign.reload()
+	campaign.cost = -1
+	with pytest.raises(NegativeCampaignCostError):
+		campaign.save()
+	campaign.reload()
+	campaign.cost = 10  # the cost (an input, corrected) and the title may still change
+	campaign.title = "Otro título"
 	campaign.save()
+	assert frappe.db.get_value("Segment Campaign", campaign.name, ["cost", "attribution_days"]) == (10, 60)
+
+
+def test_a_negative_cost_is_refused_on_a_new_campaign():
+	with pytest.raises(NegativeCampaignCostError):
+		new_campaign(new_group(), cost=-0.01)
 
 
 def test_a_failure_midway_leaves_nothing(people):

@@ -4,15 +4,22 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import cint
+from frappe.utils import cint, flt
 
 from bizlink.bizlink.status_log import log_status_change
 from bizlink.bizlink.validation import validate_input
-from bizlink.exceptions import CampaignBusyError, CampaignIncompleteError, CampaignLockedError
+from bizlink.exceptions import (
+	CampaignBusyError,
+	CampaignIncompleteError,
+	CampaignLockedError,
+	NegativeCampaignCostError,
+)
 from bizlink.market_analysis import campaigns
 
-# what decides the campaign's customers and how they are worked: fixed once its work is made
+# what decides the campaign's customers, how they are worked and what its results count: fixed once
+# its work is made (the cost is an input of the results, not their definition: it may be corrected)
 AUDIENCE_FIELDS = (
+	"attribution_days",
 	"channel",
 	"audience",
 	"company",
@@ -79,6 +86,7 @@ class SegmentCampaign(Document):
 		validate_input(self)
 		self.set_defaults()
 		self.validate_ranges()
+		self.validate_cost()
 		self.validate_audience_fixed()
 		log_status_change(self)
 
@@ -114,9 +122,17 @@ class SegmentCampaign(Document):
 					exc=CampaignIncompleteError,
 				)
 
+	def validate_cost(self):
+		if flt(self.cost) < 0:
+			frappe.throw(
+				_("The campaign's cost cannot be negative, not {0}.").format(frappe.bold(self.cost)),
+				title=_("Negative Cost"),
+				exc=NegativeCampaignCostError,
+			)
+
 	def validate_audience_fixed(self):
-		"""Once the work is made, who the campaign is for and how they are worked stay as they were:
-		its figures are read against them."""
+		"""Once the work is made, who the campaign is for, how they are worked and how many days its
+		orders count stay as they were: its figures are read against them."""
 		if self.is_new() or not self.started_on:
 			return
 		changed = [f for f in AUDIENCE_FIELDS if self.has_value_changed(f)]
