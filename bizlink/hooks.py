@@ -49,10 +49,6 @@ website_route_rules = [
 	{"from_route": "/service-tickets/<name>", "to_route": "service_tickets"},
 ]
 
-# run on every request once its user is known: a list of Field Visits filtered, sorted or grouped on
-# their ratings is refused to who may not read them (the fields themselves are hidden by permlevel)
-auth_hooks = ["bizlink.field_service.ratings.refuse_queries_on_ratings"]
-
 # a portal customer lands on their orders (with a link to their service requests), not on /me
 role_home_page = {"Customer": "order-progress"}
 

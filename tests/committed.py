@@ -91,6 +91,7 @@ def purge_world(customers, items=(), users=(), extra: tuple = ()) -> None:
 			frappe.get_all("Field Visit", by_order, pluck="name")
 			+ frappe.get_all("Field Visit", by_customer, pluck="name"),
 		),
+		("Visit Rating", frappe.get_all("Visit Rating", by_customer, pluck="name")),
 		("Maintenance Plan", frappe.get_all("Maintenance Plan", by_customer, pluck="name")),
 		("Order Stage Log", frappe.get_all("Order Stage Log", by_order, pluck="name")),
 		("Sales Interaction", frappe.get_all("Sales Interaction", by_customer, pluck="name")),

@@ -62,8 +62,8 @@ def test_every_bizlink_doctype_controller_imports():
 
 	doctypes = frappe.get_all("DocType", {"module": ("in", frappe.get_module_list("bizlink"))}, pluck="name")
 	# Field Technician (+ its skills) and Field Sync Action: 0.5; Installation Target, Segment Campaign
-	# (+ its sales people) and Segment Campaign Customer: 0.6
-	assert len(doctypes) == 23
+	# (+ its sales people), Segment Campaign Customer and Visit Rating: 0.6
+	assert len(doctypes) == 24
 	for doctype in doctypes:
 		assert load_doctype_module(doctype), doctype
 		assert (
@@ -101,7 +101,7 @@ def test_every_record_sits_in_its_modules_folder_and_the_site_agrees():
 				seen += 1
 	# reports + Visit Ratings, Campaign Results; notifications + Installation at Risk / Promise Broken;
 	# number cards + Installations at Risk, Visit Rating (90 Days)
-	assert seen == 23 + 10 + 2 + 1 + 11 + 11 + 5 + 5  # pages: Customer File, Dispatch Board
+	assert seen == 24 + 10 + 2 + 1 + 11 + 11 + 5 + 5  # pages: Customer File, Dispatch Board
 
 
 def test_every_dotted_path_in_hooks_resolves():

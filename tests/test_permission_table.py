@@ -29,6 +29,7 @@ TABLE = {
 		"Segment Activity": "r",
 		"Segment Campaign": "rcwd",
 		"Segment Campaign Customer": "r",
+		"Visit Rating": "r",  # written only by the customer's link
 	},
 	"Support Team": {"Service Ticket": "rcw", "Field Visit": "r", "Maintenance Plan": "r"},
 	"Support Manager": {"Service Ticket": "rcwd", "Field Visit": "r", "Maintenance Plan": "r"},
@@ -39,6 +40,7 @@ TABLE = {
 		"Maintenance Plan": "rcwd",
 		"Field Technician": "rcwd",
 		"Field Sync Action": "r",
+		"Visit Rating": "r",
 		"Order Stage Log": "r",
 	},
 	"Stock User": {"Order Stage Log": "r"},

@@ -46,6 +46,7 @@ MATRIX = {
 		"Segment Activity": "rle",
 		"Segment Campaign": "rlcwde",
 		"Segment Campaign Customer": "rle",
+		"Visit Rating": "rle",  # written only by the customer's link
 	},
 	"Support Team": {
 		"Service Ticket": "rlcwe",
@@ -66,6 +67,7 @@ MATRIX = {
 		"Maintenance Plan": "rlcwde",
 		"Field Technician": "rlcwde",
 		"Field Sync Action": "rle",  # written only by the phones' sync
+		"Visit Rating": "rle",
 		"Order Stage Log": "rle",
 	},
 	"Stock User": {"Order Stage Log": "rle"},
@@ -259,6 +261,14 @@ class World:
 		if doctype == "Segment Campaign Customer":
 			# a row of a campaign of its own (rows are made by BizLink, not by users; one per customer)
 			return {"campaign": self.new_campaign().name, "customer": self.customer.name}
+		if doctype == "Visit Rating":
+			# the rating of a visit of its own (named by the visit: one each), as the link writes it
+			return {
+				"visit": self.make("Field Visit").name,
+				"customer": self.customer.name,
+				"rating": 0.6,
+				"rated_on": str(now_datetime()),
+			}
 		return {
 			"Sales Interaction": {
 				"customer": self.customer.name,
@@ -324,7 +334,7 @@ class World:
 				)
 			).name
 		# a sync action's fields are all the system's (read-only): it is written as the sync writes it
-		system = doctype in ("Field Sync Action", "Segment Campaign Customer")
+		system = doctype in ("Field Sync Action", "Segment Campaign Customer", "Visit Rating")
 		return self.track(frappe.get_doc({"doctype": doctype, **values}).insert(ignore_permissions=system))
 
 	def teardown(self):
@@ -362,6 +372,10 @@ def purge_rest_data() -> None:
 				frappe.get_all(
 					"Segment Campaign Customer", {"customer": ("in", customers or [""])}, pluck="name"
 				),
+			),
+			(
+				"Visit Rating",
+				frappe.get_all("Visit Rating", {"customer": ("in", customers or [""])}, pluck="name"),
 			),
 			(
 				"Segment Campaign",
@@ -417,6 +431,7 @@ def attempt(world: World, role: str, doctype: str, action: str):
 			"Order Stage Log": "note",
 			"Segment Activity": "city",
 			"Segment Campaign Customer": "customer_name",
+			"Visit Rating": "rating_comment",
 		}.get(doctype, "description" if doctype == "Service Ticket" else "notes")
 		value = sample.get(field) if field == "template_name" else f"edited by {role}"
 		return api.resource(user, "PUT", doctype, sample.name, json={field: value})

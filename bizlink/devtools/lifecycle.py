@@ -23,6 +23,7 @@ BIZLINK_DOCTYPES = (
 	"Maintenance Plan",
 	"Field Technician",
 	"Field Sync Action",
+	"Visit Rating",
 	"Order Stage Log",
 	"Segment Activity",
 	"Segment Campaign",

@@ -395,7 +395,6 @@ def make_visits(plan_names: list[str]) -> list[str]:
 			child.name = child.name or frappe.generate_hash(length=10)  # Frappe's name for a row
 		visit.set_parent_in_children()
 		visit.set_user_and_timestamp()
-		visit.rating = 0  # as an insert stores a Rating not given (get_valid_dict)
 		made.append((visit.maintenance_plan, visit.name))
 	insert_rows([row for visit in visits for row in (visit, *visit.get_all_children())])
 	frappe.db.bulk_update("Maintenance Plan", {name: {"open_visit": visit} for name, visit in made})

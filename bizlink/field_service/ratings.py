@@ -2,19 +2,18 @@
 
 When a Field Visit is completed (any type), the customer's contact gets, in the customer's language, a
 link to `/visit-feedback` signed for that visit and an expiry (*Rating Link Valid*, BizLink Settings):
-1 to 5 stars and a comment, once. The rating is written here only, under the visit's row lock; its
-fields are read-only (held on every write path, see `bizlink.bizlink.guard`) and at permlevel 1, read
-by Installation Managers, Sales Managers and System Managers. A technician sees only their own
-average over the last 90 days (My Day), never a visit's rating.
+1 to 5 stars and a comment, once. The rating is a **Visit Rating** of its own (named by the visit, so
+there is one at most), written here only, under the visit's row lock; its DocType's permissions give
+it to Installation Managers, Sales Managers and System Managers only, on every path Frappe has (a
+list, a count, a filter, a report, a number card, an export: none reads it for anyone else, which
+fields of the visit itself could not promise). A technician sees only their own average over the last
+90 days (My Day), never a visit's rating.
 
 Field Service knows no Service Ticket: the follow-up of a low rating is Service's
 (`bizlink.service.visits.follow_up_low_rating`), queued by the app layer that takes the rating.
 """
 
 import html
-import json
-import re
-from urllib.parse import unquote
 
 import frappe
 from frappe import _
@@ -36,8 +35,8 @@ from bizlink.field_service.maintenance import customer_contact
 JOB = "Field Visit"
 SETTINGS = "BizLink Settings"
 STARS = 5  # a Rating field stores the fraction of the stars (4 of 5: 0.8), as Service Ticket's does
-RATING_FIELDS = ("rating", "rated_on", "rating_comment", "rating_ticket")
-RATING_ROLES = ("Installation Manager", "Sales Manager", "System Manager")  # permlevel 1 of Field Visit
+RATING = "Visit Rating"
+RATING_ROLES = ("Installation Manager", "Sales Manager", "System Manager")  # Visit Rating's readers
 MAX_COMMENT = 2000  # characters: the page is public
 TECHNICIAN_DAYS = 90
 # below this many ratings a technician's average would be one visit's rating (or near enough to tell)
@@ -104,10 +103,10 @@ def request_rating(visit: str) -> None:
 	job = frappe.db.get_value(
 		JOB,
 		visit,
-		["name", "docstatus", "visit_type", "customer", "customer_name", "contact_email", "actual_end", "rated_on"],
+		["name", "docstatus", "visit_type", "customer", "customer_name", "contact_email", "actual_end"],
 		as_dict=True,
 	)  # fmt: skip
-	if not job or job.docstatus != 1 or job.rated_on:
+	if not job or job.docstatus != 1 or frappe.db.exists(RATING, visit):
 		return
 	recipient = recipient_of(job)
 	if not recipient or frappe.db.exists(
@@ -154,7 +153,7 @@ def check_link(visit: str, expires, token: str) -> frappe._dict:
 	job = frappe.db.get_value(
 		JOB,
 		visit,
-		["name", "docstatus", "status", "visit_type", "customer_name", "actual_end", "rating", "rating_comment", "rated_on"],
+		["name", "docstatus", "status", "visit_type", "customer", "customer_name", "company", "actual_end"],
 		as_dict=True,
 	)  # fmt: skip
 	if not job or job.docstatus != 1 or job.status != "Completed":
@@ -163,6 +162,8 @@ def check_link(visit: str, expires, token: str) -> frappe._dict:
 			title=_("Visit Not Completed"),
 			exc=VisitNotRateableError,
 		)
+	given = frappe.db.get_value(RATING, visit, ["rating", "rating_comment", "rated_on"], as_dict=True)
+	job.update(given or {"rating": None, "rating_comment": None, "rated_on": None})
 	return job
 
 
@@ -194,8 +195,15 @@ def rate(visit: str, expires, token: str, rating, comment: str | None = None) ->
 			title=_("Comment Too Long"),
 			exc=InvalidVisitRatingError,
 		)
-	# once, even from two tabs at once: read again under the row's lock
-	if frappe.db.get_value(JOB, visit, "rated_on", for_update=True):
+	# once, even from two tabs at once: the visit's row locked, then read again
+	job = frappe.db.get_value(
+		JOB,
+		visit,
+		["name", "visit_type", "customer", "customer_name", "company"],
+		as_dict=True,
+		for_update=True,
+	)
+	if frappe.db.exists(RATING, visit):
 		frappe.throw(
 			_("This visit has already been rated. Thank you!"),
 			title=_("Already Rated"),
@@ -203,12 +211,20 @@ def rate(visit: str, expires, token: str, rating, comment: str | None = None) ->
 		)
 	# the comment is kept escaped: Frappe's desk shows a Small Text as markup (form, list, report view),
 	# so what a guest typed reads as typed there and never runs; `comment_text` gives it back as text.
-	# No comment and no Version on the visit: its timeline is the technician's to read. Written with
-	# db_set, whose change events carry the rating into the market segments rollup (hooks.py)
-	frappe.get_doc(JOB, visit).db_set(
-		{"rating": stars / STARS, "rating_comment": escape_html(comment) or None, "rated_on": now_datetime()},
-		update_modified=False,
-	)
+	# Nothing is written on the visit: its timeline is the technician's to read
+	frappe.get_doc(
+		{
+			"doctype": RATING,
+			"visit": visit,
+			"visit_type": job.visit_type,
+			"customer": job.customer,
+			"customer_name": job.customer_name,
+			"company": job.company,
+			"rating": stars / STARS,
+			"rating_comment": escape_html(comment) or None,
+			"rated_on": now_datetime(),
+		}
+	).insert(ignore_permissions=True)
 	return stars
 
 
@@ -234,11 +250,13 @@ def technician_average(user: str, days: int = TECHNICIAN_DAYS) -> dict | None:
 	rated; None below `TECHNICIAN_MIN_RATINGS` ratings (the average would tell a visit's rating)."""
 	visit = frappe.qb.DocType(JOB)
 	crew = frappe.qb.DocType("Field Visit Technician")
+	rating = frappe.qb.DocType(RATING)
 	rows = (
 		frappe.qb.from_(visit)
-		.select(visit.name, visit.rating)
+		.join(rating)
+		.on(rating.visit == visit.name)
+		.select(visit.name, rating.rating)
 		.where(visit.docstatus == 1)
-		.where(visit.rated_on.isnotnull())
 		.where(visit.actual_end >= add_days(now_datetime(), -days))
 		.where(visit.name.isin(frappe.qb.from_(crew).select(crew.parent).where(crew.parenttype == JOB).where(crew.user == user)))
 		.run(as_dict=True)
@@ -257,13 +275,17 @@ def customer_ratings(customer: str, limit: int = 5) -> dict:
 	of the visits the reader may read (for the readers of ratings only)."""
 	check_may_read_ratings()
 	rows = frappe.get_list(
-		JOB,
-		filters={"customer": customer, "docstatus": 1, "rated_on": ("is", "set")},
-		fields=["name", "visit_type", "actual_end", "rating", "rating_comment", "rated_on", "rating_ticket"],
+		RATING,
+		filters={"customer": customer},
+		fields=["visit as name", "visit_type", "rating", "rating_comment", "rated_on", "rating_ticket"],
 		order_by="rated_on desc",
 		limit_page_length=0,
 	)
+	completed = dict(
+		frappe.get_all(JOB, filters={"name": ("in", [r.name for r in rows] or [""])}, fields=["name", "actual_end"], as_list=True)
+	)  # fmt: skip
 	for row in rows:
+		row.actual_end = completed.get(row.name)
 		row.stars = stars_of(row.rating)
 		row.rating_comment = comment_text(row.rating_comment)
 	return {
@@ -274,35 +296,3 @@ def customer_ratings(customer: str, limit: int = 5) -> dict:
 			for row in rows[:limit]
 		],
 	}  # fmt: skip
-
-
-# A technician lists their visits: the rating fields are left out of what they read (permlevel), but a
-# filter, sort or grouping on them would still tell which visit got which rating (Frappe v15 checks
-# the fields a list returns, not those it filters on). A request about Field Visits that names a rating
-# field there is refused to whoever may not read ratings, on every path: /api/resource, get_list,
-# get_count, get_value, the report view and its export, the sidebar's group-by and tag counts, the data
-# export and import template.
-QUERY_ARGS = (
-	*("filters", "or_filters", "fields", "fieldname", "order_by", "sort_by", "group_by"),
-	*("field", "current_filters", "stats", "select_columns", "export_fields", "export_filters"),
-)
-NAMES_A_RATING = re.compile(r"\b(?:{})\b".format("|".join(RATING_FIELDS)))
-
-
-def refuse_queries_on_ratings() -> None:
-	"""`auth_hooks`: run on every request once its user is known (API key included), before it is
-	served."""
-	form = frappe.local.form_dict or {}
-	if not any(form.get(arg) for arg in QUERY_ARGS):
-		return
-	request = getattr(frappe.local, "request", None)
-	path = unquote(request.path) if request else ""
-	if form.get("doctype") != JOB and not path.rstrip("/").endswith(f"/{JOB}"):
-		return
-	asked = json.dumps({arg: form.get(arg) for arg in QUERY_ARGS if form.get(arg)}, default=str)
-	if NAMES_A_RATING.search(asked) and not may_read_ratings():
-		frappe.throw(
-			_("Visit ratings are for Installation Managers, Sales Managers and System Managers."),
-			title=_("Not Permitted"),
-			exc=VisitRatingsNotPermittedError,
-		)

@@ -171,7 +171,6 @@ def customer_measures(from_date, to_date, company: str | None = None):
 	completed = within_days(visit.actual_end, from_date, to_date) & visit.promise_status.isin(
 		["On Time", "Late"]
 	)
-	rated = within_days(visit.rated_on, from_date, to_date)
 	visits = (
 		frappe.qb.from_(visit)
 		.select(
@@ -180,8 +179,6 @@ def customer_measures(from_date, to_date, company: str | None = None):
 			Sum(Case().when(completed & (visit.promise_status == "On Time"), 1).else_(0)).as_(
 				"installations_on_time"
 			),
-			Sum(Case().when(rated, visit.rating * 5).else_(0)).as_("visit_rating_sum"),
-			Sum(Case().when(rated, 1).else_(0)).as_("visit_ratings"),
 		)
 		.where(visit.docstatus == 1)
 		.groupby(visit.customer)
@@ -235,7 +232,5 @@ def base_query(filters):
 		"ratings": IfNull(tkt.ratings, 0),
 		"installations_promised": IfNull(vis.installations_promised, 0),
 		"installations_on_time": IfNull(vis.installations_on_time, 0),
-		"visit_rating_sum": IfNull(vis.visit_rating_sum, 0),
-		"visit_ratings": IfNull(vis.visit_ratings, 0),
 	}
 	return query, c, fields, measures

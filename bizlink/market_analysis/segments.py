@@ -4,9 +4,10 @@ A segment is one combination of age band, city (of the customer's market address
 Address, else the address linked to it that a user would call its address — `MARKET_ADDRESS`),
 customer group and territory. Each enabled customer counts in exactly one segment: the one recorded on the customer
 (`bizlink_market_segment`, a hash of the four). For each segment the rollup keeps, by day and by
-month, what its customers were invoiced, ordered, asked (interactions) and rated (tickets, and field
-visits), how many of their installations had a promised date and how many met it; and, as of now, how
-many customers and open tickets it has.
+month, what its customers were invoiced, ordered, asked (interactions) and rated (tickets), how many
+of their installations had a promised date and how many met it; and, as of now, how many customers and
+open tickets it has. (Visit ratings are not kept here: the rollup is read by sales users, who may not
+read ratings; Market Segments reads them from Visit Rating for those who may.)
 
 Documents add to or take from their customer's recorded segment in the same transaction as they
 change, by increments (as ERPNext keeps its Bin), so concurrent writers never overwrite each other and
@@ -48,8 +49,6 @@ MEASURES = (
 	"open_tickets",
 	"installations_promised",
 	"installations_on_time",
-	"visit_rating_sum",
-	"visit_ratings",
 )
 # every row's columns before its measures
 COLUMNS = (
@@ -401,23 +400,13 @@ def ticket_cells(doc) -> dict:
 
 
 def visit_cells(doc) -> dict:
-	"""A completed Field Visit: whether it met its promised date (on its completion day) and its
-	customer's rating (on the day it was rated)."""
+	"""A completed Field Visit: whether it met its promised date, on its completion day."""
 	if not doc or not doc.get("customer") or cint(doc.get("docstatus")) != 1:
 		return {}
-	cells = defaultdict(dict)
-	if doc.get("promise_status") in PROMISE_KEPT_OR_NOT and doc.get("actual_end"):
-		kept = int(doc.promise_status == "On Time")
-		for key, measures in dated_cells(
-			"", doc.actual_end, {"installations_promised": 1, "installations_on_time": kept}
-		).items():
-			cells[key].update(measures)
-	if doc.get("rated_on"):
-		for key, measures in dated_cells(
-			"", doc.rated_on, {"visit_rating_sum": flt(doc.rating) * 5, "visit_ratings": 1}
-		).items():
-			cells[key].update(measures)
-	return dict(cells)
+	if doc.get("promise_status") not in PROMISE_KEPT_OR_NOT or not doc.get("actual_end"):
+		return {}
+	kept = int(doc.promise_status == "On Time")
+	return dated_cells("", doc.actual_end, {"installations_promised": 1, "installations_on_time": kept})
 
 
 PROMISE_KEPT_OR_NOT = ("On Time", "Late")
@@ -425,7 +414,7 @@ CELLS = {"Sales Interaction": interaction_cells, "Service Ticket": ticket_cells,
 FIELDS = {
 	"Sales Interaction": ["customer", "interaction_date"],
 	"Service Ticket": ["customer", "status", "rating", "rated_on"],
-	"Field Visit": ["customer", "docstatus", "promise_status", "actual_end", "rating", "rated_on"],
+	"Field Visit": ["customer", "docstatus", "promise_status", "actual_end"],
 }
 
 
@@ -525,8 +514,6 @@ def segment_query(filters, dims: list[str]):
 			within(current, "ratings").as_("ratings"),
 			within(current, "installations_promised").as_("installations_promised"),
 			within(current, "installations_on_time").as_("installations_on_time"),
-			within(current, "visit_rating_sum").as_("visit_rating_sum"),
-			within(current, "visit_ratings").as_("visit_ratings"),
 		)
 		.where(t.name["N":"Nz"] | current | previous)
 		.groupby(*(t[key] for key in dims))
@@ -589,13 +576,6 @@ SOURCES = (
 			"installations_on_time": "sum(src.promise_status = 'On Time')",
 		},
 		"src.docstatus = 1 and src.promise_status in ('On Time', 'Late') and src.actual_end is not null",
-	),
-	(
-		"tabField Visit",
-		"''",
-		"date(src.rated_on)",
-		{"visit_rating_sum": "sum(src.rating * 5)", "visit_ratings": "count(*)"},
-		"src.docstatus = 1 and src.rated_on is not null",
 	),
 )
 

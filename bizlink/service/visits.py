@@ -97,29 +97,31 @@ def on_visit_submit(visit, method=None) -> None:
 
 def follow_up_low_rating(visit: str) -> str | None:
 	"""A visit rated at or below *Low Rating* (BizLink Settings; 0: never) gets one Service Ticket to
-	follow it up, kept on the visit (`rating_ticket`); run again, it returns that ticket. Queued after
-	the customer's rating commits (`bizlink.api.visit_rating.submit`)."""
+	follow it up, kept on its Visit Rating (`rating_ticket`); run again, it returns that ticket. Queued
+	after the customer's rating commits (`bizlink.api.visit_rating.submit`). The ticket says what the
+	customer wrote, not the stars: who reads tickets (support, sales) does not read ratings."""
 	threshold = low_rating_threshold()
-	# under the visit's row lock: two runs at once make one ticket
+	# under the rating's row lock: two runs at once make one ticket
+	rating = frappe.db.get_value(
+		"Visit Rating", visit, ["rating", "rating_comment", "rating_ticket"], as_dict=True, for_update=True
+	)
 	job = frappe.db.get_value(
 		"Field Visit",
 		visit,
-		["name", "docstatus", "visit_type", "customer", "contact", "serial_no", "sales_order", "rating", "rating_comment", "rating_ticket"],
+		["name", "docstatus", "visit_type", "customer", "contact", "serial_no", "sales_order"],
 		as_dict=True,
-		for_update=True,
-	)  # fmt: skip
-	if not job or job.docstatus != 1 or not job.rating or not threshold:
+	)
+	if not job or not rating or job.docstatus != 1 or not rating.rating or not threshold:
 		return None
+	job.update(rating)
 	if job.rating_ticket and frappe.db.exists("Service Ticket", job.rating_ticket):
 		return job.rating_ticket
 	stars = stars_of(job.rating)
 	if stars > threshold:
 		return None
 	with print_language(customer_language(job)):  # the customer is told of it (ticket received)
-		subject = _("Low rating ({0} of 5) of Field Visit {1}").format(stars, job.name)
-		said = _("The customer rated the {0} visit {1} with {2} of 5 stars:").format(
-			_(job.visit_type), job.name, stars
-		)
+		subject = _("Follow up the customer's feedback on Field Visit {0}").format(job.name)
+		said = _("The customer was not satisfied with the {0} visit {1}:").format(_(job.visit_type), job.name)
 		# kept escaped (see `ratings.rate`): markup-safe as it is
 		comment = (job.rating_comment or "").replace("\n", "<br>") or escape_html(_("No comment."))
 	# what the customer typed is shown as text, and the link leads back to the visit
@@ -142,7 +144,7 @@ def follow_up_low_rating(visit: str) -> str | None:
 	)
 	ticket.flags.ignore_permissions = True  # the customer's rating opens it, on nobody's desk rights
 	ticket.insert()
-	frappe.db.set_value("Field Visit", visit, "rating_ticket", ticket.name, update_modified=False)
+	frappe.db.set_value("Visit Rating", visit, "rating_ticket", ticket.name, update_modified=False)
 	return ticket.name
 
 

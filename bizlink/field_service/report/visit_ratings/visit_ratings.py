@@ -8,7 +8,7 @@ together), item group (of the visit's items or unit), the customer's territory o
 completion. A visit counts once in each technician's row and each of its item groups' rows.
 
 For the readers of ratings only (Installation Manager, Sales Manager, System Manager): a technician
-is refused, as the report's roles and the ratings' permlevel say."""
+is refused, as the report's roles and Visit Rating's permissions say."""
 
 from collections import defaultdict
 
@@ -105,17 +105,19 @@ def label_of(key, group_by: str) -> str:
 
 
 def completed_visits(filters) -> list:
-	visit = frappe.qb.DocType("Field Visit")
+	visit, rating = frappe.qb.DocType("Field Visit"), frappe.qb.DocType("Visit Rating")
 	query = (
 		frappe.qb.from_(visit)
+		.left_join(rating)
+		.on(rating.visit == visit.name)
 		.select(
 			visit.name,
 			visit.customer,
 			visit.item_code,
 			visit.actual_end,
-			visit.rating,
-			visit.rated_on,
-			visit.rating_ticket,
+			rating.rating,
+			rating.rated_on,
+			rating.rating_ticket,
 		)
 		.where(visit.docstatus == 1)
 		.where(visit.actual_end >= filters.from_date)

@@ -3,17 +3,25 @@
 
 import frappe
 from frappe import _
-from frappe.query_builder.functions import Count, Sum
+from frappe.query_builder.functions import Count, IfNull, Sum
 from frappe.utils import add_months, escape_html, flt, getdate, today
 
 from bizlink.bizlink.permissions import scope_report_to_companies
 from bizlink.bizlink.validation import check_report_period
 from bizlink.exceptions import MixedCurrencyError
-from bizlink.market_analysis.market import DIMENSIONS, base_query, normalise, run_aggregate
+from bizlink.field_service.ratings import may_read_ratings
+from bizlink.market_analysis.market import (
+	DIMENSIONS,
+	base_query,
+	customers_by_market_address,
+	normalise,
+	run_aggregate,
+	within_days,
+)
 from bizlink.market_analysis.segments import ROW_LIMIT, segment_query
 
-# completed installations against their promise, and the field visits' ratings
-VISIT_MEASURES = ("installations_promised", "installations_on_time", "visit_rating_sum", "visit_ratings")
+# completed installations against their promise
+VISIT_MEASURES = ("installations_promised", "installations_on_time")
 
 
 def execute(filters: dict | None = None):
@@ -22,6 +30,10 @@ def execute(filters: dict | None = None):
 	filters.currency = get_currency(filters, companies)
 	columns = get_columns(filters)
 	data = get_data(filters)
+	if may_read_ratings():  # the visits' ratings, for who may read them (not kept in the rollup)
+		add_visit_ratings(filters, data)
+	else:
+		columns = [c for c in columns if c["fieldname"] != "visit_rating"]
 	truncated = len(data) > ROW_LIMIT
 	data = data[:ROW_LIMIT]
 	for row in data:
@@ -165,6 +177,49 @@ def get_columns(filters) -> list[dict]:
 	return columns
 
 
+def add_visit_ratings(filters, rows: list[dict]) -> None:
+	"""Each row's average visit rating (1 to 5) over the visits rated in the period, read from Visit
+	Rating by the same segment (or customer) as the row."""
+	dims = [DIMENSIONS[d][0] for d in filters.dimensions]
+	query, c, address = customers_by_market_address()
+	rating = frappe.qb.DocType("Visit Rating")
+	fields = {
+		"age_band": IfNull(c.bizlink_age_band, ""),
+		"city": IfNull(address.city, ""),
+		"customer_group": IfNull(c.customer_group, ""),
+		"territory": IfNull(c.territory, ""),
+	}
+	keys = [fields[key] for key in dims]
+	if filters.view == "Customers":
+		keys = [c.name, *keys]
+	visit = frappe.qb.DocType("Field Visit")
+	query = (
+		query.join(rating)
+		.on(rating.customer == c.name)
+		.join(visit)
+		.on(visit.name == rating.visit)
+		.select(*keys, Sum(rating.rating * 5), Count(rating.name))
+		.where(c.disabled == 0)
+		.where(visit.docstatus == 1)  # a visit cancelled since: its rating no longer counts
+		.where(within_days(rating.rated_on, filters.from_date, filters.to_date))
+		.groupby(*keys)
+	)
+	for key, term in fields.items():
+		if filters.get(key):
+			query = query.where(term == filters.get(key))
+	if isinstance(filters.company, list | tuple):
+		query = query.where(rating.company.isin(filters.company or [""]))
+	elif filters.company:
+		query = query.where(rating.company == filters.company)
+	found = {tuple(row[:-2]): (flt(row[-2]), row[-1]) for row in query.run()}
+	not_set = _("Not Set")
+	for row in rows:
+		key = tuple(row[k] for k in (["customer"] if filters.view == "Customers" else []) + dims)
+		key = tuple("" if value == not_set else value for value in key)
+		stars, count = found.get(key, (0, 0))
+		row.visit_rating = stars / count if count else None
+
+
 def get_data(filters) -> list[dict]:
 	"""Segments from the rollup (Segment Activity); the customers of a segment from the documents."""
 	dims = [DIMENSIONS[d][0] for d in filters.dimensions]
@@ -194,8 +249,6 @@ def segment_figures(filters: dict, from_rollup: bool) -> dict[tuple, tuple]:
 			row.ratings,
 			row.installations_promised,
 			row.installations_on_time,
-			flt(row.visit_rating_sum, 2),
-			row.visit_ratings,
 		)
 		for row in finish(rows, dims)
 	}
@@ -246,14 +299,14 @@ def finish(rows: list[dict], dims: list[str]) -> list[dict]:
 		for key in ("customers", "interactions", "open_tickets", "ratings"):
 			row[key] = int(row[key] or 0)
 		row.csat = flt(row.rating_sum) / flt(row.ratings) if flt(row.ratings) else None  # 1 to 5
-		for key in ("installations_promised", "installations_on_time", "visit_ratings"):
+		for key in ("installations_promised", "installations_on_time"):
 			row[key] = int(row.get(key) or 0)
 		row.on_time_rate = (
 			row.installations_on_time / row.installations_promised * 100
 			if row.installations_promised
 			else None
 		)
-		row.visit_rating = flt(row.visit_rating_sum) / row.visit_ratings if row.visit_ratings else None
+
 		for key in dims:
 			row[key] = row[key] or _("Not Set")
 	return rows
