@@ -33,11 +33,9 @@ def execute(filters: dict | None = None):
 	scope_report_to_companies(filters)
 	check_report_period(filters.from_date, filters.to_date)
 	data = get_data(filters)
-	on_time = get_on_time(filters)
-	for row in data:
-		if row["stage_name"] == "Installed" and on_time.promised:
-			row["on_time_rate"] = on_time.rate
-	return get_columns(), data, None, get_chart(data), get_summary(on_time)
+	# the share installed on time is the report's, not a stage's: in the summary, never a column
+	# that would read 0 % on the stages it does not apply to
+	return get_columns(), data, None, get_chart(data), get_summary(get_on_time(filters))
 
 
 def get_columns() -> list[dict]:
@@ -57,12 +55,6 @@ def get_columns() -> list[dict]:
 			"fieldtype": "Float",
 			"precision": 1,
 			"width": 160,
-		},
-		{
-			"fieldname": "on_time_rate",
-			"label": _("Installed on Time %"),
-			"fieldtype": "Percent",
-			"width": 140,
 		},
 	]
 
