@@ -223,6 +223,18 @@ def test_counted_from_delivery_starts_with_the_delivery(groups, company):
 	assert frappe.db.get_value("Sales Order", order.name, "bizlink_installation_due") == expected[-1]
 
 
+@pytest.mark.parametrize(("days", "warned"), [(3, 2), (10, 8), (1, 1)])
+def test_the_warning_comes_before_the_due_date(groups, company, days, warned):
+	"""At 75 %: 3 days → 2.25, rounded up the 3rd, which is the due date: warned on the 2nd instead;
+	10 days → 7.5: the 8th; 1 day: on the day itself."""
+	set_targets([{"item_group": groups.heating, "working_days": days, "counted_from": "Order"}])
+	frappe.db.set_value("Company", company, "default_holiday_list", None)
+	job = job_of(order_for(groups.heating, company=company))
+	expected = working_days_after(today(), days, None)  # no list: weekends off
+	assert (job.target_days, job.promised_date) == (days, expected[-1])
+	assert job.warn_on == expected[warned - 1]
+
+
 # The daily check ---------------------------------------------------------------------------------
 
 

@@ -10,7 +10,9 @@ Working days skip the days of a Holiday List (BizLink Settings', else the order'
 ERPNext lists weekly offs as holidays too); with no list, Saturdays and Sundays. The promise counts from
 the order's date, or from its latest Delivery Note (an order counted from delivery has no date until
 its first delivery). The due date is the Nth working day after; the warning date is the working day
-at the configured share of N (75 %: the 8th of 10, rounded up).
+at the configured share of N (75 %: the 8th of 10, rounded up), but no later than the working day
+before the due date, so that the warning comes ahead of it (75 % of 3: the 2nd, not the 3rd); a
+promise of 1 working day warns on that day.
 
 Each open installation job of the order carries the promise (Promised By, Warn On, and its state):
 On Track, At Risk (the warning date has come), Breached (the due date has passed); a completed job is
@@ -210,6 +212,14 @@ def warn_percent() -> float:
 	return flt(percent) if percent else DEFAULT_WARN_PERCENT
 
 
+def warning_index(days: int, percent: float) -> int:
+	"""Which of a promise's `days` working days warns (1 = the first): `percent` of them, rounded up,
+	no later than the day before the due date; a promise of 1 day warns on it."""
+	if days <= 1:
+		return 1
+	return max(1, min(math.ceil(days * flt(percent) / 100), days - 1))
+
+
 def get_promise(sales_order: str) -> frappe._dict:
 	"""The order's promise: target days, due date and warning date (None where there is none)."""
 	order = frappe.db.get_value(
@@ -226,8 +236,7 @@ def get_promise(sales_order: str) -> frappe._dict:
 	start = start_date(order, target.counted_from)
 	if start:
 		days = working_days_after(start, target.working_days, holiday_list_of(order.company))
-		warn_index = min(max(math.ceil(target.working_days * warn_percent() / 100), 1), len(days))
-		promise.due, promise.warn_on = days[-1], days[warn_index - 1]
+		promise.due, promise.warn_on = days[-1], days[warning_index(len(days), warn_percent()) - 1]
 	return promise
 
 
