@@ -122,8 +122,12 @@ doc_events = {
 	"*": {"before_validate": HOLD, "before_update_after_submit": HOLD},
 	# an item's maintenance interval is a plan's (1 to 120 months, or none)
 	"Item": {"validate": "bizlink.field_service.maintenance.validate_item"},
-	# installation targets: at least a working day each, one per pair of groups
-	"BizLink Settings": {"validate": "bizlink.field_service.promise.validate_settings"},
+	# installation targets: at least a working day each, one per pair of groups; changed: the open
+	# installation jobs' promises follow
+	"BizLink Settings": {
+		"validate": "bizlink.field_service.promise.validate_settings",
+		"on_update": "bizlink.field_service.promise.on_settings_update",
+	},
 	"Customer": {
 		"validate": "bizlink.overrides.customer.validate",
 		"after_insert": "bizlink.overrides.customer.after_insert",

@@ -1,6 +1,7 @@
 """Promised installation dates: targets in BizLink Settings, the due and warning dates on each job and
 order counted in working days, the daily check, the managers told, On Time / Late on completion."""
 
+from unittest.mock import patch
 from urllib.parse import parse_qs, urlparse
 
 import frappe
@@ -235,6 +236,42 @@ def test_the_warning_comes_before_the_due_date(groups, company, days, warned):
 	assert job.warn_on == expected[warned - 1]
 
 
+def test_changing_the_target_moves_the_open_jobs_promise(groups, company):
+	"""Promised in 3 working days (no list: weekends off); the target becomes 7: the open job is
+	promised on the 7th working day, warned on the 6th (75 % of 7 = 5.25, rounded up)."""
+	from bizlink.field_service import promise
+
+	set_targets([{"item_group": groups.heating, "working_days": 3, "counted_from": "Order"}])
+	frappe.db.set_value("Company", company, "default_holiday_list", None)
+	order = order_for(groups.heating, company=company)
+	assert job_of(order).promised_date == working_days_after(today(), 3, None)[-1]
+	with patch.object(promise, "INLINE_ORDERS", 10**6):  # at once, however many the site has open
+		set_targets([{"item_group": groups.heating, "working_days": 7, "counted_from": "Order"}])
+	expected = working_days_after(today(), 7, None)
+	job = job_of(order)
+	assert (job.target_days, job.promised_date, job.warn_on) == (7, expected[-1], expected[5])
+	assert frappe.db.get_value("Sales Order", order.name, "bizlink_installation_due") == expected[-1]
+
+
+def test_many_open_jobs_are_recomputed_on_the_long_queue_and_an_unchanged_save_does_nothing(groups):
+	from bizlink.field_service import promise
+
+	set_targets([{"item_group": groups.heating, "working_days": 3, "counted_from": "Order"}])
+	order_for(groups.heating)
+	with patch.object(promise, "INLINE_ORDERS", 0), patch("frappe.enqueue") as enqueue:
+		with patch.object(promise, "update_promise") as update:
+			set_targets([{"item_group": groups.heating, "working_days": 7, "counted_from": "Order"}])
+			frappe.get_single(SETTINGS).save()  # nothing the promises read changed
+	[call] = enqueue.call_args_list
+	assert call.args == ("bizlink.field_service.promise.update_open_promises",)
+	assert (call.kwargs["queue"], call.kwargs["job_id"], call.kwargs["deduplicate"]) == (
+		"long",
+		"bizlink-update-open-promises",
+		True,
+	)
+	update.assert_not_called()
+
+
 # The daily check ---------------------------------------------------------------------------------
 
 
@@ -289,6 +326,8 @@ def test_the_number_card_counts_jobs_at_risk_and_broken(groups):
 	from frappe.desk.doctype.number_card.number_card import get_result
 
 	card = frappe.get_doc("Number Card", "Installations at Risk")
+	# the targets first: changing them recomputes every open job's promise on the site
+	set_targets([{"item_group": groups.heating, "working_days": 10, "counted_from": "Order"}])
 	before = get_result(card.as_dict(), card.filters_json)
 	at_risk = open_job(groups, today(), add_days(today(), 2))
 	broken = open_job(groups, add_days(today(), -5), add_days(today(), -1))

@@ -37,6 +37,7 @@ TOLD = ("At Risk", "Breached")  # the states the Installation Managers are told 
 PROMISE_FIELDS = ["promised_date", "warn_on", "target_days", "promise_status"]
 IN_TRANSIT = "In Transit"
 LEGS = ("Delivery Trip", "Shipment")  # what carries an order's goods to the customer
+INLINE_ORDERS = 200  # orders whose promises a settings change recomputes in the request; more: queued
 
 
 # BizLink Settings --------------------------------------------------------------------------------
@@ -72,6 +73,61 @@ def validate_settings(doc, method=None) -> None:
 			title=_("Invalid Installation Target"),
 			exc=InstallationTargetError,
 		)
+
+
+def on_settings_update(doc, method=None) -> None:
+	"""BizLink Settings saved with other installation targets, warning share or holiday list: the
+	promises of the open installation jobs follow. A few hundred orders at once, more on the long
+	queue, one job at a time (a change saved while it waits to start is read by it when it runs)."""
+	before = doc.get_doc_before_save()
+	if before and promise_settings(before) == promise_settings(doc):
+		return
+	orders = orders_with_open_jobs()
+	if len(orders) > INLINE_ORDERS:
+		frappe.enqueue(
+			"bizlink.field_service.promise.update_open_promises",
+			queue="long",
+			timeout=3600,
+			job_id="bizlink-update-open-promises",
+			deduplicate=True,
+			enqueue_after_commit=True,
+		)
+	else:
+		for order in orders:
+			update_promise(order)
+
+
+def promise_settings(doc) -> tuple:
+	"""What an order's promise is read from in BizLink Settings."""
+	targets = tuple(
+		(row.item_group or "", row.customer_group or "", cint(row.working_days), row.counted_from or "")
+		for row in doc.get("installation_targets") or ()
+	)
+	return targets, flt(doc.get("installation_warning_percent")), doc.get("installation_holiday_list") or ""
+
+
+def orders_with_open_jobs() -> list[str]:
+	"""The submitted orders with an open installation job."""
+	job, order = frappe.qb.DocType(JOB), frappe.qb.DocType("Sales Order")
+	return (
+		frappe.qb.from_(job)
+		.join(order)
+		.on(order.name == job.sales_order)
+		.select(order.name)
+		.distinct()
+		.where(order.docstatus == 1)
+		.where(job.visit_type == "Installation")
+		.where(job.docstatus == 0)
+		.where(job.status != "Cancelled")
+		.orderby(order.name)
+		.run(pluck=True)
+	)
+
+
+def update_open_promises() -> None:
+	"""On the long queue: every open installation job's promise, read from the settings now."""
+	for order in orders_with_open_jobs():
+		update_promise(order)
 
 
 # The promise of an order -------------------------------------------------------------------------
