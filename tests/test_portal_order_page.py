@@ -2,6 +2,7 @@
 completed (not the slot it had been booked for), started, or booked."""
 
 import re
+from unittest.mock import patch
 
 import frappe
 import pytest
@@ -111,3 +112,47 @@ def test_the_portal_menu_has_one_entry_for_orders_and_one_for_requests(order):
 	assert "Issues" not in home and "Orders" not in home
 	# ERPNext's page of each order stays, linked from the order's progress
 	assert order.name in page(user, f"orders/{order.name}")
+
+
+def stages_shown(user: str, order: str) -> list[str]:
+	"""The stages the order page lists, in order; the current one marked with a *."""
+	import test_portal_order_page
+
+	with patch.object(test_portal_order_page, "strip_html", lambda html: html):
+		html = page(user, f"order-progress/{order}")
+	return [
+		name + ("*" if current else "")
+		for current, name in re.findall(r'class="bizlink-portal-stage( current)?"> <b>(.*?)</b>', html)
+	]
+
+
+@pytest.mark.parametrize(
+	("after_the_note", "shown"),
+	[
+		# the trip made after the note, its stop ticked: Delivered (note), In Transit, Delivered (stop)
+		("visited", ["Ordered", "In Transit", "Delivered*"]),
+		# its stop unticked: ... Delivered, In Transit (moved back): not yet delivered
+		("unticked", ["Ordered", "In Transit*"]),
+		# the trip cancelled once it left: back to Delivered, by the note
+		("cancelled", ["Ordered", "Delivered*"]),
+	],
+)
+def test_the_customer_sees_the_path_to_where_the_order_is_now(after_the_note, shown):
+	from test_logistics import make_trip, visit
+
+	from bizlink.devtools.factories import make_delivery_note
+
+	order = make_sales_order()
+	note = make_delivery_note(order.name)
+	trip = make_trip(note.name)
+	if after_the_note == "visited":
+		visit(trip)
+	elif after_the_note == "unticked":
+		visit(trip)
+		visit(trip, visited=0)
+	else:
+		trip.reload()
+		trip.cancel()
+	logged = frappe.get_all("Order Stage Log", {"sales_order": order.name}, pluck="stage")
+	assert len(logged) == {"visited": 4, "unticked": 5, "cancelled": 4}[after_the_note]  # the flip-flops
+	assert stages_shown(make_portal_user(order.customer), order.name) == shown

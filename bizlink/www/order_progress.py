@@ -3,7 +3,7 @@ installation appointment. /order-progress and /order-progress/<sales order>."""
 
 import frappe
 from frappe import _
-from frappe.utils import getdate
+from frappe.utils import get_datetime, getdate
 
 from bizlink.api.fulfilment import get_timeline
 from bizlink.field_service.installation import STARTED_STATUSES, format_qty
@@ -23,7 +23,7 @@ def get_context(context):
 		if order.docstatus != 1 or not frappe.has_website_permission(order):
 			frappe.throw(_("Not Permitted"), frappe.PermissionError)
 		context.order = order
-		context.timeline = get_timeline(order.name)
+		context.timeline = path_to_now(get_timeline(order.name), order.get("bizlink_stage"))
 		context.items = order_items([order.name]).get(order.name, [])
 		context.installations = installations_of(order.name)
 		context.legs = legs_of(order.name)
@@ -33,6 +33,33 @@ def get_context(context):
 		context.equipment, context.visits = get_my_equipment()
 		context.title = _("Order Progress")
 	return context
+
+
+def path_to_now(timeline: list[dict], current: str | None) -> list[dict]:
+	"""The stage timeline as the customer reads it: the path to where the order is now. For each stage
+	up to the current one (in the stages' order) its latest entry, the current one marked; the rows of
+	a move back (a trip cancelled, a stop unticked) and the stages after the current one (left when the
+	order moved back) are not shown, nor an entry that came after the next stage's shown (the trip that
+	left after the note and was cancelled: the order is Delivered by the note, it did not go through
+	In Transit to get there). The order's form keeps the whole log for the staff."""
+	rows = [row for row in timeline if not row.is_reversal]
+	if current not in STAGES:
+		current = rows[-1].stage if rows else None
+	if not current:
+		return []
+	path, before = [], None
+	for stage in reversed(STAGES[: STAGES.index(current) + 1]):
+		entries = [
+			row
+			for row in rows
+			if row.stage == stage and (before is None or get_datetime(row.entered_on) <= before)
+		]
+		if entries:
+			row = entries[-1]  # the timeline is oldest first: its latest
+			row.current = stage == current
+			path.append(row)
+			before = get_datetime(row.entered_on)
+	return path[::-1]
 
 
 def get_my_equipment() -> tuple[list[dict], list[dict]]:
