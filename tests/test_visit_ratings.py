@@ -576,12 +576,21 @@ def world(site):
 	# a second visit, completed, for the page in a browser
 	second = ready(new_visit(customer=customer.name), [users["Installation Technician"]])
 	second.submit()
+	# a third, completed, that strangers try to rate
+	third = ready(new_visit(customer=customer.name), [users["Installation Technician"]])
+	third.submit()
 	frappe.db.commit()  # nosemgrep (the served site reads it on its own connection)
-	visits = [visit, second.name]
+	visits = [visit, second.name, third.name]
 	items = frappe.get_all("Field Visit Item", {"parent": ("in", visits)}, pluck="item_code")
 	try:
 		yield frappe._dict(
-			http=http, users=users, customer=customer.name, visit=visit, second=second.name, tag=tag
+			http=http,
+			users=users,
+			customer=customer.name,
+			visit=visit,
+			second=second.name,
+			third=third.name,
+			tag=tag,
 		)
 	finally:
 		frappe.db.rollback()
@@ -850,3 +859,26 @@ def test_the_workspace_card_is_the_average_for_who_reads_ratings_only():
 			assert frappe.has_permission("Number Card", doc=card) is shown, user
 		finally:
 			frappe.set_user("Administrator")
+
+
+@pytest.mark.commits
+def test_a_strangers_tries_do_not_lock_the_customer_out(world):
+	"""Ten bogus ratings of the visit (forged tokens) as fast as one can send them: the customer's own
+	link still rates it; the same link tried too often is what is limited (429)."""
+	from bizlink.api.visit_rating import RATINGS_PER_HOUR
+
+	http, visit = world.http, world.third
+	frappe.cache.delete_keys("rl:")
+	method = "/api/method/bizlink.api.visit_rating.submit"
+	parts = link(visit)
+	for n in range(RATINGS_PER_HOUR + 2):
+		forged = {**parts, "token": f"{n:064x}"}
+		assert http.open(method, "POST", data={**forged, "rating": "1"}).status_code == 417
+	response = http.open(method, "POST", data={**parts, "rating": "5"})
+	assert response.status_code == 200, response.get_data(as_text=True)[:300]
+	frappe.db.rollback()
+	assert stored(visit).rating == 1.0
+	codes = [
+		http.open(method, "POST", data={**parts, "rating": "5"}).status_code for _ in range(RATINGS_PER_HOUR)
+	]
+	assert codes[-1] == 429 and set(codes[:-1]) == {417}, codes

@@ -21,9 +21,10 @@ from bizlink.service.doctype.service_ticket.service_ticket import (
 
 LINK_VALID_DAYS = 14
 # guest and portal writes (over them: 429). Frappe's rate limiter keys on the client address, which
-# a client can claim (X-Forwarded-For): the feedback limit keys on the ticket alone, and the portal
-# limit is also counted per user in the database
-FEEDBACK_TRIES_PER_HOUR = 10  # per ticket, whoever tries
+# a client can claim (X-Forwarded-For): the feedback limit keys on the link alone (its token, which
+# cannot be guessed: a stranger's tries with tokens of their own never lock the customer out), and the
+# portal limit is also counted per user in the database
+FEEDBACK_TRIES_PER_HOUR = 10  # per link, whoever tries
 PORTAL_TICKETS_PER_HOUR = 20  # per address and per user: each one mails the customer and assigns an agent
 
 
@@ -48,7 +49,7 @@ def check_link(ticket: str, expires, token: str) -> None:
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
-@rate_limit(key="ticket", limit=FEEDBACK_TRIES_PER_HOUR, seconds=60 * 60, ip_based=False)
+@rate_limit(key="token", limit=FEEDBACK_TRIES_PER_HOUR, seconds=60 * 60, ip_based=False)
 def submit_feedback(
 	ticket: str, expires: int, token: str, rating: int | str, feedback: str | None = None
 ) -> dict:

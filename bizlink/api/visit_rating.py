@@ -6,11 +6,13 @@ from frappe.rate_limiter import rate_limit
 from bizlink.bizlink.queue import after_commit
 from bizlink.field_service import ratings
 
-RATINGS_PER_HOUR = 10  # per visit, whoever tries (the client address can be claimed)
+# per link (its token), whoever tries: a stranger's tries with tokens of their own use their own
+# counts and never lock the customer out; a token cannot be guessed (HMAC-SHA256)
+RATINGS_PER_HOUR = 10
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
-@rate_limit(key="visit", limit=RATINGS_PER_HOUR, seconds=60 * 60, ip_based=False)
+@rate_limit(key="token", limit=RATINGS_PER_HOUR, seconds=60 * 60, ip_based=False)
 def submit(
 	visit: str, expires: int, token: str, rating: int | str | None = None, comment: str | None = None
 ) -> dict:
