@@ -111,9 +111,12 @@ def told(user: str, job: str, state: str) -> int:
 
 @pytest.mark.parametrize("days", [0, -3])
 def test_a_target_of_no_working_days_is_refused_and_nothing_saved(groups, days):
+	before = frappe.get_all("Installation Target", {"parent": SETTINGS}, ["item_group", "working_days"])
 	with pytest.raises(InstallationTargetError, match="at least 1 working day"):
 		set_targets([{"item_group": groups.heating, "working_days": days}])
-	assert not frappe.db.count("Installation Target", {"parent": SETTINGS})
+	assert (
+		frappe.get_all("Installation Target", {"parent": SETTINGS}, ["item_group", "working_days"]) == before
+	)
 
 
 def test_two_targets_for_the_same_groups_are_refused(groups):
