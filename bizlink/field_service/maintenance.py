@@ -21,6 +21,7 @@ from frappe.translate import print_language
 from frappe.utils import add_days, add_months, cint, flt, getdate, today
 
 from bizlink.bizlink.guard import system_write
+from bizlink.bizlink.listeners import site_listens_to_new
 from bizlink.exceptions import MaintenanceIntervalError, PlanNotActiveError
 from bizlink.field_service.installation import NOT_STARTED_STATUSES, OPEN_STATUSES
 
@@ -208,37 +209,11 @@ def create_due_visits(on=None) -> list[str]:
 
 
 VISIT_BATCH = 500
-# what a site can set up to act when a document is made (DocType, its field naming the DocType, and
-# the filter saying it is on); none for Field Visit lets the daily run insert visits in batches
-NEW_DOCUMENT_LISTENERS = (
-	("Assignment Rule", "document_type", {"disabled": 0}),
-	("Notification", "document_type", {"enabled": 1, "event": ("in", ("New", "Save"))}),
-	("Server Script", "reference_doctype", {"disabled": 0}),
-	("Webhook", "webhook_doctype", {"enabled": 1}),
-	("Workflow", "document_type", {"is_active": 1}),
-	("Energy Point Rule", "reference_doctype", {"enabled": 1}),
-	("Milestone Tracker", "document_type", {"disabled": 0}),
-	("Service Level Agreement", "document_type", {"enabled": 1}),
-)
-INSERT_EVENTS = (
-	"before_validate",
-	"validate",
-	"before_insert",
-	"before_save",
-	"after_insert",
-	"on_update",
-	"on_change",
-)
 
 
 def site_listens_to_new_visits() -> bool:
-	for doctype, field, enabled in NEW_DOCUMENT_LISTENERS:
-		if frappe.db.exists(doctype, {field: "Field Visit", **enabled}):
-			return True
-	events = frappe.get_doc_hooks().get("Field Visit", {})
-	return any(
-		not method.startswith("bizlink.") for event in INSERT_EVENTS for method in events.get(event, [])
-	)
+	"""Something other than BizLink acts on a new Field Visit: the day's visits go one by one."""
+	return site_listens_to_new("Field Visit")
 
 
 def customer_contact(customer: str, primary: str | None = None) -> str | None:

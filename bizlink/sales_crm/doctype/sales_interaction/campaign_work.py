@@ -25,6 +25,7 @@ from frappe.query_builder.functions import IfNull
 from frappe.utils import flt, get_datetime, get_fullname, getdate, now, now_datetime, today
 from pypika.terms import Function, Values
 
+from bizlink.bizlink.listeners import site_listens_to_new
 from bizlink.market_analysis import campaigns, segments
 from bizlink.sales_crm.doctype.sales_interaction.follow_up import (
 	event_values,
@@ -34,16 +35,6 @@ from bizlink.sales_crm.doctype.sales_interaction.follow_up import (
 
 DOCTYPE = "Sales Interaction"
 BATCH = 2000
-# what a site can set up to act when a document is made (as field_service.maintenance lists them)
-NEW_DOCUMENT_LISTENERS = (
-	("Assignment Rule", "document_type", {"disabled": 0}),
-	("Notification", "document_type", {"enabled": 1, "event": ("in", ("New", "Save"))}),
-	("Server Script", "reference_doctype", {"disabled": 0}),
-	("Webhook", "webhook_doctype", {"enabled": 1}),
-	("Workflow", "document_type", {"is_active": 1}),
-	("Energy Point Rule", "reference_doctype", {"enabled": 1}),
-)
-INSERT_EVENTS = ("before_validate", "validate", "before_insert", "before_save", "after_insert", "on_update")
 
 
 def call_list_job(campaign: str) -> None:
@@ -52,13 +43,8 @@ def call_list_job(campaign: str) -> None:
 
 
 def site_listens_to_new_interactions() -> bool:
-	for doctype, field, enabled in NEW_DOCUMENT_LISTENERS:
-		if frappe.db.exists(doctype, {field: DOCTYPE, **enabled}):
-			return True
-	events = frappe.get_doc_hooks().get(DOCTYPE, {})
-	return any(
-		not method.startswith("bizlink.") for event in INSERT_EVENTS for method in events.get(event, [])
-	)
+	"""Something other than BizLink acts on a new Sales Interaction: the list is made one by one."""
+	return site_listens_to_new(DOCTYPE)
 
 
 def make_call_list(campaign, customers: list, progress) -> None:
