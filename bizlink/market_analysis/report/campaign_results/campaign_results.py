@@ -77,6 +77,8 @@ def get_data(filters) -> list[dict]:
 
 def get_columns() -> list[dict]:
 	def column(fieldname, label, fieldtype, width, description=None, **extra):
+		if fieldtype == "Percent":
+			extra.setdefault("precision", 1)  # "66.7%", not "66.667%"
 		return {
 			"fieldname": fieldname,
 			"label": label,
