@@ -2,6 +2,7 @@ import click
 import frappe
 from frappe import _, _lt
 
+from bizlink.bizlink.text_search import drop_tables, ensure_tables
 from bizlink.fulfilment.stages import backfill_on_install
 from bizlink.setup.custom_fields import delete_custom_fields, get_custom_fields, setup_custom_fields
 
@@ -252,6 +253,7 @@ def after_migrate() -> None:
 	"""Keep BizLink's fields on ERPNext's DocTypes as the code describes them (idempotent)."""
 	setup_custom_fields()
 	add_indexes()
+	ensure_tables()  # the knowledge search's postings (also made when Service Ticket syncs)
 
 
 # indexes BizLink reads ERPNext's tables by (a customer's installed units, on the portal and in the
@@ -291,6 +293,7 @@ def drop_indexes() -> None:
 def before_uninstall() -> None:
 	delete_custom_fields(get_custom_fields())
 	drop_indexes()
+	drop_tables()
 	show_replaced_portal_entries(True)
 	revoke_support_access()
 	# what refers to BizLink's own DocTypes, which the uninstall drops

@@ -588,7 +588,7 @@ def test_similar_resolved_tickets_ranked_by_what_they_share(delivered):
 		(item_only.name, 3),
 		(group_only.name, 1),
 	]
-	assert rows[0].reasons == ["Same item", "Same type"] and rows[0].resolution == "Fixed it"
+	assert rows[0].reasons == ["Same item +3", "Same type +2"] and rows[0].resolution == "Fixed it"
 	assert len([r for r in rows if r.score == 0]) == 0
 
 

@@ -11,13 +11,13 @@ from frappe.utils import add_days, add_to_date, cint, get_url, now_datetime
 
 from bizlink.bizlink.signed import is_signed, sign
 from bizlink.exceptions import FeedbackLinkExpiredError, InvalidFeedbackLinkError
-from bizlink.sales_crm.playbook import points_if_same
 from bizlink.service.doctype.service_ticket.service_ticket import (
 	RESOLVED_STATUSES,
 	get_delivery_of_serial,
 	is_desk_user,
 	throw_not_your_serial,
 )
+from bizlink.service.knowledge import similar_cases
 
 LINK_VALID_DAYS = 14
 # guest and portal writes (over them: 429). Frappe's rate limiter keys on the client address, which
@@ -175,64 +175,12 @@ def get_serial_customer(serial_no: str) -> dict:
 
 # Similar resolved tickets ----------------------------------------------------------------------
 
-SIMILARITY = {"item": 3, "ticket_type": 2, "customer_group": 1}
-
 
 @frappe.whitelist()
 @frappe.read_only()
 def get_similar_resolved(ticket: str, limit: int = 5) -> list[dict]:
-	"""Resolved tickets like this one (same item +3, same type +2, same customer group +1), best first."""
+	"""Resolved tickets like this one, by the words of its subject and description (Spanish text
+	search) and by what it concerns (same item +3, same type +2, same customer group +1), best first,
+	each with why it scored."""
 	frappe.has_permission("Service Ticket", "read", doc=ticket, throw=True)
-	limit = max(1, min(cint(limit), 20))
-	current = frappe.db.get_value(
-		"Service Ticket", ticket, ["name", "item", "ticket_type", "customer"], as_dict=True
-	)
-	group = frappe.db.get_value("Customer", current.customer, "customer_group") if current.customer else None
-	t = frappe.qb.DocType("Service Ticket")
-	c = frappe.qb.DocType("Customer")
-	score = (
-		points_if_same(t.item, current.item, SIMILARITY["item"])
-		+ points_if_same(t.ticket_type, current.ticket_type, SIMILARITY["ticket_type"])
-		+ points_if_same(c.customer_group, group, SIMILARITY["customer_group"])
-	)
-	rows = (
-		frappe.qb.from_(t)
-		.left_join(c)
-		.on(c.name == t.customer)
-		.select(
-			t.name,
-			t.subject,
-			t.item,
-			t.ticket_type,
-			c.customer_group,
-			t.resolution_details,
-			score.as_("score"),
-		)
-		.where(t.status.isin(RESOLVED_STATUSES))
-		.where(t.name != current.name)
-		.where(score > 0)
-		.orderby(score, order=frappe.qb.desc)
-		.orderby(t.resolved_on, order=frappe.qb.desc)
-		.limit(limit * 5)  # room for those the user may not read, left out below
-		.run(as_dict=True)
-	)
-	readable = set(
-		frappe.get_list("Service Ticket", filters={"name": ("in", [r.name for r in rows])}, pluck="name")
-		if rows
-		else ()
-	)
-	rows = [row for row in rows if row.name in readable][:limit]
-	for row in rows:
-		row.score = int(row.score)
-		row.reasons = [
-			label
-			for label, hit in (
-				(_("Same item"), current.item and row.item == current.item),
-				(_("Same type"), current.ticket_type and row.ticket_type == current.ticket_type),
-				(_("Same customer group"), group and row.customer_group == group),
-			)
-			if hit
-		]
-		row.resolution = frappe.utils.strip_html(row.resolution_details or "")[:300]
-		del row["resolution_details"]
-	return rows
+	return similar_cases(ticket, limit=limit)

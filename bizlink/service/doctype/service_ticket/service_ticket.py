@@ -94,6 +94,9 @@ class ServiceTicket(Document):
 	def before_save(self):
 		# after ERPNext's SLA engine (a validate hook) has set the targets
 		from bizlink.service.escalation import get_escalate_at
+		from bizlink.service.knowledge import index_ticket
+
+		index_ticket(self)
 
 		if self.has_value_changed("sla_resolution_by"):
 			self.escalation_level = ""  # a new target: escalate afresh
@@ -104,6 +107,16 @@ class ServiceTicket(Document):
 				"Service Ticket", self.name, "escalation_level", for_update=True
 			)
 		self.escalate_at = get_escalate_at(self)
+
+	def on_update(self):
+		from bizlink.service.knowledge import sync_ticket
+
+		sync_ticket(self)  # resolved tickets are searched by their words
+
+	def on_trash(self):
+		from bizlink.service.knowledge import unindex_ticket
+
+		unindex_ticket(self)
 
 	# Email intake ------------------------------------------------------------------------------
 
@@ -421,3 +434,9 @@ def find_customer_by_email(email: str) -> tuple[str | None, str | None]:
 		"Dynamic Link", {"parenttype": "Contact", "parent": contact, "link_doctype": "Customer"}, "link_name"
 	)
 	return contact, customer
+
+
+def on_doctype_update():
+	from bizlink.bizlink.text_search import ensure_tables
+
+	ensure_tables()  # the search postings (resolved tickets, articles)

@@ -1,0 +1,283 @@
+# Copyright (c) 2026, BizLink contributors
+# For license information, please see license.txt
+"""Knowledge from past resolutions: Spanish text search over resolved tickets and articles.
+
+Each Service Ticket and Knowledge Article stores the terms of its text (`search_terms`, see
+`bizlink.bizlink.text_search`); resolved tickets and every article are in the BM25 postings (kinds
+"T" and "A"), kept in step on save and delete. A search ranks by BM25 over the query's terms, scaled
+so that the best match of the query scores `TEXT_POINTS`, plus the evidence a ticket already had (same
+item +3, same type +2, same customer group +1); each result says why it scored ("Same item +3",
+"Words: caldera, presión (+8.2)").
+"""
+
+import frappe
+from frappe import _
+from frappe.query_builder import Case
+from frappe.utils import cint
+from frappe.utils.html_utils import sanitize_html
+from frappe.utils.nestedset import get_ancestors_of
+
+from bizlink.bizlink.text_search import index_text, matched_words, query_terms, rank, reindex
+from bizlink.service.doctype.service_ticket.service_ticket import RESOLVED_STATUSES
+
+TICKETS, ARTICLES = "T", "A"
+# the best text match of a query scores this; the others in proportion to their relevance
+TEXT_POINTS = 10
+EVIDENCE = {"item": 3, "ticket_type": 2, "customer_group": 1}
+ARTICLE_EVIDENCE = {"item": 3, "item_group": 2}
+# how many rows each ranking reads before they are merged, scored and cut to the limit
+CANDIDATES = 60
+# articles of every status and visibility are ranked, then the readable ones kept: room for those
+ARTICLE_CANDIDATES = 300
+MAX_LIMIT = 50
+
+
+# Indexing -------------------------------------------------------------------------------------
+
+
+def ticket_terms(doc) -> str:
+	return index_text(doc.subject, doc.subject, doc.description, doc.resolution_details)
+
+
+def article_terms(doc) -> str:
+	return index_text(doc.title, doc.title, doc.problem, doc.steps)
+
+
+def index_ticket(doc, method=None) -> None:
+	"""Service Ticket before_save: its terms, when what it says changed (a few ms for a long text)."""
+	if doc.is_new() or any(
+		doc.has_value_changed(field) for field in ("subject", "description", "resolution_details")
+	):
+		doc.search_terms = ticket_terms(doc)
+
+
+def index_article(doc, method=None) -> None:
+	if doc.is_new() or any(doc.has_value_changed(field) for field in ("title", "problem", "steps")):
+		doc.search_terms = article_terms(doc)
+
+
+def indexed_ticket_terms(doc) -> str | None:
+	"""What a ticket is searched by: its terms once resolved (the knowledge is past resolutions)."""
+	return doc.search_terms if doc and doc.status in RESOLVED_STATUSES else None
+
+
+def sync_ticket(doc, method=None) -> None:
+	"""Service Ticket on_update: its postings follow what it says and whether it is resolved."""
+	reindex(TICKETS, doc.name, indexed_ticket_terms(doc.get_doc_before_save()), indexed_ticket_terms(doc))
+
+
+def unindex_ticket(doc, method=None) -> None:
+	before = frappe.db.get_value("Service Ticket", doc.name, ["status", "search_terms"], as_dict=True)
+	reindex(TICKETS, doc.name, indexed_ticket_terms(before), None)
+
+
+def sync_article(doc, method=None) -> None:
+	before = doc.get_doc_before_save()
+	reindex(ARTICLES, doc.name, before.search_terms if before else None, doc.search_terms)
+
+
+def unindex_article(doc, method=None) -> None:
+	reindex(ARTICLES, doc.name, frappe.db.get_value("Knowledge Article", doc.name, "search_terms"), None)
+
+
+# Tickets --------------------------------------------------------------------------------------
+
+
+def search_tickets(
+	query: str | None = None,
+	*,
+	item: str | None = None,
+	ticket_type: str | None = None,
+	customer_group: str | None = None,
+	exclude: str | None = None,
+	limit: int = 10,
+) -> list[dict]:
+	"""Resolved tickets like a problem described in words (and, when known, its item, type and customer
+	group), best first, each with its score and reasons; only those the user may read."""
+	limit = max(1, min(cint(limit), MAX_LIMIT))
+	terms = query_terms(query)
+	exclude = exclude or ""
+	by_text = {name: score for name, score in rank(TICKETS, terms, CANDIDATES + 1).items() if name != exclude}
+	context = {"item": item, "ticket_type": ticket_type, "customer_group": customer_group}
+	by_evidence = _by_evidence(context, exclude) if any(context.values()) else []
+	names = list(dict.fromkeys([*by_text, *by_evidence]))
+	if not names:
+		return []
+	readable = set(frappe.get_list("Service Ticket", filters={"name": ("in", names)}, pluck="name"))
+	t = frappe.qb.DocType("Service Ticket")
+	c = frappe.qb.DocType("Customer")
+	rows = (
+		frappe.qb.from_(t)
+		.left_join(c)
+		.on(c.name == t.customer)
+		.select(
+			t.name,
+			t.subject,
+			t.item,
+			t.ticket_type,
+			c.customer_group,
+			t.resolution_details,
+			t.resolved_on,
+			t.search_terms,
+		)
+		.where(t.name.isin([name for name in names if name in readable] or [""]))
+		.where(t.status.isin(RESOLVED_STATUSES))
+		.run(as_dict=True)
+	)
+	top = max(by_text.values(), default=0) or 1
+	for row in rows:
+		row.reasons = []
+		row.score = 0.0
+		for field, points in EVIDENCE.items():
+			if context[field] and row[field] == context[field]:
+				row.score += points
+				row.reasons.append(_(EVIDENCE_LABELS[field]).format(points))
+		if row.name in by_text:
+			points = round(TEXT_POINTS * by_text[row.name] / top, 1)
+			row.score += points
+			row.words = matched_words(query, row.search_terms)
+			row.reasons.append(_("Words: {0} (+{1})").format(", ".join(row.words), points))
+		row.score = round(row.score, 1)
+		row.resolution = frappe.utils.strip_html(row.resolution_details or "")[:300]
+		for field in ("resolution_details", "search_terms"):
+			del row[field]
+	rows.sort(key=lambda row: (-row.score, -(row.resolved_on.timestamp() if row.resolved_on else 0)))
+	return rows[:limit]
+
+
+EVIDENCE_LABELS = {
+	"item": "Same item +{0}",
+	"ticket_type": "Same type +{0}",
+	"customer_group": "Same customer group +{0}",
+}
+
+
+def points_if_same(field, value, weight):
+	"""SQL: `weight` points where `field` equals `value` (none when there is no value to compare)."""
+	return Case().when(field == value, weight).else_(0) if value else 0
+
+
+def _by_evidence(context: dict, exclude: str) -> list[str]:
+	"""Resolved tickets sharing the item, type or customer group (today's evidence), best first."""
+	t = frappe.qb.DocType("Service Ticket")
+	c = frappe.qb.DocType("Customer")
+	score = (
+		points_if_same(t.item, context["item"], EVIDENCE["item"])
+		+ points_if_same(t.ticket_type, context["ticket_type"], EVIDENCE["ticket_type"])
+		+ points_if_same(c.customer_group, context["customer_group"], EVIDENCE["customer_group"])
+	)
+	return (
+		frappe.qb.from_(t)
+		.left_join(c)
+		.on(c.name == t.customer)
+		.select(t.name)
+		.where(t.status.isin(RESOLVED_STATUSES))
+		.where(t.name != exclude)
+		.where(score > 0)
+		.orderby(score, order=frappe.qb.desc)
+		.orderby(t.resolved_on, order=frappe.qb.desc)
+		.limit(CANDIDATES)
+		.run(pluck=True)
+	)
+
+
+def similar_cases(ticket: str, limit: int = 5) -> list[dict]:
+	"""Resolved tickets like this one, by what it says and what it concerns."""
+	current = frappe.db.get_value(
+		"Service Ticket",
+		ticket,
+		["name", "subject", "description", "item", "ticket_type", "customer"],
+		as_dict=True,
+	)
+	group = frappe.db.get_value("Customer", current.customer, "customer_group") if current.customer else None
+	return search_tickets(
+		f"{current.subject or ''} {current.description or ''}",
+		item=current.item,
+		ticket_type=current.ticket_type,
+		customer_group=group,
+		exclude=current.name,
+		limit=limit,
+	)
+
+
+# Articles -------------------------------------------------------------------------------------
+
+
+def item_groups_of(item: str | None) -> list[str]:
+	"""An item's group and the groups above it: an article for "Calderas" fits a boiler of a sub-group."""
+	group = frappe.db.get_value("Item", item, "item_group") if item else None
+	return [group, *get_ancestors_of("Item Group", group)] if group else []
+
+
+def search_articles(
+	query: str | None = None,
+	*,
+	public_only: bool = True,
+	item: str | None = None,
+	item_group: str | None = None,
+	limit: int = 5,
+) -> list[dict]:
+	"""Published articles matching what was typed, best first; only public ones unless asked (and the
+	caller has checked that the reader is staff). An article for the item or its group scores more."""
+	limit = max(1, min(cint(limit), MAX_LIMIT))
+	by_text = rank(ARTICLES, query_terms(query), ARTICLE_CANDIDATES)
+	if not by_text:
+		return []
+	filters = {"name": ("in", list(by_text)), "status": "Published"}
+	if public_only:
+		filters["visibility"] = "Public"
+	groups = item_groups_of(item) if item else []
+	if item_group:
+		groups = list(dict.fromkeys([*groups, item_group, *get_ancestors_of("Item Group", item_group)]))
+	rows = frappe.get_all("Knowledge Article", filters=filters, fields=[*ARTICLE_FIELDS, "search_terms"])
+	top = max((by_text[row.name] for row in rows), default=0) or 1
+	for row in rows:
+		points = round(TEXT_POINTS * by_text[row.name] / top, 1)
+		row.score = points
+		row.words = matched_words(query, row.search_terms)
+		row.reasons = []
+		if item and row.item == item:
+			row.score += ARTICLE_EVIDENCE["item"]
+			row.reasons.append(_("Same item +{0}").format(ARTICLE_EVIDENCE["item"]))
+		elif row.item_group and row.item_group in groups:
+			row.score += ARTICLE_EVIDENCE["item_group"]
+			row.reasons.append(_("Same item group +{0}").format(ARTICLE_EVIDENCE["item_group"]))
+		row.reasons.append(_("Words: {0} (+{1})").format(", ".join(row.words), points))
+		row.score = round(row.score, 1)
+		del row["search_terms"]
+		present_article(row)
+	rows.sort(key=lambda row: (-row.score, -cint(row.helped_count)))
+	return rows[:limit]
+
+
+ARTICLE_FIELDS = ("name", "title", "visibility", "item", "item_group", "helped_count", "problem", "steps")
+
+
+def present_article(row) -> None:
+	"""An article as a reader gets it: its problem and steps as sanitised HTML (no script, no handler)."""
+	row.problem = sanitize_html(row.problem or "", always_sanitize=True)
+	row.steps = sanitize_html(row.steps or "", always_sanitize=True)
+	row.helped_count = cint(row.helped_count)
+
+
+def articles_for_item(item: str | None, *, public_only: bool = False, limit: int = 5) -> list[dict]:
+	"""Published articles about an item or one of its groups, those that helped most first."""
+	if not item:
+		return []
+	groups = item_groups_of(item)
+	a = frappe.qb.DocType("Knowledge Article")
+	query = (
+		frappe.qb.from_(a)
+		.select(*(a[field] for field in ARTICLE_FIELDS))
+		.where(a.status == "Published")
+		.where((a.item == item) | (a.item_group.isin(groups or [""])))
+		.orderby(a.helped_count, order=frappe.qb.desc)
+		.orderby(a.modified, order=frappe.qb.desc)
+		.limit(max(1, min(cint(limit), MAX_LIMIT)))
+	)
+	if public_only:
+		query = query.where(a.visibility == "Public")
+	rows = query.run(as_dict=True)
+	for row in rows:
+		present_article(row)
+	return rows
