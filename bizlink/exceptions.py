@@ -313,3 +313,31 @@ class CampaignInteractionCustomerError(frappe.ValidationError):
 
 class NegativeCampaignCostError(frappe.ValidationError):
 	"""A Segment Campaign's cost below zero."""
+
+
+# Knowledge (#23) ------------------------------------------------------------------------------
+
+
+class ArticleReviewError(frappe.ValidationError):
+	"""A Knowledge Article moved to a status its reader may not give it (published by someone who is
+	not a Support Manager, sent for review twice), or a published article changed by an agent."""
+
+
+class ArticleSourceError(frappe.ValidationError):
+	"""A Knowledge Article asked for from a ticket that is not resolved or has no resolution."""
+
+
+class ArticleNotPublicError(frappe.ValidationError):
+	"""A customer (or guest) asked for an article that is not published and public."""
+
+
+class DeflectionError(frappe.ValidationError):
+	"""A portal request's deflection attempt that is not the customer's own, already closed, or unknown."""
+
+
+class SavedReplyError(frappe.ValidationError):
+	"""A saved reply asked for a document it does not answer, or one its reader may not read."""
+
+
+class ArticleItemGroupError(frappe.ValidationError):
+	"""A Knowledge Article's item group that is not its item's group or one of the groups above it."""
