@@ -30,6 +30,8 @@ doctype_js = {
 	"Quotation": ["public/js/log_interaction.js", "public/js/quotation.js"],
 	"Sales Order": ["public/js/log_interaction.js", "public/js/sales_order.js"],
 	"Serial No": ["public/js/serial_no.js"],
+	# saved replies in the reply box (Email Template, the customer's language)
+	"Service Ticket": ["public/js/saved_replies.js"],
 	"Address": ["public/js/address.js"],
 }
 

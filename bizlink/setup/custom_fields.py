@@ -146,6 +146,31 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				"precision": "2",  # "1.50" hours, not "1.500" (read as 1,500 in Spanish)
 			},
 		],
+		# saved replies: Frappe's Email Templates offered in a Service Ticket's reply box (bizlink/api/saved_reply.py)
+		"Email Template": [
+			{
+				"fieldname": "bizlink_language",
+				"fieldtype": "Link",
+				"label": "Language",
+				"options": "Language",
+				"insert_after": "subject",
+				"search_index": 1,
+				"description": "The language this reply is written in: a Service Ticket's reply box offers the "
+				"customer's language first. Empty: any language.",
+			},
+			{
+				# other templates (order dispatch, HR...) are written for other documents: their fields
+				# would render empty on a ticket, so the ticket's picker leaves them out
+				"fieldname": "bizlink_service_reply",
+				"fieldtype": "Check",
+				"label": "Saved Reply for Service Tickets",
+				"insert_after": "bizlink_language",
+				"search_index": 1,
+				"description": "Offered in a Service Ticket's reply box. It can use the ticket's fields "
+				"({{ name }}, {{ subject }}, {{ customer_name }}, {{ item }}...) and {{ contact_name }}, "
+				"{{ item_name }}, {{ agent_name }}.",
+			},
+		],
 		"Address": [
 			# where the site is on a map, for the dispatch board and route order: set by clicking the map on
 			# the address (no geocoding service can be assumed)
