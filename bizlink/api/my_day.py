@@ -9,6 +9,7 @@ import frappe
 from frappe import _
 from werkzeug.wrappers import Response
 
+from bizlink.api.knowledge_jobs import may_read_articles, visit_articles
 from bizlink.bizlink.permissions import TECHNICIAN_ROLE
 from bizlink.field_service import ratings, sync
 
@@ -21,10 +22,15 @@ def check_technician() -> None:
 @frappe.whitelist()
 def get_my_day() -> dict:
 	check_technician()
+	jobs = sync.my_jobs(frappe.session.user)
+	# the articles for each job's items, kept on the phone with the job (read offline on site)
+	articles = may_read_articles()
+	for job in jobs:
+		job["articles"] = visit_articles(job["name"]) if articles else []
 	return {
 		"user": frappe.session.user,
 		"full_name": frappe.utils.get_fullname(frappe.session.user),
-		"jobs": sync.my_jobs(frappe.session.user),
+		"jobs": jobs,
 		# their own average only: never a visit's rating, never a colleague's
 		"rating": ratings.technician_average(frappe.session.user),
 		"server_time": str(frappe.utils.now_datetime()),

@@ -18,6 +18,9 @@ Plain script, no build step; every label comes translated from bizlink/www/my_da
 
 	const boot = JSON.parse(document.getElementById("my-day-boot").textContent);
 	const L = boot.labels;
+	// the articles' labels, written into the page by my-day.html (the boot's come from www/my_day.py)
+	const more = document.getElementById("my-day-labels");
+	const ARTICLE_LABELS = more ? JSON.parse(more.textContent) : {};
 	const USER = boot.user;
 	const API = "/api/method/bizlink.api.my_day.";
 	const BATCH = 50; // actions per request (the server takes at most 200)
@@ -495,6 +498,51 @@ Plain script, no build step; every label comes translated from bizlink/www/my_da
 		);
 	}
 
+	/* The knowledge articles for the job's items (kept on the phone with the job): each one's title
+	opens its problem and steps. */
+	function articlesSection(job) {
+		const groups = (job.articles || []).filter((group) => (group.articles || []).length);
+		if (!groups.length) return null;
+		return section(
+			ARTICLE_LABELS.articles || "Articles",
+			...groups.flatMap((group) => [
+				h("h3", { class: "md-article-item" }, group.item_name || group.item_code),
+				...group.articles.map((article) =>
+					h(
+						"details",
+						{ class: "md-article", "data-article": article.name },
+						h("summary", null, article.title || article.name),
+						article.problem ? h("div", { class: "md-article-problem" }, richText(article.problem)) : null,
+						article.steps ? h("div", { class: "md-article-steps" }, richText(article.steps)) : null,
+						article.helped_count
+							? h("p", { class: "md-muted" }, fmt(ARTICLE_LABELS.article_helped || "{0}", article.helped_count))
+							: null
+					)
+				),
+			])
+		);
+	}
+
+	/* An article's sanitised HTML as elements made here: lists, paragraphs and emphasis, with no
+	attribute, link, image or style of its own (whatever the HTML holds is read, never run). */
+	const RICH_TAGS = new Set(["P", "BR", "UL", "OL", "LI", "B", "STRONG", "I", "EM", "U", "CODE", "PRE", "BLOCKQUOTE"]);
+	const DROPPED_TAGS = new Set(["SCRIPT", "STYLE", "TEMPLATE", "LINK", "META", "IMG", "SVG", "IFRAME", "OBJECT", "EMBED", "NOSCRIPT"]);
+
+	function richText(html) {
+		const doc = new DOMParser().parseFromString(String(html || ""), "text/html");
+		const copy = (node) => {
+			if (node.nodeType === Node.TEXT_NODE) return document.createTextNode(node.nodeValue);
+			if (node.nodeType !== Node.ELEMENT_NODE || DROPPED_TAGS.has(node.tagName)) return null;
+			const children = [...node.childNodes].map(copy).filter(Boolean);
+			if (!RICH_TAGS.has(node.tagName)) {
+				const block = /^(DIV|H[1-6]|TR|TABLE|SECTION)$/.test(node.tagName);
+				return h(block ? "div" : "span", null, children);
+			}
+			return h(node.tagName.toLowerCase(), null, children);
+		};
+		return [...doc.body.childNodes].map(copy).filter(Boolean);
+	}
+
 	/* The server's answers the technician must read, one box per job and message (a job moved by the
 	office answers each of its queued actions with the same conflict). */
 	function noticeGroups(notices) {
@@ -627,6 +675,7 @@ Plain script, no build step; every label comes translated from bizlink/www/my_da
 			contactLinks(job),
 			job.notes ? h("p", { class: "md-notes" }, job.notes) : null,
 			historyBlock(job),
+			articlesSection(job),
 			noticesOf(job.name, false),
 			problems.length
 				? h(

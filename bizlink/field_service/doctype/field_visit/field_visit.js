@@ -62,6 +62,7 @@ frappe.ui.form.on("Field Visit", {
 
 	refresh(frm) {
 		show_on_site_work(frm);
+		show_articles(frm);
 		if (frm.is_new() || frm.doc.docstatus !== 0) return;
 		const action = (label, method, primary) => {
 			const run = () => frm.call(method).then(() => frm.reload_doc());
@@ -265,4 +266,72 @@ function set_on_map_button(frm) {
 			})
 		)
 	);
+}
+
+// "Articles for this job": the published knowledge articles for the job's items (its item rows, its
+// unit, its ticket's item), each title a link to the article with its problem and steps folded
+// beneath it. The article's text is sanitised HTML from the server, drawn here again as plain lists
+// and paragraphs (no attribute, link, image or style of its own).
+function show_articles(frm) {
+	if (frm.is_new() || !frappe.model.can_read("Knowledge Article")) return;
+	const name = frm.doc.name;
+	frappe
+		.xcall("bizlink.api.knowledge_jobs.for_visit", { visit: name })
+		.then((groups) => {
+			if (frm.doc.name !== name) return; // another job was opened meanwhile
+			frm.dashboard.parent.find(".bizlink-job-articles").remove();
+			if (!(groups || []).length) return;
+			const $body = frm.dashboard.add_section("", __("Articles for this job"), "custom bizlink-job-articles");
+			for (const group of groups) {
+				$('<div class="text-muted small bizlink-article-item"></div>')
+					.text(group.item_name || group.item_code)
+					.appendTo($body);
+				for (const article of group.articles) {
+					const $article = $(`<div class="bizlink-article">
+						<a class="bizlink-article-title"></a>
+						<span class="text-muted small bizlink-article-helped"></span>
+						<details><summary class="text-muted small"></summary><div class="bizlink-article-text"></div></details>
+					</div>`).attr("data-article", article.name);
+					$article
+						.find(".bizlink-article-title")
+						.attr("href", `/app/knowledge-article/${encodeURIComponent(article.name)}`)
+						.text(article.title || article.name);
+					if (article.helped_count) {
+						$article.find(".bizlink-article-helped").text(` · ${__("Helped in {0} cases", [article.helped_count])}`);
+					}
+					$article.find("summary").text(__("Problem and steps"));
+					$article.find(".bizlink-article-text").append(rich_text(article.problem), rich_text(article.steps));
+					$body.append($article);
+				}
+			}
+		})
+		.catch(() => {}); // a reader who may not read articles sees the job without them
+}
+
+const RICH_TAGS = new Set(["P", "BR", "UL", "OL", "LI", "B", "STRONG", "I", "EM", "U", "CODE", "PRE", "BLOCKQUOTE"]);
+const DROPPED_TAGS = new Set(["SCRIPT", "STYLE", "TEMPLATE", "LINK", "META", "IMG", "SVG", "IFRAME", "OBJECT", "EMBED", "NOSCRIPT"]);
+
+function rich_text(html) {
+	const doc = new DOMParser().parseFromString(String(html || ""), "text/html");
+	const copy = (node) => {
+		if (node.nodeType === Node.TEXT_NODE) return document.createTextNode(node.nodeValue);
+		if (node.nodeType !== Node.ELEMENT_NODE || DROPPED_TAGS.has(node.tagName)) return null;
+		const tag = RICH_TAGS.has(node.tagName)
+			? node.tagName.toLowerCase()
+			: /^(DIV|H[1-6]|TR|TABLE|SECTION)$/.test(node.tagName)
+			? "div"
+			: "span";
+		const el = document.createElement(tag);
+		for (const child of node.childNodes) {
+			const made = copy(child);
+			if (made) el.append(made);
+		}
+		return el;
+	};
+	const wrapper = document.createElement("div");
+	for (const node of doc.body.childNodes) {
+		const made = copy(node);
+		if (made) wrapper.append(made);
+	}
+	return wrapper;
 }

@@ -61,6 +61,7 @@ class CustomerFile {
 				this.file = file;
 				this.render();
 				this.load_playbook();
+				this.load_articles();
 			});
 	}
 
@@ -98,6 +99,7 @@ class CustomerFile {
 					${this.installations_html()}
 					${this.visit_ratings_html()}
 					${this.installed_base_html()}
+					<div class="bl-articles"></div>
 				</div>
 			</div>
 		`);
@@ -288,6 +290,71 @@ class CustomerFile {
 			.catch(() => this.$body.find(".bl-playbook").empty());
 	}
 
+	// the published knowledge articles for the customer's products (staff who may read articles)
+	load_articles() {
+		const customer = this.customer;
+		if (!frappe.model.can_read("Knowledge Article")) return;
+		frappe
+			.xcall("bizlink.api.knowledge_jobs.for_customer", { customer })
+			.then((groups) => {
+				if (customer === this.customer) this.$body.find(".bl-articles").replaceWith(this.articles_card(groups));
+			})
+			.catch(() => this.$body.find(".bl-articles").empty());
+	}
+
+	articles_card(groups) {
+		const $card = $(this.card(__("Articles for this customer's products"), "")).addClass("bl-articles");
+		if (!groups.length) return $card.append(this.empty(__("No articles for this customer's products.")));
+		for (const group of groups) {
+			$('<div class="bl-muted bl-article-item"></div>').text(group.item_name || group.item_code).appendTo($card);
+			for (const article of group.articles) {
+				const $row = $(`<div class="bl-row bl-article">
+					<a class="bl-article-title"></a> <span class="bl-muted bl-article-helped"></span>
+					<details><summary class="bl-muted"></summary><div class="bl-notes bl-article-text"></div></details>
+				</div>`).attr("data-article", article.name);
+				$row.find(".bl-article-title")
+					.attr("href", `/app/knowledge-article/${encodeURIComponent(article.name)}`)
+					.text(article.title || article.name);
+				if (article.helped_count) {
+					$row.find(".bl-article-helped").text(__("Helped in {0} cases", [article.helped_count]));
+				}
+				$row.find("summary").text(__("Problem and steps"));
+				$row.find(".bl-article-text").append(this.rich_text(article.problem), this.rich_text(article.steps));
+				$card.append($row);
+			}
+		}
+		return $card;
+	}
+
+	// An article's sanitised HTML drawn again as plain lists and paragraphs: no attribute, link, image
+	// or style of its own, whatever the HTML holds
+	rich_text(html) {
+		const kept = ["P", "BR", "UL", "OL", "LI", "B", "STRONG", "I", "EM", "U", "CODE", "PRE", "BLOCKQUOTE"];
+		const dropped = ["SCRIPT", "STYLE", "TEMPLATE", "LINK", "META", "IMG", "SVG", "IFRAME", "OBJECT", "EMBED", "NOSCRIPT"];
+		const copy = (node) => {
+			if (node.nodeType === Node.TEXT_NODE) return document.createTextNode(node.nodeValue);
+			if (node.nodeType !== Node.ELEMENT_NODE || dropped.includes(node.tagName)) return null;
+			const tag = kept.includes(node.tagName)
+				? node.tagName.toLowerCase()
+				: /^(DIV|H[1-6]|TR|TABLE|SECTION)$/.test(node.tagName)
+				? "div"
+				: "span";
+			const el = document.createElement(tag);
+			for (const child of node.childNodes) {
+				const made = copy(child);
+				if (made) el.append(made);
+			}
+			return el;
+		};
+		const wrapper = document.createElement("div");
+		const doc = new DOMParser().parseFromString(String(html || ""), "text/html");
+		for (const node of doc.body.childNodes) {
+			const made = copy(node);
+			if (made) wrapper.append(made);
+		}
+		return wrapper;
+	}
+
 	playbook_html(pb) {
 		if (!pb.similar.length) return this.card(__("Playbook"), this.empty(__("No similar customers yet.")));
 		const similar = pb.similar
@@ -326,3 +393,4 @@ class CustomerFile {
 		);
 	}
 }
+
