@@ -104,7 +104,7 @@ def bizlink_scale(context, reset, force, **volumes):
 	"--only",
 	help="One measure: sales_order_submit, customer_file, market_segments, ticket_create, escalation, "
 	"list_views, due_visits, installed_base, visit_completion, dispatch_board, dispatch_drag, route_order, "
-	"phone_sync, promise_check, campaign_call_list, campaign_results",
+	"phone_sync, promise_check, campaign_call_list, campaign_results, knowledge_relevance, knowledge_search",
 )
 @force_option
 @pass_context

@@ -83,11 +83,13 @@ def run(runs: int = 30, only: str | None = None) -> list[Result]:
 		promise_check,
 		visit_completion,
 	)
+	from bizlink.devtools.benchmarks.knowledge import knowledge_search
+	from bizlink.devtools.knowledge.relevance import knowledge_relevance
 
 	measures = (
 		sales_order_submit, customer_file, market_segments, ticket_create, escalation, list_views,
 		due_visits, installed_base, visit_completion, dispatch_board, dispatch_drag, route_order, phone_sync,
-		promise_check, campaign_call_list, campaign_results,
+		promise_check, campaign_call_list, campaign_results, knowledge_relevance, knowledge_search,
 	)  # fmt: skip
 	for bench in measures:
 		if only and bench.__name__ != only:
