@@ -11,6 +11,7 @@ import unicodedata
 import frappe
 from frappe.utils import add_days, add_to_date, get_datetime, now_datetime, today
 
+from bizlink.devtools.demo_knowledge import make_knowledge_articles, make_resolved_history, make_saved_replies
 from bizlink.devtools.factories import (
 	SIGNATURE,
 	get_outcome,
@@ -144,6 +145,7 @@ def make_demo() -> dict[str, int]:
 		"Sales Interaction": 0,
 		"Field Visit": 0,
 		"Service Ticket": 0,
+		"Knowledge Article": 0,
 	}
 	template = make_checklist_template()
 	service_template = make_checklist_template(SERVICE_CHECKLIST)
@@ -222,6 +224,9 @@ def make_demo() -> dict[str, int]:
 	made["Field Visit"] = make_demo_field_visits(customers)
 	make_demo_support_team()
 	made["Service Ticket"] = make_demo_tickets()
+	made["Service Ticket"] += make_resolved_history()
+	made["Knowledge Article"] = make_knowledge_articles()
+	make_saved_replies()
 	pay_demo_invoices()
 	rebuild_demo_stage_history()
 	# a command-line data load
