@@ -762,6 +762,62 @@ METHOD_ROLES = {
 		"Support Manager",
 	),
 	"bizlink.api.service_ticket.create_portal_ticket": ("Customer",),
+	# the knowledge search: desk users who read tickets or articles
+	"bizlink.api.knowledge.search": (
+		"Sales User",
+		"Sales Manager",
+		"Support Team",
+		"Support Manager",
+		"Installation Technician",
+		"Installation Manager",
+	),
+	# an article from a resolved ticket: who may read the ticket and make articles (here the sample ticket
+	# is not resolved: refused as ArticleSourceError, 417)
+	"bizlink.api.knowledge_article.make_from_ticket": ("Support Team", "Support Manager"),
+	# the review: who may write articles; an agent's publish/send back/archive is an ArticleReviewError
+	# (417), not a 403, as is a wrong step (the sample moves on as the allowed roles call these)
+	"bizlink.api.knowledge_article.send_for_review": ("Support Team", "Support Manager"),
+	"bizlink.api.knowledge_article.publish": ("Support Team", "Support Manager"),
+	"bizlink.api.knowledge_article.send_back": ("Support Team", "Support Manager"),
+	"bizlink.api.knowledge_article.archive": ("Support Team", "Support Manager"),
+	# "this solved it": read the article and write the ticket (here refused as not published, 417)
+	"bizlink.api.knowledge_article.mark_helped": ("Sales Manager", "Support Team", "Support Manager"),
+	"bizlink.api.knowledge_article.unmark_helped": ("Sales Manager", "Support Team", "Support Manager"),
+	# the ticket form's articles: desk users who read articles and the ticket
+	"bizlink.api.knowledge_article.for_ticket": (
+		"Sales User",
+		"Sales Manager",
+		"Support Team",
+		"Support Manager",
+	),
+	# the articles for a job's items: who may read the job (the technician of its crew) and articles
+	"bizlink.api.knowledge_jobs.for_visit": VISIT_LISTERS,
+	# the articles for a customer's products: who may read the customer and articles (staff)
+	"bizlink.api.knowledge_jobs.for_customer": (
+		"Sales User",
+		"Sales Manager",
+		"Support Team",
+		"Support Manager",
+	),
+	# what a customer typing a request is shown: portal customers, and desk users (a preview, nothing
+	# recorded); closing an attempt: portal customers only (a forged attempt is a DeflectionError, 417)
+	"bizlink.api.deflection.suggest": tuple(ROLES),
+	"bizlink.api.deflection.solved": ("Customer",),
+	"bizlink.api.deflection.filed": ("Customer",),
+	# saved replies in a ticket's reply box: who may read tickets (and Email Templates: every desk user);
+	# rendering a template that does not exist is a bad input (417), not a forbidden one
+	"bizlink.api.saved_reply.search_saved_replies": (
+		"Sales User",
+		"Sales Manager",
+		"Support Team",
+		"Support Manager",
+	),
+	"bizlink.api.saved_reply.render_saved_reply": (
+		"Sales User",
+		"Sales Manager",
+		"Support Team",
+		"Support Manager",
+	),
 	# the customer a serial was delivered to, for whoever files tickets in the desk
 	"bizlink.api.service_ticket.get_serial_customer": (
 		"Sales User",
@@ -880,6 +936,41 @@ def method_request(world, method: str, user):
 			"serial_no": "NO-SUCH-SERIAL-2",
 		},
 		"bizlink.api.service_ticket.get_serial_customer": {"serial_no": "NO-SUCH-SERIAL-2"},
+		"bizlink.api.knowledge.search": {"query": '+caldera -presión "fuga" @*'},
+		"bizlink.api.knowledge_article.make_from_ticket": {"ticket": world.samples["Service Ticket"].name},
+		"bizlink.api.knowledge_article.send_for_review": {"article": world.samples["Knowledge Article"].name},
+		"bizlink.api.knowledge_article.publish": {"article": world.samples["Knowledge Article"].name},
+		"bizlink.api.knowledge_article.send_back": {
+			"article": world.samples["Knowledge Article"].name,
+			"note": "x",
+		},
+		"bizlink.api.knowledge_article.archive": {"article": world.samples["Knowledge Article"].name},
+		"bizlink.api.knowledge_article.mark_helped": {
+			"article": world.samples["Knowledge Article"].name,
+			"ticket": world.samples["Service Ticket"].name,
+		},
+		"bizlink.api.knowledge_article.unmark_helped": {
+			"article": world.samples["Knowledge Article"].name,
+			"ticket": world.samples["Service Ticket"].name,
+		},
+		"bizlink.api.knowledge_article.for_ticket": {"ticket": world.samples["Service Ticket"].name},
+		"bizlink.api.knowledge_jobs.for_visit": {"visit": world.job.name},
+		"bizlink.api.knowledge_jobs.for_customer": {"customer": world.customer.name},
+		"bizlink.api.deflection.suggest": {"query": "caldera"},
+		"bizlink.api.deflection.solved": {"attempt": "forged", "article": "KA-NOPE"},
+		"bizlink.api.deflection.filed": {"attempt": "forged", "ticket": world.other_ticket.name},
+		"bizlink.api.saved_reply.search_saved_replies": {
+			"doctype": "Email Template",
+			"txt": "",
+			"searchfield": "name",
+			"start": 0,
+			"page_len": 20,
+			"filters": json.dumps({"ticket": world.samples["Service Ticket"].name}),
+		},
+		"bizlink.api.saved_reply.render_saved_reply": {
+			"template": "NO-SUCH-TEMPLATE",
+			"ticket": world.samples["Service Ticket"].name,
+		},
 		"bizlink.api.service_ticket.submit_feedback": {
 			"ticket": world.other_ticket.name,
 			"expires": 9999999999,

@@ -62,8 +62,9 @@ def test_every_bizlink_doctype_controller_imports():
 
 	doctypes = frappe.get_all("DocType", {"module": ("in", frappe.get_module_list("bizlink"))}, pluck="name")
 	# Field Technician (+ its skills) and Field Sync Action: 0.5; Installation Target, Segment Campaign
-	# (+ its sales people), Segment Campaign Customer and Visit Rating: 0.6
-	assert len(doctypes) == 24
+	# (+ its sales people), Segment Campaign Customer and Visit Rating: 0.6; Knowledge Article (+ its
+	# tickets) and Knowledge Deflection: 0.7
+	assert len(doctypes) == 27
 	for doctype in doctypes:
 		assert load_doctype_module(doctype), doctype
 		assert (
@@ -100,8 +101,9 @@ def test_every_record_sits_in_its_modules_folder_and_the_site_agrees():
 				assert frappe.db.get_value(doctype, record["name"], "module") == module, path
 				seen += 1
 	# reports + Visit Ratings, Campaign Results; notifications + Installation at Risk / Promise Broken;
-	# number cards + Installations at Risk, Visit Rating (90 Days)
-	assert seen == 24 + 10 + 2 + 1 + 11 + 11 + 5 + 5  # pages: Customer File, Dispatch Board
+	# number cards + Installations at Risk, Visit Rating (90 Days); knowledge: 3 DocTypes, the Deflection
+	# Rate report, the Knowledge Search page
+	assert seen == 27 + 11 + 3 + 1 + 11 + 11 + 5 + 5  # pages: Customer File, Dispatch Board, Knowledge Search
 
 
 def test_every_dotted_path_in_hooks_resolves():

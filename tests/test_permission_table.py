@@ -18,6 +18,7 @@ TABLE = {
 		"Segment Activity": "r",
 		"Segment Campaign": "r",
 		"Segment Campaign Customer": "r",
+		"Knowledge Article": "r",
 	},
 	"Sales Manager": {
 		"Sales Interaction": "rcwd",
@@ -30,10 +31,22 @@ TABLE = {
 		"Segment Campaign": "rcwd",
 		"Segment Campaign Customer": "r",
 		"Visit Rating": "r",  # written only by the customer's link
+		"Knowledge Article": "r",
 	},
-	"Support Team": {"Service Ticket": "rcw", "Field Visit": "r", "Maintenance Plan": "r"},
-	"Support Manager": {"Service Ticket": "rcwd", "Field Visit": "r", "Maintenance Plan": "r"},
-	"Installation Technician": {"Field Visit": "rws", "Checklist Template": "r"},
+	"Support Team": {
+		"Service Ticket": "rcw",
+		"Field Visit": "r",
+		"Maintenance Plan": "r",
+		"Knowledge Article": "rcw",
+	},
+	"Support Manager": {
+		"Service Ticket": "rcwd",
+		"Field Visit": "r",
+		"Maintenance Plan": "r",
+		"Knowledge Article": "rcwd",
+		"Knowledge Deflection": "r",  # written only by the portal's requests
+	},
+	"Installation Technician": {"Field Visit": "rws", "Checklist Template": "r", "Knowledge Article": "r"},
 	"Installation Manager": {
 		"Field Visit": "rcwds",
 		"Checklist Template": "rcwd",
@@ -42,6 +55,7 @@ TABLE = {
 		"Field Sync Action": "r",
 		"Visit Rating": "r",
 		"Order Stage Log": "r",
+		"Knowledge Article": "r",
 	},
 	"Stock User": {"Order Stage Log": "r"},
 	"Customer": {},

@@ -35,6 +35,7 @@ MATRIX = {
 		"Segment Activity": "rl",
 		"Segment Campaign": "rle",
 		"Segment Campaign Customer": "rle",  # written only by BizLink
+		"Knowledge Article": "rle",
 	},
 	"Sales Manager": {
 		"Sales Interaction": "rlcwde",
@@ -47,20 +48,28 @@ MATRIX = {
 		"Segment Campaign": "rlcwde",
 		"Segment Campaign Customer": "rle",
 		"Visit Rating": "rle",  # written only by the customer's link
+		"Knowledge Article": "rle",
 	},
 	"Support Team": {
 		"Service Ticket": "rlcwe",
 		"BizLink Settings": "r",
 		"Field Visit": "rl",
 		"Maintenance Plan": "rl",
+		"Knowledge Article": "rlcwe",  # drafts; a published one only the Support Manager changes
 	},
 	"Support Manager": {
 		"Service Ticket": "rlcwde",
 		"BizLink Settings": "rw",
 		"Field Visit": "rl",
 		"Maintenance Plan": "rl",
+		"Knowledge Article": "rlcwde",
+		"Knowledge Deflection": "rle",  # written only by the portal's requests
 	},
-	"Installation Technician": {"Field Visit": "rlwe", "Checklist Template": "rl"},
+	"Installation Technician": {
+		"Field Visit": "rlwe",
+		"Checklist Template": "rl",
+		"Knowledge Article": "rle",
+	},
 	"Installation Manager": {
 		"Field Visit": "rlcwde",
 		"Checklist Template": "rlcwde",
@@ -69,6 +78,7 @@ MATRIX = {
 		"Field Sync Action": "rle",  # written only by the phones' sync
 		"Visit Rating": "rle",
 		"Order Stage Log": "rle",
+		"Knowledge Article": "rle",
 	},
 	"Stock User": {"Order Stage Log": "rle"},
 	"Customer": {},  # the portal customer: their own tickets and orders on the portal pages only
@@ -94,6 +104,7 @@ REPORTS = {
 	),
 	"Visit Ratings": ("Sales Manager", "Installation Manager"),
 	"Campaign Results": ("Sales User", "Sales Manager"),
+	"Deflection Rate": ("Support Manager",),
 }
 # whitelisted methods: the roles allowed (anyone else gets 403)
 METHODS = {
@@ -261,6 +272,15 @@ class World:
 		if doctype == "Segment Campaign Customer":
 			# a row of a campaign of its own (rows are made by BizLink, not by users; one per customer)
 			return {"campaign": self.new_campaign().name, "customer": self.customer.name}
+		if doctype == "Knowledge Deflection":
+			# a portal request's attempt, as the portal writes it (its key is unique)
+			return {
+				"attempt_key": frappe.generate_hash(length=32),
+				"customer": self.customer.name,
+				"user": "Administrator",
+				"outcome": "Open",
+				"query": f"REST caldera {tag}",
+			}
 		if doctype == "Visit Rating":
 			# the rating of a visit of its own (named by the visit: one each), as the link writes it
 			visit = self.make("Field Visit").name
@@ -315,6 +335,11 @@ class World:
 				"work_start": "08:00:00",
 				"work_end": "17:00:00",
 			},
+			"Knowledge Article": {
+				"title": f"REST article {tag}",
+				"problem": "<p>La caldera pierde presión</p>",
+				"steps": "<p>Rellenar a 1,5 bar</p>",
+			},
 			"Field Sync Action": {
 				"client_id": str(uuid.uuid4()),
 				"action": "start",
@@ -336,7 +361,12 @@ class World:
 				)
 			).name
 		# a sync action's fields are all the system's (read-only): it is written as the sync writes it
-		system = doctype in ("Field Sync Action", "Segment Campaign Customer", "Visit Rating")
+		system = doctype in (
+			"Field Sync Action",
+			"Segment Campaign Customer",
+			"Visit Rating",
+			"Knowledge Deflection",
+		)
 		return self.track(frappe.get_doc({"doctype": doctype, **values}).insert(ignore_permissions=system))
 
 	def teardown(self):
@@ -378,6 +408,14 @@ def purge_rest_data() -> None:
 			(
 				"Visit Rating",
 				frappe.get_all("Visit Rating", {"customer": ("in", customers or [""])}, pluck="name"),
+			),
+			(
+				"Knowledge Deflection",
+				frappe.get_all("Knowledge Deflection", {"customer": ("in", customers or [""])}, pluck="name"),
+			),
+			(
+				"Knowledge Article",
+				frappe.get_all("Knowledge Article", {"title": ("like", "REST article %")}, pluck="name"),
 			),
 			(
 				"Segment Campaign",
@@ -434,6 +472,8 @@ def attempt(world: World, role: str, doctype: str, action: str):
 			"Segment Activity": "city",
 			"Segment Campaign Customer": "customer_name",
 			"Visit Rating": "rating_comment",
+			"Knowledge Article": "steps",
+			"Knowledge Deflection": "query",
 		}.get(doctype, "description" if doctype == "Service Ticket" else "notes")
 		value = sample.get(field) if field == "template_name" else f"edited by {role}"
 		return api.resource(user, "PUT", doctype, sample.name, json={field: value})
@@ -486,6 +526,7 @@ def report_filters(world, report: str) -> dict:
 		"Technician Schedule": {"date": today(), "days": 7},
 		"Installed Base": {"customer": world.customer.name},
 		"Visit Ratings": {"from_date": add_days(today(), -90), "to_date": today(), "group_by": "Technician"},
+		"Deflection Rate": {"from_date": add_days(today(), -90), "to_date": today()},
 		"Campaign Results": {},
 	}[report]
 

@@ -24,6 +24,8 @@ BIZLINK_DOCTYPES = (
 	"Field Technician",
 	"Field Sync Action",
 	"Visit Rating",
+	"Knowledge Article",
+	"Knowledge Deflection",
 	"Order Stage Log",
 	"Segment Activity",
 	"Segment Campaign",
