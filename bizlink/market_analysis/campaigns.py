@@ -281,7 +281,7 @@ def run_job(campaign: str, work) -> None:
 		doc.db_set("creation_error", frappe.utils.strip_html(str(error))[:1000])
 		set_status(doc, "Active" if doc.started_on else "Draft")
 		doc.notify_update()
-		frappe.db.commit()  # nosemgrep: the failure is recorded; what the job wrote was rolled back
+		frappe.db.commit()  # nosemgrep (the failure is recorded; what the job wrote was rolled back)
 		raise
 
 

@@ -62,7 +62,7 @@ def top_up(count: int = TARGET) -> int:
 		if len(rows) == CHUNK or i == missing - 1:
 			frappe.db.bulk_insert("Service Ticket", fields, rows)
 			index_many(TICKETS, {row[0]: row[-1] for row in rows})
-			frappe.db.commit()  # nosemgrep: batches of a corpus removed at the end
+			frappe.db.commit()  # nosemgrep (batches of a corpus removed at the end)
 			rows = []
 	return missing
 
@@ -70,10 +70,10 @@ def top_up(count: int = TARGET) -> int:
 def remove_top_up() -> None:
 	frappe.db.rollback()
 	for table, field in ((POSTINGS, "name"), ("tabService Ticket", "name")):
-		while frappe.db.sql(  # nosemgrep: constant tables
+		while frappe.db.sql(  # nosemgrep (constant tables)
 			f"select 1 from `{table}` where {field} like %s limit 1", (f"{PREFIX}%",)
 		):
-			frappe.db.sql(
+			frappe.db.sql(  # nosemgrep (constant tables)
 				f"delete from `{table}` where {field} like %s limit 20000", (f"{PREFIX}%",)
 			)  # nosemgrep
 			frappe.db.commit()  # nosemgrep

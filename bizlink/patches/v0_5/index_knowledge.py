@@ -14,7 +14,7 @@ BATCH = 2000
 def execute():
 	ensure_tables()
 	for kind in (TICKETS, ARTICLES):
-		frappe.db.sql(f"delete from `{POSTINGS}` where kind = %s", kind)  # nosemgrep: constant tables
+		frappe.db.sql(f"delete from `{POSTINGS}` where kind = %s", kind)  # nosemgrep (constant tables)
 		frappe.db.sql(f"delete from `{STATS}` where kind = %s", kind)  # nosemgrep
 	index("Service Ticket", TICKETS, ["subject", "description", "resolution_details", "status"], ticket_terms)
 	index("Knowledge Article", ARTICLES, ["title", "problem", "steps"], article_terms)
@@ -39,5 +39,5 @@ def index(doctype: str, kind: str, fields: list[str], terms_of) -> None:
 			if kind == ARTICLES or row.status in RESOLVED_STATUSES:
 				searched[row.name] = terms
 		index_many(kind, searched)
-		frappe.db.commit()  # nosemgrep: a patch over every ticket, batch by batch
+		frappe.db.commit()  # nosemgrep (a patch over every ticket, batch by batch)
 		last = rows[-1].name
