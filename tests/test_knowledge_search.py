@@ -263,7 +263,7 @@ def test_the_search_api_for_desk_readers_only(server):
 	nobody = make_user(roles=["Accounts User"])
 	customer_user = make_user(roles=["Customer"], user_type="Website User")
 	keys = {user.name: give_api_key(user.name) for user in (agent, nobody, customer_user)}
-	frappe.db.commit()  # nosemgrep: the served site reads committed rows
+	frappe.db.commit()  # nosemgrep (the served site reads committed rows)
 	try:
 
 		def call(user, **params):

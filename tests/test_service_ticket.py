@@ -201,7 +201,7 @@ def sla():
 		frappe.delete_doc("Service Level Agreement", name, force=True, ignore_permissions=True)
 	frappe.delete_doc("Holiday List", holidays.name, force=True, ignore_permissions=True, ignore_missing=True)
 	frappe.db.set_single_value("Support Settings", "track_service_level_agreement", tracking)
-	frappe.db.commit()  # nosemgrep: undoing what the SLA's DDL committed
+	frappe.db.commit()  # nosemgrep (undoing what the SLA's DDL committed)
 	# ERPNext caches which DocTypes have an agreement: without this, later tests' tickets would have
 	# their targets cleared by an agreement that no longer exists
 	frappe.cache.delete_value("doctypes_with_active_sla")
@@ -579,17 +579,20 @@ def test_similar_resolved_tickets_ranked_by_what_they_share(delivered):
 	both = resolved_ticket(other_group, item=delivered.item, ticket_type=kind.name)  # 3 + 2
 	item_only = resolved_ticket(other_group, item=delivered.item)  # 3
 	group_only = resolved_ticket(delivered.customer)  # 1
-	resolved_ticket(other_group)  # nothing in common
-	make_ticket(delivered.customer, item=delivered.item)  # same item but not resolved
+	nothing = resolved_ticket(other_group)  # nothing in common but the words
+	not_resolved = make_ticket(delivered.customer, item=delivered.item)  # same item but not resolved
 
-	rows = get_similar_resolved(current.name)
-	assert [(r.name, r.score) for r in rows][:3] == [
-		(both.name, 5),
-		(item_only.name, 3),
-		(group_only.name, 1),
-	]
-	assert rows[0].reasons == ["Same item +3", "Same type +2"] and rows[0].resolution == "Fixed it"
-	assert len([r for r in rows if r.score == 0]) == 0
+	rows = {r.name: r for r in get_similar_resolved(current.name, limit=20)}
+	# all say "No hot water" and were "Fixed it": the same words, the same text points; the evidence
+	# ranks them: item +3 and type +2, item +3, customer group +1, nothing
+	words = rows[nothing.name].score
+	assert words > 0 and rows[nothing.name].reasons == [f"Words: hot, water (+{words})"]
+	assert rows[both.name].score == pytest.approx(words + 5)
+	assert rows[item_only.name].score == pytest.approx(words + 3)
+	assert rows[group_only.name].score == pytest.approx(words + 1)
+	assert rows[both.name].reasons[:2] == ["Same item +3", "Same type +2"]
+	assert rows[both.name].resolution == "Fixed it"
+	assert not_resolved.name not in rows  # only resolved tickets are knowledge
 
 
 @pytest.fixture

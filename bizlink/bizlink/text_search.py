@@ -60,7 +60,7 @@ STOP_WORDS = frozenset(
 	tendriamos tendriais tendrian tenia tenias teniamos teniais tenian tuve tuviste tuvo tuvimos
 	tuvisteis tuvieron tuviera tuvieras tuvieramos tuvierais tuvieran tuviese tuvieses tuviesemos
 	tuvieseis tuviesen teniendo tenido tenida tenidos tenidas tened
-	buenos buenas dias tardes hola gracias saludos favor
+	buenos buenas dias tardes hola gracias saludos favor cada
 	""".split()
 )
 
@@ -90,7 +90,8 @@ def _tokens(text: str | None) -> list[tuple[str, str]]:
 	found = []
 	for token in TOKEN.findall(text.lower()):
 		for word in WORD.findall(fold(token)):
-			if len(word) <= MAX_WORD and (word.isdigit() or (len(word) > 1 and word not in STOP_WORDS)):
+			# one letter or digit says nothing ("0,5 bar" is "bar"); a code ("e5", "28") does
+			if 1 < len(word) <= MAX_WORD and word not in STOP_WORDS:
 				found.append((token, word))
 	return found
 
@@ -137,9 +138,10 @@ def matched_words(query: str | None, stored_terms: str | None) -> list[str]:
 # instead (Frappe keeps `__global_search` the same way): one row per (kind, term, document) with the
 # term's BM25 weight in that document, read through an index ordered by weight, so a query reads at
 # most TOP_POSTINGS rows per term, the best first (rare terms, which decide, have fewer rows than
-# that anyway). Document frequencies live in a small table updated with the postings, in the same
-# transaction: what a saved ticket says is searchable before its save commits, and a rollback takes
-# it back.
+# that anyway). Document frequencies live in a small table updated with the postings. A save queues
+# the document's indexing on the `short` queue once it commits (the postings' random writes cost a
+# few ms on a large index: not the user's); the job brings the postings to what the document says
+# now, whatever they held, so a late, repeated or reordered job leaves them right.
 
 POSTINGS = "__bizlink_search"
 STATS = "__bizlink_search_stats"
@@ -188,12 +190,15 @@ def postings_of(terms_text: str | None) -> dict[str, float]:
 	return {term[:48]: term_weight(tf, length) for term, tf in counts.items()}
 
 
-def reindex(kind: str, name: str, old_terms: str | None, new_terms: str | None) -> None:
-	"""A document's postings from what it was indexed with to what it says now (either may be None:
-	not indexed). Frequencies are updated in term order: concurrent saves lock them in one order."""
-	if (old_terms or None) == (new_terms or None):
+def set_postings(kind: str, name: str, new_terms: str | None) -> None:
+	"""A document's postings made to hold `new_terms` (None: not searched), whatever they held before
+	(read and locked first: two jobs for one document apply one after the other, each from what the
+	other left). Frequencies are updated in term order: concurrent jobs lock them in one order."""
+	held = f"select term, weight from `{POSTINGS}` where kind = %s and name = %s for update"
+	old = dict(frappe.db.sql(held, (kind, name)))  # nosemgrep (own tables, no DocType; values as parameters)
+	new = postings_of(new_terms)
+	if old.keys() == new.keys() and all(abs(old[term] - new[term]) < 1e-4 for term in new):
 		return
-	old, new = postings_of(old_terms), postings_of(new_terms)
 	delete = f"delete from `{POSTINGS}` where kind = %s and name = %s"
 	frappe.db.sql(delete, (kind, name))  # nosemgrep (own tables, no DocType; values as parameters)
 	if new:

@@ -11,9 +11,9 @@ transaction of that size would only measure the undo log) and removed at the end
    labelled with their problems too);
 2. the ticket form's similar cases (`get_similar_resolved`) for new tickets worded as the requests,
    p50/p95 (target <= 100 ms);
-3. what indexing adds to a ticket's save: resolving a ticket (its save writes its postings) with and
-   without indexing, alternating (p50 difference; target <= 5 ms), and computing the terms of a
-   20,000-character text.
+3. what indexing adds to a ticket's save: resolving a ticket with and without its indexing queued,
+   alternating (p50 difference; target <= 5 ms); the queued job (terms and postings) on its own; and
+   computing the terms of a 20,000-character text.
 """
 
 import time
@@ -122,6 +122,11 @@ def knowledge_search(report, runs: int) -> None:
 			)  # fmt: skip
 			report.add(f"knowledge search p50 at {total:,} tickets", percentile(samples, 50), None, "", True)
 			report.add("  for comparison: LIKE on each word typed, p50", percentile(like, 50), None, "", True)
+			if added:  # the added tickets' problems are known: how often the right one is in the first five
+				recall = recall_at_scale(added) * 100
+				report.add(
+					f"recall@5 of the 60 requests at {total:,} tickets", recall, None, "", True, unit="%"
+				)
 			frappe.set_user("Administrator")
 			customer = frappe.get_all("Customer", pluck="name", limit=1)[0]
 			tickets = [
@@ -165,20 +170,20 @@ def timed_each(fn, args: list, rounds: int) -> list[float]:
 
 
 def indexing(report, runs: int) -> None:
-	"""Resolving a ticket (the save that writes its terms and postings), with and without indexing,
-	alternating, each rolled back to a savepoint; the p50 difference is what indexing adds."""
+	"""Resolving a ticket with and without its indexing queued, alternating, each rolled back to a
+	savepoint (the p50 difference is what indexing adds to the save), and the queued job itself."""
 	import bizlink.service.knowledge as knowledge
 
 	queries = load()["queries"]
 	customer = frappe.get_all("Customer", pluck="name", limit=1)[0]
-	hooks = {name: getattr(knowledge, name) for name in ("index_ticket", "sync_ticket")}
+	queue_ticket = knowledge.queue_ticket
 	samples: dict[bool, list[float]] = {True: [], False: []}
+	job: list[float] = []
 	try:
 		for i in range(max(40, runs) + 4):
 			q = queries[i % len(queries)]
 			indexed = i % 2 == 0
-			for name, hook in hooks.items():
-				setattr(knowledge, name, hook if indexed else (lambda doc, method=None: None))
+			knowledge.queue_ticket = queue_ticket if indexed else (lambda doc, method=None: None)
 			frappe.db.savepoint("kb_index")
 			doc = frappe.get_doc(
 				{
@@ -193,25 +198,29 @@ def indexing(report, runs: int) -> None:
 			doc.resolution_details = "<p>Se purgó el circuito y se repuso la presión a 1,5 bar.</p>"
 			start = time.perf_counter()
 			doc.save(ignore_permissions=True)
+			saved = time.perf_counter()
+			if indexed:  # what the worker then does, in this transaction
+				knowledge.sync_ticket(doc.name)
 			if i >= 4:  # warm-up
-				samples[indexed].append((time.perf_counter() - start) * 1000)
+				samples[indexed].append((saved - start) * 1000)
+				if indexed:
+					job.append((time.perf_counter() - saved) * 1000)
 			frappe.db.rollback(save_point="kb_index")
 	finally:
-		for name, hook in hooks.items():
-			setattr(knowledge, name, hook)
+		knowledge.queue_ticket = queue_ticket
 		frappe.db.rollback()
 	added = percentile(samples[True], 50) - percentile(samples[False], 50)
 	report.add(
-		f"resolving a ticket p50, with vs without indexing (+{added:.1f} ms)",
+		f"resolving a ticket p50, with vs without indexing queued ({added:+.1f} ms)",
 		percentile(samples[True], 50),
 		percentile(samples[False], 50),
 		"<= +5 ms",
 		added <= 5,
 	)
+	report.add("  then on the short queue: its terms and postings, p50", percentile(job, 50), None, "", True)
 	long_text = " ".join(q["description"] for q in queries)[:20000]
 	doc = frappe._dict(subject="La caldera pierde presión", description=long_text, resolution_details="")
 	terms = timed_each(lambda _i: ticket_terms(doc), list(range(20)), 1)
 	report.add(
-		"terms of a 20,000-character ticket (p95)", percentile(terms, 95), None, "<= 5 ms",
-		percentile(terms, 95) <= 5,
+		"  terms of a 20,000-character ticket (p95)", percentile(terms, 95), None, "", True,
 	)  # fmt: skip

@@ -20,7 +20,7 @@ from frappe.utils import add_to_date, now_datetime
 
 from bizlink.bizlink.text_search import index_many
 from bizlink.devtools.knowledge import load, make_tickets
-from bizlink.service.knowledge import TICKETS, _by_evidence, search_tickets, ticket_terms
+from bizlink.service.knowledge import TICKETS, search_tickets, ticket_terms
 
 PREFIX = "KB-REL-"
 TOP = 5
@@ -132,7 +132,7 @@ def rank(ranking: str, query: dict) -> list[str]:
 	typed = f"{query['subject']} {query['description']}"
 	item = item_code(query["item"]) if query["item"] else None
 	if ranking == "evidence":
-		names = _by_evidence(
+		names = todays_similar(
 			{"item": item, "ticket_type": query["ticket_type"], "customer_group": query["customer_group"]}, ""
 		)
 	elif ranking == "like_subject":
@@ -163,6 +163,36 @@ def rank(ranking: str, query: dict) -> list[str]:
 			)
 		]
 	return [name for name in names if name.startswith(PREFIX)][:TOP]
+
+
+def todays_similar(context: dict, exclude: str) -> list[str]:
+	"""The similar tickets as the form found them before the text search: every resolved ticket scored
+	by the evidence alone (same item +3, same type +2, same customer group +1), newest first."""
+	from frappe.query_builder import Case
+
+	def points_if_same(field, value, weight):
+		return Case().when(field == value, weight).else_(0) if value else 0
+
+	t = frappe.qb.DocType("Service Ticket")
+	c = frappe.qb.DocType("Customer")
+	score = (
+		points_if_same(t.item, context["item"], 3)
+		+ points_if_same(t.ticket_type, context["ticket_type"], 2)
+		+ points_if_same(c.customer_group, context["customer_group"], 1)
+	)
+	return (
+		frappe.qb.from_(t)
+		.left_join(c)
+		.on(c.name == t.customer)
+		.select(t.name)
+		.where(t.status.isin(("Resolved", "Closed")))
+		.where(t.name != exclude)
+		.where(score > 0)
+		.orderby(score, order=frappe.qb.desc)
+		.orderby(t.resolved_on, order=frappe.qb.desc)
+		.limit(60)
+		.run(pluck=True)
+	)
 
 
 def like_words(typed: str) -> list[str]:

@@ -17,7 +17,7 @@ from frappe.model.document import Document
 from bizlink.bizlink.text_search import ensure_tables
 from bizlink.bizlink.validation import validate_input
 from bizlink.exceptions import ArticleItemGroupError, ArticleReviewError
-from bizlink.service.knowledge import index_article, item_groups_of, sync_article, unindex_article
+from bizlink.service.knowledge import item_groups_of, queue_article, unindex_article
 
 REVIEWER_ROLES = ("Support Manager", "System Manager")
 # what the article says: once published, changed only by a reviewer
@@ -61,11 +61,8 @@ class KnowledgeArticle(Document):
 		self.validate_content_change()
 		self.validate_item_group()
 
-	def before_save(self):
-		index_article(self)
-
 	def on_update(self):
-		sync_article(self)
+		queue_article(self)  # its terms and postings, on the short queue
 
 	def on_trash(self):
 		unindex_article(self)

@@ -94,9 +94,6 @@ class ServiceTicket(Document):
 	def before_save(self):
 		# after ERPNext's SLA engine (a validate hook) has set the targets
 		from bizlink.service.escalation import get_escalate_at
-		from bizlink.service.knowledge import index_ticket
-
-		index_ticket(self)
 
 		if self.has_value_changed("sla_resolution_by"):
 			self.escalation_level = ""  # a new target: escalate afresh
@@ -109,9 +106,9 @@ class ServiceTicket(Document):
 		self.escalate_at = get_escalate_at(self)
 
 	def on_update(self):
-		from bizlink.service.knowledge import sync_ticket
+		from bizlink.service.knowledge import queue_ticket
 
-		sync_ticket(self)  # resolved tickets are searched by their words
+		queue_ticket(self)  # resolved tickets are searched by their words (on the short queue)
 
 	def on_trash(self):
 		from bizlink.service.knowledge import unindex_ticket
@@ -440,3 +437,6 @@ def on_doctype_update():
 	from bizlink.bizlink.text_search import ensure_tables
 
 	ensure_tables()  # the search postings (resolved tickets, articles)
+	# similar cases' candidates of the same item (or type), newest resolved first
+	frappe.db.add_index("Service Ticket", ["item", "resolved_on"])
+	frappe.db.add_index("Service Ticket", ["ticket_type", "resolved_on"])
