@@ -800,8 +800,9 @@ METHOD_ROLES = {
 		"Support Manager",
 	),
 	# what a customer typing a request is shown: portal customers, and desk users (a preview, nothing
-	# recorded); closing an attempt: portal customers only (a forged attempt is a DeflectionError, 417)
-	"bizlink.api.deflection.suggest": tuple(ROLES),
+	# recorded; a user without roles is a website user of no customer); closing an attempt: portal
+	# customers only (a forged attempt is a DeflectionError, 417)
+	"bizlink.api.deflection.suggest": tuple(role for role in ROLES if role != "No BizLink role"),
 	"bizlink.api.deflection.solved": ("Customer",),
 	"bizlink.api.deflection.filed": ("Customer",),
 	# saved replies in a ticket's reply box: who may read tickets (and Email Templates: every desk user);

@@ -93,7 +93,8 @@
 				await this.dialog.set_value("content", message);
 				// the ticket's number in the subject: the customer's answer comes back to the ticket
 				const identifier = `#${this.frm.doc.name}`;
-				const subject = reply.subject.includes(identifier)
+				// (a template naming the ticket already, "#" or not, is left as written)
+				const subject = reply.subject.includes(this.frm.doc.name)
 					? reply.subject
 					: `${reply.subject} (${identifier})`;
 				await this.dialog.set_value("subject", subject);

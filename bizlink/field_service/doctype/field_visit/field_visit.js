@@ -297,7 +297,7 @@ function show_articles(frm) {
 						.attr("href", `/app/knowledge-article/${encodeURIComponent(article.name)}`)
 						.text(article.title || article.name);
 					if (article.helped_count) {
-						$article.find(".bizlink-article-helped").text(` · ${__("Helped in {0} cases", [article.helped_count])}`);
+						$article.find(".bizlink-article-helped").text(` · ${__("Times it helped: {0}", [article.helped_count])}`);
 					}
 					$article.find("summary").text(__("Problem and steps"));
 					$article.find(".bizlink-article-text").append(rich_text(article.problem), rich_text(article.steps));

@@ -316,7 +316,7 @@ class CustomerFile {
 					.attr("href", `/app/knowledge-article/${encodeURIComponent(article.name)}`)
 					.text(article.title || article.name);
 				if (article.helped_count) {
-					$row.find(".bl-article-helped").text(__("Helped in {0} cases", [article.helped_count]));
+					$row.find(".bl-article-helped").text(__("Times it helped: {0}", [article.helped_count]));
 				}
 				$row.find("summary").text(__("Problem and steps"));
 				$row.find(".bl-article-text").append(this.rich_text(article.problem), this.rich_text(article.steps));
