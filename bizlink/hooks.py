@@ -243,7 +243,7 @@ scheduler_events = {
 		"bizlink.field_service.maintenance.send_overdue_digest",
 		"bizlink.field_service.promise.check_promises",
 	],
-	"hourly_long": ["bizlink.reconcile.repair_orders"],
+	"hourly_long": ["bizlink.reconcile.repair_orders", "bizlink.service.knowledge.reindex_recent"],
 	"daily_long": [
 		"bizlink.overrides.customer.refresh_age_bands",
 		"bizlink.reconcile.repair_all",

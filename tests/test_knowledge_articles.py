@@ -264,16 +264,46 @@ def test_only_a_reviewer_changes_a_reviewed_article(people, field, value, status
 	assert frappe.db.get_value(ARTICLE, name, field) == value
 
 
-def test_agents_edit_drafts_and_articles_in_review(people):
+def test_agents_edit_drafts_and_not_what_the_manager_is_reviewing(people):
 	name = as_user(people.agent, api.make_from_ticket, make_ticket().name)
-	for status in ("Draft", "In Review"):
-		frappe.db.set_value(ARTICLE, name, "status", status)
-		doc = as_user(people.other_agent, frappe.get_doc, ARTICLE, name)
-		frappe.set_user(people.other_agent)
-		doc.title = f"Pérdida de presión ({status})"
+	doc = as_user(people.other_agent, frappe.get_doc, ARTICLE, name)
+	frappe.set_user(people.other_agent)
+	doc.title = "Pérdida de presión (borrador)"
+	doc.save()
+	frappe.set_user("Administrator")
+	assert frappe.db.get_value(ARTICLE, name, "title") == "Pérdida de presión (borrador)"
+	# sent for review, it is what the manager reads: its author changes it once sent back
+	as_user(people.agent, api.send_for_review, name)
+	doc = as_user(people.agent, frappe.get_doc, ARTICLE, name)
+	frappe.set_user(people.agent)
+	doc.steps = "<p>Llame al 900 000 000 y facilite su tarjeta.</p>"
+	with pytest.raises(ArticleReviewError, match="only a Support Manager can change"):
 		doc.save()
-		frappe.set_user("Administrator")
-		assert frappe.db.get_value(ARTICLE, name, "title") == f"Pérdida de presión ({status})"
+	frappe.set_user("Administrator")
+	assert "tarjeta" not in frappe.db.get_value(ARTICLE, name, "steps")
+
+
+def test_the_manager_publishes_the_version_they_read(people):
+	name = as_user(people.agent, api.make_from_ticket, make_ticket().name)
+	as_user(people.agent, api.send_for_review, name)
+	read = str(frappe.db.get_value(ARTICLE, name, "modified"))
+	# another manager's edit while the first one reads
+	frappe.db.set_value(ARTICLE, name, "steps", "<p>Otros pasos</p>")
+	with pytest.raises(ArticleReviewError, match="has changed since you opened it"):
+		as_user(people.manager, api.publish, name, modified=read)
+	assert frappe.db.get_value(ARTICLE, name, "status") == "In Review"
+	fresh = str(frappe.db.get_value(ARTICLE, name, "modified"))
+	assert as_user(people.manager, api.publish, name, modified=fresh) == "Published"
+
+
+def test_a_closed_ticket_is_not_marked_as_solved_by_an_article(people):
+	name = published(people)
+	closed = make_ticket(subject="Otra caldera")
+	frappe.db.set_value(TICKET, closed.name, "status", "Closed")
+	before = frappe.db.get_value(ARTICLE, name, "helped_count")
+	with pytest.raises(ArticleReviewError, match="is closed"):
+		as_user(people.agent, api.mark_helped, name, closed.name)
+	assert frappe.db.get_value(ARTICLE, name, "helped_count") == before
 
 
 def test_a_payload_never_moves_an_article(people):

@@ -338,3 +338,38 @@ def test_backfill_indexes_old_tickets_as_saving_them_does():
 		for doctype in ("Service Ticket", "Customer", "Item", "Issue Type"):
 			purge(doctype, world.made[doctype])
 		frappe.db.commit()  # nosemgrep
+
+
+@pytest.mark.queued  # the indexing job stays on the queue, as when a worker is down
+def test_an_indexing_lost_with_its_worker_is_redone_by_the_hourly_sweep():
+	from bizlink.service.knowledge import reindex_recent
+
+	world = make_corpus()
+	assert postings(world.pressure.name) == {}  # never indexed: the job was lost
+	assert frappe.db.get_value("Service Ticket", world.pressure.name, "search_terms") is None
+	assert reindex_recent() >= 6
+	assert "presion" in postings(world.pressure.name)
+	assert postings(world.open.name) == {}  # open: looked at, not knowledge
+	assert ours(search_tickets("caldera pierde presión"), world)[0].name == world.pressure.name
+
+
+@pytest.mark.parametrize(
+	"html, kept, gone",
+	[
+		("<p>hola</p><style>.btn-primary{display:none}</style>", "<p>hola</p>", "display"),
+		("<form><input autofocus><button>Pulse</button></form>", "Pulse", "<input"),
+		("<img src=/x onerror=alert(1)><b>negrita</b>", "<b>negrita</b>", "<img"),
+		(
+			'<a href="javascript:alert(1)">x</a><a href="https://ex.com" onclick="y()">ok</a>',
+			'href="https://ex.com"',
+			"javascript",
+		),
+		('"<img src=x onerror=alert(4)>"', '""', "onerror"),
+		("<ol><li>Purgar</li></ol><details open>d</details>", "<ol><li>Purgar</li></ol>", "<details"),
+	],
+)
+def test_an_articles_html_is_shown_without_style_form_or_image(html, kept, gone):
+	from bizlink.service.knowledge import clean_article_html
+
+	clean = clean_article_html(html)
+	assert kept in clean and gone not in clean

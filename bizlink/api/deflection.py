@@ -16,13 +16,12 @@ from functools import wraps
 import frappe
 from frappe import _
 from frappe.utils import now_datetime
-from frappe.utils.html_utils import sanitize_html
 
 from bizlink.api.service_ticket import get_portal_customers
 from bizlink.exceptions import DeflectionError
 from bizlink.service.doctype.knowledge_article.knowledge_article import recount_helped
 from bizlink.service.doctype.service_ticket.service_ticket import get_delivery_of_serial, is_desk_user
-from bizlink.service.knowledge import search_articles
+from bizlink.service.knowledge import clean_article_html, search_articles
 
 ATTEMPT = "Knowledge Deflection"
 ARTICLE = "Knowledge Article"
@@ -187,8 +186,8 @@ def present(row: dict) -> dict:
 	return {
 		"name": row["name"],
 		"title": row["title"],
-		"problem": sanitize_html(row["problem"] or "", always_sanitize=True),
-		"steps": sanitize_html(row["steps"] or "", always_sanitize=True),
+		"problem": clean_article_html(row["problem"]),
+		"steps": clean_article_html(row["steps"]),
 	}
 
 

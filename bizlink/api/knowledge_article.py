@@ -83,11 +83,20 @@ def send_for_review(article: str) -> str:
 
 
 @frappe.whitelist(methods=["POST"])
-def publish(article: str) -> str:
-	"""A reviewed article, published (In Review → Published): by a Support Manager."""
+def publish(article: str, modified: str | None = None) -> str:
+	"""A reviewed article, published (In Review → Published): by a Support Manager, as they read it
+	(`modified`, from the form: an article changed since is refused, to be read again)."""
 	doc = writable_article(article)
 	require_reviewer(_("Only a Support Manager can publish an article."))
 	expect_status(doc, ("In Review",), _("Only an article in review can be published."))
+	if modified and str(doc.modified) != str(modified):
+		frappe.throw(
+			_("Article {0} has changed since you opened it: read it again before publishing.").format(
+				frappe.bold(doc.name)
+			),
+			title=_("Article Changed"),
+			exc=ArticleReviewError,
+		)
 	move(doc, "Published", _("Published"), reviewed_by=frappe.session.user, published_on=now_datetime())
 	return doc.status
 
@@ -165,6 +174,14 @@ def mark_helped(article: str, ticket: str) -> dict:
 	count of the times it helped is recounted. The article itself is not saved: whoever may work the
 	ticket and read the article may say so, whatever they may change in the article."""
 	doc, ticket = helped_pair(article, ticket)
+	if frappe.db.get_value(TICKET, ticket, "status") == "Closed":
+		frappe.throw(
+			_("Ticket {0} is closed: say which article solved it while it is being worked.").format(
+				frappe.bold(ticket)
+			),
+			title=_("Ticket Closed"),
+			exc=ArticleReviewError,
+		)
 	if doc.status != "Published":
 		frappe.throw(
 			_("Article {0} is {1}: only a published article can be marked as having solved a ticket.").format(

@@ -10,11 +10,12 @@ item +3, same type +2, same customer group +1); each result says why it scored (
 "Words: caldera, presión (+8.2)").
 """
 
+import re
+
 import frappe
 from frappe import _
 from frappe.query_builder.functions import Coalesce
-from frappe.utils import cint
-from frappe.utils.html_utils import sanitize_html
+from frappe.utils import add_to_date, cint, now_datetime
 from frappe.utils.nestedset import get_ancestors_of
 
 from bizlink.bizlink.queue import after_commit
@@ -86,6 +87,22 @@ def sync_article(name: str) -> None:
 
 def unindex_article(doc, method=None) -> None:
 	set_postings(ARTICLES, doc.name, None)
+
+
+# what an hourly sweep looks back over: a queued indexing lost (a worker down, a failed job) is redone
+SWEEP_HOURS = 3
+
+
+def reindex_recent() -> int:
+	"""Hourly: the tickets and articles changed in the last hours indexed again (each job brings a
+	document to what it says, and changes nothing when it already is); how many were looked at."""
+	since = add_to_date(now_datetime(), hours=-SWEEP_HOURS)
+	done = 0
+	for doctype, sync in (("Service Ticket", sync_ticket), ("Knowledge Article", sync_article)):
+		for name in frappe.get_all(doctype, filters={"modified": (">=", since)}, pluck="name"):
+			sync(name)
+			done += 1
+	return done
 
 
 # Tickets --------------------------------------------------------------------------------------
@@ -249,10 +266,35 @@ def search_articles(
 ARTICLE_FIELDS = ("name", "title", "visibility", "item", "item_group", "helped_count", "problem", "steps")
 
 
+# what an article's problem and steps may hold when shown: text, emphasis, lists, tables, headings and
+# links out; no style, form, input, image or frame (Frappe's sanitiser keeps <style>: a published
+# article could restyle the portal, hide its send button)
+ARTICLE_TAGS = frozenset(
+	"p br b strong i em u s ul ol li h1 h2 h3 h4 h5 h6 blockquote pre code table thead tbody tr th td a span div".split()
+)
+UNSAFE_BLOCK = re.compile(
+	r"<(style|script|template|noscript|textarea|title|iframe|object)\b.*?</\1\s*>", re.I | re.S
+)
+
+
+def clean_article_html(html: str | None) -> str:
+	import bleach
+
+	html = UNSAFE_BLOCK.sub("", str(html or ""))
+	return bleach.clean(
+		html,
+		tags=ARTICLE_TAGS,
+		attributes={"a": ["href", "title"]},
+		protocols=["http", "https", "mailto"],
+		strip=True,
+		strip_comments=True,
+	)
+
+
 def present_article(row) -> None:
 	"""An article as a reader gets it: its problem and steps as sanitised HTML (no script, no handler)."""
-	row.problem = sanitize_html(row.problem or "", always_sanitize=True)
-	row.steps = sanitize_html(row.steps or "", always_sanitize=True)
+	row.problem = clean_article_html(row.problem)
+	row.steps = clean_article_html(row.steps)
 	row.helped_count = cint(row.helped_count)
 
 

@@ -55,7 +55,8 @@ function bizlink_article_move(frm, step, args = {}) {
 		frappe
 			.call({
 				method: `bizlink.api.knowledge_article.${step}`,
-				args: { article: frm.doc.name, ...args },
+				// publishing: the version the manager read (one changed since is refused)
+				args: { article: frm.doc.name, ...(step === "publish" ? { modified: frm.doc.modified } : {}), ...args },
 				freeze: true,
 			})
 			.then(() => frm.reload_doc());

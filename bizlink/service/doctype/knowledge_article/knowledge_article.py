@@ -22,7 +22,8 @@ from bizlink.service.knowledge import item_groups_of, queue_article, unindex_art
 REVIEWER_ROLES = ("Support Manager", "System Manager")
 # what the article says: once published, changed only by a reviewer
 CONTENT_FIELDS = ("title", "problem", "steps", "item", "item_group", "visibility")
-LOCKED_STATUSES = ("Published", "Archived")
+# an article in review is what the Support Manager is reading: its author changes it once sent back
+LOCKED_STATUSES = ("In Review", "Published", "Archived")
 
 
 class KnowledgeArticle(Document):
@@ -68,8 +69,8 @@ class KnowledgeArticle(Document):
 		unindex_article(self)
 
 	def validate_content_change(self):
-		"""A published or archived article says what the Support Manager approved: an agent changing
-		it is refused (judged on the stored status, whatever the request sent)."""
+		"""An article in review, published or archived says what the Support Manager reads or approved:
+		an agent changing it is refused (judged on the stored status, whatever the request sent)."""
 		before = self.get_doc_before_save()
 		if not before or before.status not in LOCKED_STATUSES or self.flags.ignore_permissions:
 			return

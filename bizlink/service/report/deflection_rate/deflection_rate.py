@@ -44,6 +44,8 @@ def counts(from_date, to_date, item_group: str | None) -> list[dict]:
 		.where(d.creation < add_days(to_date, 1))
 		.groupby(month, d.item_group, d.outcome)
 	)
+	if item_group and not frappe.db.exists("Item Group", item_group):
+		return []  # "(none)", a group deleted or mistyped: no request was of it
 	if item_group:
 		query = query.where(d.item_group.isin([item_group, *get_descendants_of("Item Group", item_group)]))
 	return query.run(as_dict=True)
