@@ -284,6 +284,11 @@ class CustomerFile {
 	}
 
 	load_playbook() {
+		// the playbook is the sales team's (it reads interactions): others get no card, and no refusal
+		if (!frappe.model.can_read("Sales Interaction")) {
+			this.$body.find(".bl-playbook").empty();
+			return;
+		}
 		frappe
 			.xcall("bizlink.api.customer.get_customer_playbook", { customer: this.customer, limit: 5 })
 			.then((playbook) => this.$body.find(".bl-playbook").html(this.playbook_html(playbook)))
