@@ -23,6 +23,9 @@ doctype_list_js = {
 	"Sales Order": "public/js/sales_order_list.js",
 }
 
+# on every desk page: an article's rich text, redrawn (Field Visit form, customer file)
+app_include_js = ["/assets/bizlink/js/rich_text.js"]
+
 doctype_js = {
 	"Customer": ["public/js/log_interaction.js", "public/js/customer.js"],
 	"Contact": ["public/js/log_interaction.js", "public/js/contact.js"],

@@ -31,6 +31,8 @@ ARTICLE_EVIDENCE = {"item": 3, "item_group": 2}
 CANDIDATES = 60
 # articles of every status and visibility are ranked, then the readable ones kept: room for those
 ARTICLE_CANDIDATES = 300
+# the least an article scores to be offered (the best text match of a request scores TEXT_POINTS)
+MIN_ARTICLE_SCORE = 2.5
 MAX_LIMIT = 50
 
 
@@ -259,6 +261,8 @@ def search_articles(
 		row.score = round(row.score, 1)
 		del row["search_terms"]
 		present_article(row)
+	# an article sharing one common word with the request is noise, not help
+	rows = [row for row in rows if row.score >= MIN_ARTICLE_SCORE]
 	rows.sort(key=lambda row: (-row.score, -cint(row.helped_count)))
 	return rows[:limit]
 

@@ -300,38 +300,10 @@ function show_articles(frm) {
 						$article.find(".bizlink-article-helped").text(` · ${__("Times it helped: {0}", [article.helped_count])}`);
 					}
 					$article.find("summary").text(__("Problem and steps"));
-					$article.find(".bizlink-article-text").append(rich_text(article.problem), rich_text(article.steps));
+					$article.find(".bizlink-article-text").append(bizlink.rich_text(article.problem), bizlink.rich_text(article.steps));
 					$body.append($article);
 				}
 			}
 		})
 		.catch(() => {}); // a reader who may not read articles sees the job without them
-}
-
-const RICH_TAGS = new Set(["P", "BR", "UL", "OL", "LI", "B", "STRONG", "I", "EM", "U", "CODE", "PRE", "BLOCKQUOTE"]);
-const DROPPED_TAGS = new Set(["SCRIPT", "STYLE", "TEMPLATE", "LINK", "META", "IMG", "SVG", "IFRAME", "OBJECT", "EMBED", "NOSCRIPT"]);
-
-function rich_text(html) {
-	const doc = new DOMParser().parseFromString(String(html || ""), "text/html");
-	const copy = (node) => {
-		if (node.nodeType === Node.TEXT_NODE) return document.createTextNode(node.nodeValue);
-		if (node.nodeType !== Node.ELEMENT_NODE || DROPPED_TAGS.has(node.tagName)) return null;
-		const tag = RICH_TAGS.has(node.tagName)
-			? node.tagName.toLowerCase()
-			: /^(DIV|H[1-6]|TR|TABLE|SECTION)$/.test(node.tagName)
-			? "div"
-			: "span";
-		const el = document.createElement(tag);
-		for (const child of node.childNodes) {
-			const made = copy(child);
-			if (made) el.append(made);
-		}
-		return el;
-	};
-	const wrapper = document.createElement("div");
-	for (const node of doc.body.childNodes) {
-		const made = copy(node);
-		if (made) wrapper.append(made);
-	}
-	return wrapper;
 }

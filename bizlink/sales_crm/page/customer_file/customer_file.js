@@ -324,40 +324,11 @@ class CustomerFile {
 					$row.find(".bl-article-helped").text(__("Times it helped: {0}", [article.helped_count]));
 				}
 				$row.find("summary").text(__("Problem and steps"));
-				$row.find(".bl-article-text").append(this.rich_text(article.problem), this.rich_text(article.steps));
+				$row.find(".bl-article-text").append(bizlink.rich_text(article.problem), bizlink.rich_text(article.steps));
 				$card.append($row);
 			}
 		}
 		return $card;
-	}
-
-	// An article's sanitised HTML drawn again as plain lists and paragraphs: no attribute, link, image
-	// or style of its own, whatever the HTML holds
-	rich_text(html) {
-		const kept = ["P", "BR", "UL", "OL", "LI", "B", "STRONG", "I", "EM", "U", "CODE", "PRE", "BLOCKQUOTE"];
-		const dropped = ["SCRIPT", "STYLE", "TEMPLATE", "LINK", "META", "IMG", "SVG", "IFRAME", "OBJECT", "EMBED", "NOSCRIPT"];
-		const copy = (node) => {
-			if (node.nodeType === Node.TEXT_NODE) return document.createTextNode(node.nodeValue);
-			if (node.nodeType !== Node.ELEMENT_NODE || dropped.includes(node.tagName)) return null;
-			const tag = kept.includes(node.tagName)
-				? node.tagName.toLowerCase()
-				: /^(DIV|H[1-6]|TR|TABLE|SECTION)$/.test(node.tagName)
-				? "div"
-				: "span";
-			const el = document.createElement(tag);
-			for (const child of node.childNodes) {
-				const made = copy(child);
-				if (made) el.append(made);
-			}
-			return el;
-		};
-		const wrapper = document.createElement("div");
-		const doc = new DOMParser().parseFromString(String(html || ""), "text/html");
-		for (const node of doc.body.childNodes) {
-			const made = copy(node);
-			if (made) wrapper.append(made);
-		}
-		return wrapper;
 	}
 
 	playbook_html(pb) {

@@ -130,7 +130,7 @@ function bizlink_ticket_articles(frm) {
 				}
 				const facts = [
 					r.visibility === "Public" ? __("Public") : __("Internal"),
-					__("Helped {0} times", [cint(r.helped_count)]),
+					__("Times it helped: {0}", [cint(r.helped_count)]),
 					...(r.reasons || []),
 				];
 				// the steps come as sanitised HTML: read as text (DOMParser runs nothing), then escaped once
