@@ -18,6 +18,7 @@ import pytest
 import requests
 from committed import purge, purge_world
 from frappe.utils import add_to_date, now_datetime
+from test_rest_permissions import give_api_key
 
 from bizlink.api import deflection
 from bizlink.api.deflection import MAX_ARTICLES, SUGGESTIONS_PER_HOUR, filed, solved, suggest
@@ -140,15 +141,6 @@ def world(site):
 		if w:
 			purge_built(w)
 		frappe.db.commit()  # nosemgrep (the purge of what the module committed)
-
-
-def give_api_key(user: str) -> str:
-	doc = frappe.get_doc("User", user)
-	doc.api_key = frappe.generate_hash(length=15)
-	secret = frappe.generate_hash(length=15)
-	doc.api_secret = secret
-	doc.save(ignore_permissions=True)
-	return f"{doc.api_key}:{secret}"
 
 
 def query(w) -> str:

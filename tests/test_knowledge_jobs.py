@@ -12,6 +12,7 @@ import frappe
 import pytest
 from frappe.utils import add_days, random_string, today
 from test_my_day import make_job, make_technician, read_my_day
+from test_rest_permissions import give_api_key
 
 from bizlink.api import knowledge_jobs as api
 from bizlink.devtools.factories import make_item, make_portal_user, make_sales_order, make_user
@@ -221,15 +222,6 @@ def test_what_does_not_exist_is_said_so(call):
 # Over HTTP, with a user's own API key ------------------------------------------------------------------
 
 PASSWORD = "Conocimiento-2026!"
-
-
-def give_api_key(user: str) -> str:
-	doc = frappe.get_doc("User", user)
-	doc.api_key = frappe.generate_hash(length=15)
-	secret = frappe.generate_hash(length=15)
-	doc.api_secret = secret
-	doc.save(ignore_permissions=True)
-	return f"{doc.api_key}:{secret}"
 
 
 def purge_world(world, users=()):

@@ -12,6 +12,7 @@ from unittest.mock import patch
 import frappe
 import pytest
 from frappe.utils import escape_html, get_test_client, random_string
+from test_rest_permissions import give_api_key
 
 from bizlink.api.saved_reply import render_saved_reply, search_saved_replies
 from bizlink.devtools.demo_knowledge import SAVED_REPLIES, make_saved_replies
@@ -269,15 +270,6 @@ class Http:
 		thread.start()
 		thread.join()
 		return result["response"]
-
-
-def give_api_key(user: str) -> str:
-	doc = frappe.get_doc("User", user)
-	doc.api_key = frappe.generate_hash(length=15)
-	secret = frappe.generate_hash(length=15)
-	doc.api_secret = secret
-	doc.save(ignore_permissions=True)
-	return f"{doc.api_key}:{secret}"
 
 
 @pytest.fixture(scope="module")
