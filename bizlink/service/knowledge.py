@@ -165,11 +165,13 @@ def search_tickets(
 			row.words = matched_words(query, row.search_terms)
 			row.reasons.append(_("Words: {0} (+{1})").format(", ".join(row.words), points))
 		row.score = round(row.score, 1)
+	rows.sort(key=lambda row: (-row.score, -(row.resolved_on.timestamp() if row.resolved_on else 0)))
+	rows = rows[:limit]
+	for row in rows:  # the resolution's text for the tickets returned only
 		row.resolution = frappe.utils.strip_html(row.resolution_details or "")[:300]
 		for field in ("resolution_details", "search_terms"):
 			del row[field]
-	rows.sort(key=lambda row: (-row.score, -(row.resolved_on.timestamp() if row.resolved_on else 0)))
-	return rows[:limit]
+	return rows
 
 
 def evidence_label(field: str, points: int) -> str:
@@ -260,11 +262,13 @@ def search_articles(
 		row.reasons.append(_("Words: {0} (+{1})").format(", ".join(row.words), points))
 		row.score = round(row.score, 1)
 		del row["search_terms"]
-		present_article(row)
 	# an article sharing one common word with the request is noise, not help
 	rows = [row for row in rows if row.score >= MIN_ARTICLE_SCORE]
 	rows.sort(key=lambda row: (-row.score, -cint(row.helped_count)))
-	return rows[:limit]
+	rows = rows[:limit]
+	for row in rows:  # the HTML cleaned for the articles returned only
+		present_article(row)
+	return rows
 
 
 ARTICLE_FIELDS = ("name", "title", "visibility", "item", "item_group", "helped_count", "problem", "steps")
