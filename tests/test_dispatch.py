@@ -576,6 +576,19 @@ def test_the_portal_order_page_shows_the_appointment_and_the_eta(heating):
 	assert "Confirmed by you" in html and "Confirm or ask for another slot" not in html
 	frappe.db.set_value(JOB, visit, "eta", add_to_date(now_datetime(), minutes=25))
 	assert "Our technician is on the way: expected at about" in page(user, f"order-progress/{order}")
+	frappe.db.set_value(JOB, visit, "eta", add_to_date(now_datetime(), hours=-4))
+	assert "Our technician is on the way" not in page(user, f"order-progress/{order}")
+
+
+def test_an_eta_after_midnight_is_shown_the_evening_before():
+	"""On the way at 23:45, expected at 00:10: the customer sees it (it was hidden for being
+	'not today'); yesterday's ETA is not shown."""
+	from bizlink.www.order_progress import eta_is_current
+
+	assert eta_is_current("2026-12-05 00:10:00", now="2026-12-04 23:45:00")
+	assert eta_is_current("2026-12-04 22:00:00", now="2026-12-04 23:45:00")
+	assert not eta_is_current("2026-12-03 18:00:00", now="2026-12-04 23:45:00")
+	assert not eta_is_current(None, now="2026-12-04 23:45:00")
 
 
 def test_the_notice_goes_by_sms_through_the_sites_gateway_too(heating):

@@ -3,7 +3,7 @@ installation appointment. /order-progress and /order-progress/<sales order>."""
 
 import frappe
 from frappe import _
-from frappe.utils import get_datetime, getdate
+from frappe.utils import add_to_date, get_datetime, now_datetime
 
 from bizlink.api.fulfilment import get_timeline
 from bizlink.field_service.installation import STARTED_STATUSES, format_qty
@@ -220,6 +220,18 @@ def appointment_of(job) -> frappe._dict | None:
 		eta=_("Our technician is on the way: expected at about {0}").format(
 			frappe.utils.data.format_datetime(job.eta, "HH:mm")
 		)
-		if job.eta and getdate(job.eta) == getdate()
+		if eta_is_current(job.eta)
 		else None,
 	)
+
+
+# an ETA is shown from when it is set until this long after it, whatever the date (23:45 on the way,
+# there at 00:10); an older one is a trip that is over
+ETA_SHOWN_FOR = 3  # hours after the expected arrival
+
+
+def eta_is_current(eta, now=None) -> bool:
+	if not eta:
+		return False
+	now = get_datetime(now) if now else now_datetime()
+	return get_datetime(eta) >= add_to_date(now, hours=-ETA_SHOWN_FOR)
