@@ -341,3 +341,7 @@ class SavedReplyError(frappe.ValidationError):
 
 class ArticleItemGroupError(frappe.ValidationError):
 	"""A Knowledge Article's item group that is not its item's group or one of the groups above it."""
+
+
+class InvalidCursorError(frappe.ValidationError):
+	"""A page marker (cursor) of the customer file's timeline that is not a (date and time, name) pair."""

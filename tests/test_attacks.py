@@ -753,6 +753,14 @@ METHOD_ROLES = {
 		"Support Manager",
 	),
 	"bizlink.api.customer.get_customer_playbook": ("Sales User", "Sales Manager"),
+	# as the file: who reads the customer gets past; without Sales Interaction read, no rows
+	"bizlink.api.customer.get_customer_interactions": (
+		"Sales User",
+		"Sales Manager",
+		"Stock User",
+		"Support Team",
+		"Support Manager",
+	),
 	"bizlink.api.fulfilment.get_stage_timeline": ("Sales User", "Sales Manager", "Stock User"),
 	"bizlink.api.installation.make_field_visit": (),
 	"bizlink.api.service_ticket.get_similar_resolved": (
@@ -929,6 +937,11 @@ def method_request(world, method: str, user):
 	args = {
 		"bizlink.api.customer.get_customer_file": {"customer": world.customer.name},
 		"bizlink.api.customer.get_customer_playbook": {"customer": world.customer.name},
+		"bizlink.api.customer.get_customer_interactions": {
+			"customer": world.customer.name,
+			"before": json.dumps(["2099-01-01 00:00:00", "SI-ZZZ"]),
+			"page_length": 5,
+		},
 		"bizlink.api.fulfilment.get_stage_timeline": {"sales_order": world.order.name},
 		"bizlink.api.installation.make_field_visit": {"sales_order": world.order.name},
 		"bizlink.api.service_ticket.get_similar_resolved": {"ticket": world.samples["Service Ticket"].name},

@@ -3,9 +3,10 @@
 import erpnext
 import frappe
 from frappe import _
-from frappe.utils import add_days, cint, now_datetime
+from frappe.utils import add_days, cint, get_datetime, now_datetime
 
 from bizlink.bizlink.permissions import allowed_companies
+from bizlink.exceptions import InvalidCursorError
 from bizlink.field_service.ratings import customer_ratings, may_read_ratings
 from bizlink.market_analysis.market import sales_query
 from bizlink.sales_crm.customers import check_customer, get_profile
@@ -13,7 +14,22 @@ from bizlink.sales_crm.playbook import get_playbook
 from bizlink.service.doctype.service_ticket.service_ticket import RESOLVED_STATUSES
 
 CLOSED_ORDER_STATUSES = ("Completed", "Closed", "Cancelled")
-TIMELINE_LIMIT = 50
+TIMELINE_LIMIT = 50  # the timeline's first page (in the file) and the default page after it
+MAX_PAGE_LENGTH = 100
+INTERACTION_FIELDS = [
+	"name",
+	"interaction_date",
+	"interaction_type",
+	"direction",
+	"subject",
+	"notes",
+	"outcome",
+	"outcome_category",
+	"sales_person",
+	"duration",
+	"next_action",
+	"next_action_date",
+]
 
 
 @frappe.whitelist()
@@ -29,7 +45,7 @@ def get_customer_file(customer: str) -> dict:
 		"profile": get_profile(customer),
 		"totals": get_totals(customer),
 		"open_orders": section("Sales Order", get_open_orders, customer),
-		"interactions": section("Sales Interaction", get_interactions, customer),
+		"interactions": timeline(customer),
 		"follow_ups": section("Sales Interaction", get_follow_ups, customer),
 		"tickets": section("Service Ticket", get_open_tickets, customer),
 		"installations": section("Field Visit", get_installations, customer),
@@ -45,6 +61,63 @@ def get_customer_playbook(customer: str, limit: int = 10) -> dict:
 	check_customer(customer)
 	frappe.has_permission("Sales Interaction", "read", throw=True)
 	return get_playbook(customer, max(1, min(cint(limit), 50)))
+
+
+@frappe.whitelist()
+@frappe.read_only()
+def get_customer_interactions(
+	customer: str, before: str | list | None = None, page_length: int = TIMELINE_LIMIT
+) -> dict:
+	"""The customer's interactions older than the cursor `before`, newest first: the timeline's next page.
+
+	`before` is the `cursor` of the page before (the file's interactions section or this method's
+	answer): the (interaction_date, name) of its last row. Pages follow each other by that key, not by
+	an offset, so a page 100 deep costs what the first does and rows logged meanwhile shift nothing.
+	Read with the caller's permissions, as the file's section is: `allowed` false and no rows for
+	someone who may not read Sales Interactions.
+	"""
+	check_customer(customer)
+	cursor = parse_cursor(before)
+	page_length = max(1, min(cint(page_length), MAX_PAGE_LENGTH))
+	return timeline(customer, cursor, page_length)
+
+
+def timeline(customer: str, before: tuple | None = None, page_length: int = TIMELINE_LIMIT) -> dict:
+	"""A page of the customer's interactions, newest first (ties by name), after the cursor `before`;
+	`has_more` tells whether an older page follows and `cursor` is what asks for it."""
+	if not frappe.has_permission("Sales Interaction", "read"):
+		return {"allowed": False, "rows": [], "has_more": False, "cursor": None}
+	rows = get_interactions(customer, before, page_length + 1)
+	has_more = len(rows) > page_length
+	rows = rows[:page_length]
+	last = rows[-1] if rows and has_more else None
+	return {
+		"allowed": True,
+		"rows": rows,
+		"has_more": has_more,
+		"cursor": [str(last.interaction_date), last.name] if last else None,
+	}
+
+
+def parse_cursor(before) -> tuple | None:
+	"""`before` as (interaction_date, name), from a [date, name] list or its JSON; anything else is
+	refused."""
+	if before in (None, ""):
+		return None
+	try:
+		pair = frappe.parse_json(before) if isinstance(before, str) else before
+		if not isinstance(pair, list | tuple) or len(pair) != 2:
+			raise ValueError
+		date, name = pair
+		if not isinstance(date, str) or not isinstance(name, str) or not date or not name or len(name) > 140:
+			raise ValueError
+		return get_datetime(date), name
+	except Exception:
+		frappe.throw(
+			_("The timeline's page marker is not valid: reload the customer file."),
+			title=_("Invalid Page"),
+			exc=InvalidCursorError,
+		)
 
 
 def section(doctype: str, read, customer: str) -> dict:
@@ -104,26 +177,40 @@ def get_open_orders(customer: str) -> list[dict]:
 	)
 
 
-def get_interactions(customer: str) -> list[dict]:
+def get_interactions(customer: str, before: tuple | None = None, limit: int = TIMELINE_LIMIT) -> list[dict]:
+	"""Up to `limit` of the customer's interactions, newest first (ties by name), older than `before`.
+
+	In two steps, both with the caller's permissions: the page's keys from the (customer,
+	interaction_date) index alone (its entries end with the name, so no sort and, from a cursor, a
+	range that starts there), then those rows. Asked for whole rows at once, MariaDB 10.11 walks the
+	customer's rows from the newest down to the cursor instead (5,000 deep: about 7 ms instead of 2).
+	No ifnull() around the key (it would hide the index): interaction_date is mandatory, name never null.
+	"""
+	filters = [["customer", "=", customer]]
+	or_filters = None
+	if before:
+		date, name = before
+		filters.append(["interaction_date", "<=", date])
+		or_filters = [["interaction_date", "<", date], ["name", "<", name]]
+	order_by = "interaction_date desc, name desc"
+	names = frappe.get_list(
+		"Sales Interaction",
+		filters=filters,
+		or_filters=or_filters,
+		fields=["name", "interaction_date"],
+		order_by=order_by,
+		limit_page_length=limit,
+		ignore_ifnull=True,
+		pluck="name",
+	)
+	if not names:
+		return []
 	return frappe.get_list(
 		"Sales Interaction",
-		filters={"customer": customer},
-		fields=[
-			"name",
-			"interaction_date",
-			"interaction_type",
-			"direction",
-			"subject",
-			"notes",
-			"outcome",
-			"outcome_category",
-			"sales_person",
-			"duration",
-			"next_action",
-			"next_action_date",
-		],
-		order_by="interaction_date desc",
-		limit_page_length=TIMELINE_LIMIT,
+		filters={"name": ("in", names)},
+		fields=INTERACTION_FIELDS,
+		order_by=order_by,
+		limit_page_length=limit,
 	)
 
 

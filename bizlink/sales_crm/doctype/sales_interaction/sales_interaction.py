@@ -384,4 +384,7 @@ def take_over_party_interactions(customer) -> list[str]:
 def on_doctype_update():
 	frappe.db.add_index("Sales Interaction", ["customer", "interaction_date"])
 	frappe.db.add_index("Sales Interaction", ["follow_up_status", "next_action_date"])
+	# a customer's open follow-ups, soonest first (the customer file): without it MariaDB walks every
+	# open follow-up of the site, or every interaction of the customer
+	frappe.db.add_index("Sales Interaction", ["customer", "follow_up_status", "next_action_date"])
 	frappe.db.add_index("Sales Interaction", ["party", "party_type"])

@@ -30,6 +30,7 @@ class CustomerFile {
 			},
 		});
 		this.$body = $('<div class="bizlink-customer-file"></div>').appendTo(page.main);
+		this.$body.on("click", ".bl-load-older", () => this.load_older());
 		frappe.dom.set_style(`
 			.bizlink-customer-file { padding: var(--padding-md) 0; }
 			.bizlink-customer-file .bl-card { background: var(--card-bg); border: 1px solid var(--border-color);
@@ -43,6 +44,7 @@ class CustomerFile {
 			.bizlink-customer-file .bl-muted { color: var(--text-muted); font-size: var(--text-sm); }
 			.bizlink-customer-file .bl-notes { font-size: var(--text-sm); overflow-wrap: anywhere; }
 			.bizlink-customer-file .bl-chips span { margin: 0 4px 4px 0; display: inline-block; }
+			.bizlink-customer-file .bl-load-older { margin-top: var(--margin-sm); }
 		`);
 	}
 
@@ -261,26 +263,56 @@ class CustomerFile {
 	}
 
 	timeline_html() {
-		const rows = this.file.interactions.rows;
-		const body = rows.length
-			? rows
-					.map(
-						(i) => `<div class="bl-row">
-							<div>
-								<span class="indicator-pill ${OUTCOME_COLORS[i.outcome_category] || "gray"}">
-									${esc(i.outcome ? __(i.outcome) : __("No Outcome"))}</span>
-								<b>${esc(__(i.interaction_type))}</b> ·
-								<a href="/app/sales-interaction/${encodeURIComponent(i.name)}">${esc(i.subject)}</a>
-							</div>
-							<div class="bl-muted">${esc(frappe.datetime.str_to_user(i.interaction_date))}
-								${i.sales_person ? " · " + esc(i.sales_person) : ""}
-								${i.duration ? " · " + esc(i.duration) + " " + __("min") : ""}</div>
-							${i.notes ? `<div class="bl-notes">${esc(frappe.utils.html2text(i.notes).slice(0, 300))}</div>` : ""}
-						</div>`
-					)
-					.join("")
-			: this.empty(__("No interactions yet."));
-		return this.card(__("Interactions"), body);
+		const { rows, has_more } = this.file.interactions;
+		if (!rows.length) return this.card(__("Interactions"), this.empty(__("No interactions yet.")));
+		return this.card(
+			__("Interactions"),
+			`<div class="bl-timeline">${this.interactions_html(rows)}</div>
+			<button class="btn btn-default btn-xs bl-load-older" ${has_more ? "" : 'style="display: none"'}>
+				${__("Load older")}</button>`
+		);
+	}
+
+	interactions_html(rows) {
+		return rows
+			.map(
+				(i) => `<div class="bl-row">
+					<div>
+						<span class="indicator-pill ${OUTCOME_COLORS[i.outcome_category] || "gray"}">
+							${esc(i.outcome ? __(i.outcome) : __("No Outcome"))}</span>
+						<b>${esc(__(i.interaction_type))}</b> ·
+						<a href="/app/sales-interaction/${encodeURIComponent(i.name)}">${esc(i.subject)}</a>
+					</div>
+					<div class="bl-muted">${esc(frappe.datetime.str_to_user(i.interaction_date))}
+						${i.sales_person ? " · " + esc(i.sales_person) : ""}
+						${i.duration ? " · " + esc(i.duration) + " " + __("min") : ""}</div>
+					${i.notes ? `<div class="bl-notes">${esc(frappe.utils.html2text(i.notes).slice(0, 300))}</div>` : ""}
+				</div>`
+			)
+			.join("");
+	}
+
+	// the timeline's next page, older than its last row (the server's cursor), appended under it
+	load_older() {
+		const timeline = this.file && this.file.interactions;
+		if (!timeline || !timeline.has_more || this.loading_older) return;
+		const customer = this.customer;
+		const $button = this.$body.find(".bl-load-older").prop("disabled", true);
+		this.loading_older = true;
+		frappe
+			.xcall("bizlink.api.customer.get_customer_interactions", { customer, before: timeline.cursor })
+			.then((page) => {
+				if (customer !== this.customer || this.file.interactions !== timeline) return; // moved on
+				timeline.rows.push(...page.rows);
+				timeline.has_more = page.has_more;
+				timeline.cursor = page.cursor;
+				this.$body.find(".bl-timeline").append(this.interactions_html(page.rows));
+				$button.toggle(Boolean(page.has_more));
+			})
+			.finally(() => {
+				this.loading_older = false;
+				$button.prop("disabled", false);
+			});
 	}
 
 	load_playbook() {
