@@ -15,7 +15,9 @@ a rolled back change leaves nothing behind. When a customer's segment changes (g
 band, city of the primary address, disabled) everything the customer contributed moves with it: at
 once when the Customer or Address is saved, by the daily reconciliation when a field was written
 behind the documents' back.
-`rebuild` recomputes the whole rollup from the documents (install, the scale generator, repairs)."""
+`rebuild` recomputes the whole rollup from the documents in one transaction (install, the scale
+generator); `rebuild_live` (`rebuild_job`) corrects it on a live site, in short transactions, with
+increments computed from one consistent read, so writers are never refused."""
 
 import hashlib
 from collections import defaultdict
@@ -602,8 +604,10 @@ def market_address_of(doc) -> str | None:
 
 def rebuild(truncate: bool = False) -> dict:
 	"""Recompute the whole rollup from the documents, in this transaction (readers see the old rollup
-	until it commits). `truncate` empties the table first, committing: for a bulk load, where nobody
-	reads yet. Returns the rows made per period."""
+	until it commits). It locks the whole rollup and the documents it reads until then, so a writer
+	waits for it (or deadlocks with it): for a site nobody writes to (install on a small site, the
+	scale generator); a live site runs `rebuild_live`. `truncate` empties the table first, committing:
+	for a bulk load, where nobody reads yet. Returns the rows made per period."""
 	if truncate:
 		frappe.db.truncate(DOCTYPE)
 	else:
@@ -667,42 +671,60 @@ def fill(segments: list[str] | None = None) -> None:
 	)
 
 
-def drifted_segments() -> list[str]:
-	"""The segments whose rollup rows differ from what their documents add up to, in any row (day,
-	month or now) and measure: the documents' aggregate minus the rollup, by row, is zero everywhere
-	for a segment that has not drifted."""
+def delta_sql() -> str:
+	"""One statement (so one consistent, non-locking read of documents and rollup together): for each
+	rollup row whose figures differ from what its documents add up to, the documents' aggregate minus the
+	row, by measure, with the row's segment, dimensions, company, period and start (to make it when
+	missing) and `present` (1 when the row exists). Documents of a customer with no recorded segment
+	count nowhere (the increments never add them either)."""
+	dims = ", ".join(f"min({term}) {key}" for term, key in zip(DIMENSION_SQL, DIMENSIONS, strict=True))
 	parts = []
 	for table, company, day, measures, condition in SOURCES:
-		for period, start in (
-			("D", f"date_format({day}, '%%Y%%m%%d')"),
-			("M", f"date_format({day}, '%%Y%%m01')"),
+		for period, start, first in (
+			("D", f"date_format({day}, '%%Y%%m%%d')", f"date({day})"),
+			("M", f"date_format({day}, '%%Y%%m01')", f"date_format({day}, '%%Y-%%m-01')"),
 		):
 			columns = ", ".join(f"{measures.get(m, '0')} {m}" for m in MEASURES)
 			parts.append(
 				f"""select concat('{period}', {start}, c.bizlink_market_segment, left(md5({company}), 12)) name,
-				c.bizlink_market_segment segment, {columns}
-				from `{table}` src {CUSTOMERS} where {condition}
+				c.bizlink_market_segment segment, {dims}, {company} company,
+				'{dict(D="Day", M="Month")[period]}' period, cast(min({first}) as date) period_start,
+				0 present, {columns}
+				from `{table}` src {CUSTOMERS} where {condition} and c.bizlink_market_segment != ''
 				group by {start}, c.bizlink_market_segment, {company}"""
 			)
 	now_name = "concat('N00000000', c.bizlink_market_segment, left(md5(''), 12))"
+	now = f"c.bizlink_market_segment segment, {dims}, '' company, 'Now' period, null period_start, 0 present"
 	zeros = {m: "0" for m in MEASURES}
 	columns = ", ".join(f"{'count(*)' if m == 'customers' else zeros[m]} {m}" for m in MEASURES)
 	parts.append(
-		f"""select {now_name} name, c.bizlink_market_segment segment, {columns}
-		from `tabCustomer` c where c.disabled = 0 group by c.bizlink_market_segment"""
+		f"""select {now_name} name, {now}, {columns}
+		from `tabCustomer` c left join `tabAddress` a on a.name = c.bizlink_market_address
+		where c.disabled = 0 and c.bizlink_market_segment != '' group by c.bizlink_market_segment"""
 	)
 	columns = ", ".join(f"{'count(*)' if m == 'open_tickets' else zeros[m]} {m}" for m in MEASURES)
 	parts.append(
-		f"""select {now_name} name, c.bizlink_market_segment segment, {columns}
-		from `tabService Ticket` src {CUSTOMERS} where {OPEN_TICKET} group by c.bizlink_market_segment"""
+		f"""select {now_name} name, {now}, {columns}
+		from `tabService Ticket` src {CUSTOMERS}
+		where {OPEN_TICKET} and c.bizlink_market_segment != '' group by c.bizlink_market_segment"""
 	)
 	parts.append(
-		f"""select name, segment, {", ".join(f"-{m}" for m in MEASURES)} from `tabSegment Activity`"""
+		f"""select name, segment, {", ".join(DIMENSIONS)}, company, period, period_start, 1 present,
+		{", ".join(f"-{m}" for m in MEASURES)} from `tabSegment Activity`"""
 	)
 	differs = " or ".join(f"abs(sum({m})) > 0.005" for m in MEASURES)
+	return f"""select name, min(segment) segment, {", ".join(f"min({key}) {key}" for key in DIMENSIONS)},
+		min(company) company, min(period) period, min(period_start) period_start, max(present) present,
+		{", ".join(f"sum({m}) {m}" for m in MEASURES)}
+		from ({" union all ".join(parts)}) delta
+		group by name having {differs}"""
+
+
+def drifted_segments() -> list[str]:
+	"""The segments whose rollup rows differ from what their documents add up to, in any row (day,
+	month or now) and measure (`delta_sql`)."""
 	return frappe.db.sql(  # nosemgrep
-		f"""select distinct segment from ({" union all ".join(parts)}) delta
-		group by name, segment having {differs}""",
+		f"select distinct segment from ({delta_sql()}) drifted",
 		{"none": ""},  # with parameters, % is written %%
 		pluck=True,
 	)
@@ -718,8 +740,194 @@ def repair_drift() -> tuple[int, list[str]]:
 	return moved, segments
 
 
-def rebuild_job() -> None:
-	"""The rebuild as a background job (install on a big site; `bench --site SITE execute
-	bizlink.market_analysis.segments.rebuild_job` to repair)."""
-	rebuild()
-	frappe.db.commit()  # nosemgrep
+def rebuild_job() -> dict:
+	"""The rebuild to run on a live site (a background job on install on a big site; `bench --site SITE
+	execute bizlink.market_analysis.segments.rebuild_job` to repair): `rebuild_live`."""
+	return rebuild_live()
+
+
+# the rebuild on a live site
+
+LIVE_BATCH = 2000  # rollup rows corrected per transaction
+
+
+def rebuild_live(batch_size: int = LIVE_BATCH) -> dict:
+	"""Make the rollup equal to the documents while users keep writing, in short transactions (it
+	commits): a writer waits at most for one of them, never for the whole rebuild, and never deadlocks
+	with one over the rows that exist (their batch never waits while holding a lock):
+
+	1. customers whose market address or segment changed behind the documents' back move, one per
+	   transaction, the way a Customer save moves them (`reconcile_customer`);
+	2. every segment with enabled customers gets its Now row (`add` adds only to a segment that has one);
+	3. one statement (`delta_sql`: a consistent, non-locking read of documents and rollup together,
+	   streamed from a second connection) gives each row's correction: what the documents add up to
+	   minus what the row holds;
+	4. the corrections are added as increments, as the documents add theirs, in name order and in
+	   batches of one period: the rows of a batch it can lock at once (`FOR UPDATE SKIP LOCKED`) in
+	   one transaction, those missing (a damaged or empty rollup) in another, and each row a writer
+	   held in a transaction of its own, which waits for that writer alone.
+
+	A row ends at what it held when the corrections were read, plus what writers added since, plus the
+	correction: what its documents add up to now. Rows left at zero stay (the report skips them).
+	Only the batch of missing rows may wait while holding locks (for a writer making a row next to
+	them): should that deadlock, InnoDB rolls back the transaction that wrote less, which for a big
+	batch may be the writer's; a damaged or empty rollup only. Returns what it did."""
+	frappe.db.commit()  # nosemgrep (each step below is its own transaction)
+	moved = reconcile_customers_live()
+	made = make_now_rows()
+	corrected = apply_deltas(read_deltas(), batch_size)
+	return {"customers_moved": moved, "now_rows_made": made, "rows_corrected": corrected}
+
+
+def read_deltas():
+	"""The corrections (`delta_sql`) in name order, streamed from a connection of their own while this
+	one applies them: one consistent read, never all in memory at once (a rollup to make from nothing
+	has a million rows on 100,000 customers)."""
+	from frappe.database import get_db
+
+	conf = frappe.conf
+	reader = get_db(
+		socket=conf.db_socket,
+		host=conf.db_host,
+		port=conf.db_port,
+		user=conf.db_name,
+		password=conf.db_password,
+		cur_db_name=conf.db_name,
+	)
+	try:
+		reader.connect()
+		reader.sql("set session net_write_timeout = 3600")  # the rows are read as they are applied
+		with reader.unbuffered_cursor():
+			yield from reader.sql(  # nosemgrep
+				f"{delta_sql()} order by name", {"none": ""}, as_dict=True, as_iterator=True
+			)
+	finally:
+		reader.rollback()
+		reader.close()
+
+
+def committed(fn, *args, attempts: int = 5):
+	"""Run `fn` in its own transaction and commit it; a deadlock or lock wait timeout rolls it back and
+	runs it again."""
+	for attempt in range(attempts):
+		try:
+			result = fn(*args)
+			frappe.db.commit()  # nosemgrep (a short transaction of the live rebuild)
+			return result
+		except (frappe.QueryDeadlockError, frappe.QueryTimeoutError):
+			frappe.db.rollback()
+			if attempt == attempts - 1:
+				raise
+
+
+def reconcile_customers_live() -> int:
+	"""`reconcile_drifted` in one transaction per customer: the customers to move are found by a
+	non-locking read, and only they are written."""
+	stale = frappe.db.sql(  # nosemgrep
+		f"""select c.name from `tabCustomer` c
+		where not (c.bizlink_market_address <=> {MARKET_ADDRESS}) order by c.name""",
+		pluck=True,
+	)
+	for name in stale:
+		committed(refresh_market_addresses, name)
+	drifted = frappe.db.sql(  # nosemgrep
+		f"""select c.name from `tabCustomer` c
+		left join `tabAddress` a on a.name = c.bizlink_market_address
+		where ifnull(c.bizlink_market_segment, '') != {CURRENT_SEGMENT} order by c.name""",
+		pluck=True,
+	)
+	frappe.db.commit()  # nosemgrep (end the read's snapshot)
+	for name in drifted:
+		committed(reconcile_customer, name)
+	return len(drifted)
+
+
+def make_now_rows() -> int:
+	"""Make the missing Now row (all zero) of each segment that has enabled customers, one per
+	transaction: a writer's `add` then finds it, so no increment made after the corrections are read
+	is lost."""
+	dims = ", ".join(f"min({term}) {key}" for term, key in zip(DIMENSION_SQL, DIMENSIONS, strict=True))
+	rows = frappe.db.sql(  # nosemgrep
+		f"""select concat('N00000000', c.bizlink_market_segment, %(none)s) name, c.bizlink_market_segment segment,
+			{dims}, '' company, 'Now' period, null period_start
+		from `tabCustomer` c left join `tabAddress` a on a.name = c.bizlink_market_address
+		where c.disabled = 0 and c.bizlink_market_segment != '' and not exists (
+			select 1 from `tabSegment Activity` n
+			where n.name = concat('N00000000', c.bizlink_market_segment, %(none)s))
+		group by c.bizlink_market_segment order by name""",
+		{"none": company_key("")},
+		as_dict=True,
+	)
+	frappe.db.commit()  # nosemgrep (end the read's snapshot)
+	for row in rows:
+		committed(add_rows, [row])
+	return len(rows)
+
+
+def apply_deltas(deltas, batch_size: int) -> int:
+	"""Add the corrections `deltas` (in name order) to the rollup (see `rebuild_live`); how many."""
+	alone, count = [], 0
+	for batch in batches(deltas, batch_size):
+		count += len(batch)
+		held = committed(add_held_rows, batch)
+		alone += [row for row in batch if row.present and row.name not in held]
+		missing = [row for row in batch if not row.present]
+		try:
+			committed(add_rows, missing, attempts=1)
+		except (frappe.QueryDeadlockError, frappe.QueryTimeoutError):
+			alone += missing  # a writer made one of them meanwhile: each alone, waiting for it
+	for row in sorted(alone, key=lambda row: row.name):
+		committed(add_rows, [row])
+	return count
+
+
+def batches(rows, size: int):
+	"""`rows` (in name order) in batches of at most `size`, each of one period (a writer locks a Now
+	row before its Day and Month rows)."""
+	batch = []
+	for row in rows:
+		if batch and (len(batch) >= size or batch[-1].name[0] != row.name[0]):
+			yield batch
+			batch = []
+		batch.append(row)
+	if batch:
+		yield batch
+
+
+def add_held_rows(batch: list) -> set:
+	"""Lock the rows of `batch` that exist and nobody holds (skipping the others: never waiting while
+	holding a lock), and add their corrections. Returns the names done."""
+	names = [row.name for row in batch if row.present]
+	held = set(
+		frappe.db.sql(  # nosemgrep
+			"""select name from `tabSegment Activity` where name in %(names)s
+			order by name for update skip locked""",
+			{"names": names},
+			pluck=True,
+		)
+		if names
+		else ()
+	)
+	add_rows([row for row in batch if row.name in held])
+	return held
+
+
+def add_rows(rows: list) -> None:
+	"""Add each row's measures to the rollup row of its name (made when missing), as `upsert` does."""
+	if not rows:
+		return
+	stamp, user = now(), frappe.session.user
+	columns = COLUMNS + MEASURES
+	values = []
+	for row in rows:
+		values += [row.name, row.segment, *(row[key] for key in DIMENSIONS), row.company, row.period]
+		values += [row.period_start, stamp, stamp, user, user]
+		values += [round(flt(row.get(m)), 9) for m in MEASURES]
+	placeholders = "({})".format(", ".join(["%s"] * len(columns)))
+	# a few thousand rows: the query builder takes five times as long as the database to write them
+	frappe.db.sql(  # nosemgrep
+		f"""insert into `tabSegment Activity` ({", ".join(columns)})
+		values {", ".join([placeholders] * len(rows))}
+		on duplicate key update {", ".join(f"{m} = {m} + values({m})" for m in MEASURES)}""",
+		values,
+	)
