@@ -272,8 +272,12 @@ INDEXES = {
 	# an order's stage reads the trips and shipments that carry its Delivery Notes (In Transit)
 	"Delivery Stop": {"bizlink_delivery_note": ("delivery_note",)},
 	"Shipment Delivery Note": {"bizlink_delivery_note": ("delivery_note",)},
-	# a segment's customers (a campaign's audience and its comparison group)
-	"Customer": {"bizlink_market_segment": ("bizlink_market_segment",)},
+	# a segment's customers (a campaign's audience and its comparison group); a city's enabled customers,
+	# by their market address, from the index alone (the Market Segments drill-down)
+	"Customer": {
+		"bizlink_market_segment": ("bizlink_market_segment",),
+		"bizlink_market_customers": ("bizlink_market_address", "disabled"),
+	},
 }
 
 

@@ -8,6 +8,8 @@ import frappe
 from frappe.query_builder import Case
 from frappe.query_builder.functions import Count, IfNull, Sum
 from frappe.utils import add_days, add_months, date_diff, flt, getdate, today
+from pypika.queries import QueryBuilder
+from pypika.terms import Term
 
 from bizlink.bizlink.validation import check_report_period
 from bizlink.service.doctype.service_ticket.service_ticket import RESOLVED_STATUSES
@@ -69,6 +71,20 @@ def customers_by_market_address():
 	return frappe.qb.from_(c).left_join(address).on(address.name == c.bizlink_market_address), c, address
 
 
+class Names(Term):
+	"""Names for an IN list, sent as one query parameter (the driver writes the tuple out): a thousand
+	customers are then one term to build, not a thousand, in each query that lists them."""
+
+	def __init__(self, names):
+		super().__init__()
+		self.names = tuple(names) or ("",)
+
+	def get_sql(self, param_wrapper=None, **kwargs) -> str:
+		if param_wrapper is None:
+			return "({})".format(", ".join(frappe.db.escape(name) for name in self.names))
+		return param_wrapper.get_sql(param_value=self.names)
+
+
 def previous_period(from_date, to_date) -> tuple:
 	days = date_diff(to_date, from_date) + 1
 	return add_days(from_date, -days), add_days(from_date, -1)
@@ -125,13 +141,19 @@ def sales_query(
 	)
 	if from_date:
 		query = query.where(table[sales.day][from_date:to_date])
-	if isinstance(company, list | tuple):  # the companies a user may read
-		query = query.where(table.company.isin(company or [""]))
-	elif company:
-		query = query.where(table.company == company)
-	if customers is not None:
+	query = of_company(query, table, company)
+	if isinstance(customers, QueryBuilder | Names):  # a segment's customers (a subquery), or many names
+		query = query.where(table.customer.isin(customers))
+	elif customers is not None:
 		query = query.where(table.customer.isin(customers or [""]))
 	return query
+
+
+def of_company(query, table, company: str | list[str] | None):
+	"""`query` narrowed to the documents of a company, or of several (the companies a user may read)."""
+	if isinstance(company, list | tuple):
+		return query.where(table.company.isin(company or [""]))
+	return query.where(table.company == company) if company else query
 
 
 def sales_sql(doctype: str) -> tuple[str, dict]:
@@ -143,8 +165,15 @@ def sales_sql(doctype: str) -> tuple[str, dict]:
 	}
 
 
-def customer_measures(from_date, to_date, company: str | None = None):
-	"""Derived tables, one row per customer: revenue, previous revenue, orders and order value, interactions."""
+def customer_measures(
+	from_date, to_date, company: str | None = None, customers: QueryBuilder | list[str] | Names | None = None
+):
+	"""Derived tables, one row per customer: revenue, previous revenue, orders and order value, interactions.
+
+	`customers` (names, or a subquery of them) restricts every table to those customers: each then
+	reads their documents only, by the customer column's index, instead of every customer's."""
+	if isinstance(customers, list | tuple):
+		customers = Names(customers)
 	interaction = frappe.qb.DocType("Sales Interaction")
 	prev_from, prev_to = previous_period(from_date, to_date)
 
@@ -183,20 +212,87 @@ def customer_measures(from_date, to_date, company: str | None = None):
 		.where(visit.docstatus == 1)
 		.groupby(visit.customer)
 	)
+	if customers is not None:
+		interactions = interactions.where(interaction.customer.isin(customers))
+		tickets = tickets.where(ticket.customer.isin(customers))
+		visits = visits.where(visit.customer.isin(customers))
 	return (
-		sales_query("Sales Invoice", from_date, to_date, company).as_("rev"),
-		sales_query("Sales Invoice", prev_from, prev_to, company).as_("prev"),
-		sales_query("Sales Order", from_date, to_date, company).as_("ord"),
+		sales_query("Sales Invoice", from_date, to_date, company, customers).as_("rev"),
+		sales_query("Sales Invoice", prev_from, prev_to, company, customers).as_("prev"),
+		sales_query("Sales Order", from_date, to_date, company, customers).as_("ord"),
 		interactions.as_("act"),
 		tickets.as_("tkt"),
 		visits.as_("vis"),
 	)
 
 
-def base_query(filters):
-	"""Customers (enabled) with their segment attributes and measures; filters narrow the segment."""
+def segment_criterion(filters, c, address):
+	"""The filters' segment (age band, city, customer group, territory) as a criterion on the Customer
+	and Address tables, or None when they name none. A value is compared with the column itself (equal
+	to comparing it with the column's value or "", as the values are never empty), which its index reads."""
+	columns = {
+		"age_band": c.bizlink_age_band,
+		"city": address.city,
+		"customer_group": c.customer_group,
+		"territory": c.territory,
+	}
+	criterion = None
+	for key, column in columns.items():
+		if filters.get(key):
+			term = column == filters.get(key)
+			criterion = term if criterion is None else criterion & term
+	return criterion
+
+
+def segment_customers(filters):
+	"""The enabled customers of the filters' segment, as a subquery of their names; None when the filters
+	name no segment (every customer)."""
 	query, c, address = customers_by_market_address()
-	rev, prev, ord_, act, tkt, vis = customer_measures(filters.from_date, filters.to_date, filters.company)
+	criterion = segment_criterion(filters, c, address)
+	if criterion is None:
+		return None
+	return query.select(c.name).where(c.disabled == 0).where(criterion)
+
+
+def first_customers(filters, limit: int) -> list[str]:
+	"""The first `limit` enabled customers of the filters' segment by amount invoiced in the period
+	(the most first, then by name), as a segment's drill-down lists them: each customer's invoices of
+	the period read from the index (customer, posting date), so that the segment's other figures are
+	then read for those customers only."""
+	query, c, address = customers_by_market_address()
+	invoice = frappe.qb.DocType("Sales Invoice")
+	sales = SALES["Sales Invoice"]
+	revenue = (
+		frappe.qb.from_(invoice)
+		.select(Sum(invoice[sales.measures["revenue"]]))
+		.where(invoice.customer == c.name)
+		.where(invoice.docstatus == 1)
+		.where(invoice[sales.day][filters.from_date : filters.to_date])
+	)
+	revenue = of_company(revenue, invoice, filters.company)
+	query = (
+		query.select(c.name)
+		.where(c.disabled == 0)
+		.orderby(IfNull(revenue, 0), order=frappe.qb.desc)
+		.orderby(c.name)
+		.limit(limit)
+	)
+	criterion = segment_criterion(filters, c, address)
+	if criterion is not None:
+		query = query.where(criterion)
+	return [row[0] for row in run_aggregate(query)]
+
+
+def base_query(filters, customers: list[str] | None = None):
+	"""Customers (enabled) with their segment attributes and measures; filters narrow the segment, and
+	`customers` (names) to those customers of it."""
+	query, c, address = customers_by_market_address()
+	rev, prev, ord_, act, tkt, vis = customer_measures(
+		filters.from_date,
+		filters.to_date,
+		filters.company,
+		segment_customers(filters) if customers is None else customers,
+	)
 	query = (
 		query.left_join(rev)
 		.on(rev.customer == c.name)
@@ -218,9 +314,11 @@ def base_query(filters):
 		"customer_group": c.customer_group,
 		"territory": c.territory,
 	}
-	for key, term in fields.items():
-		if filters.get(key):
-			query = query.where(term == filters.get(key))
+	criterion = segment_criterion(filters, c, address)
+	if criterion is not None:
+		query = query.where(criterion)
+	if customers is not None:
+		query = query.where(c.name.isin(Names(customers)))
 	measures = {
 		"revenue": IfNull(rev.revenue, 0),
 		"previous_revenue": IfNull(prev.revenue, 0),

@@ -14,8 +14,10 @@ from bizlink.market_analysis.market import (
 	DIMENSIONS,
 	base_query,
 	customers_by_market_address,
+	first_customers,
 	normalise,
 	run_aggregate,
+	segment_criterion,
 	within_days,
 )
 from bizlink.market_analysis.segments import ROW_LIMIT, segment_query
@@ -204,9 +206,9 @@ def add_visit_ratings(filters, rows: list[dict]) -> None:
 		.where(within_days(rating.rated_on, filters.from_date, filters.to_date))
 		.groupby(*keys)
 	)
-	for key, term in fields.items():
-		if filters.get(key):
-			query = query.where(term == filters.get(key))
+	criterion = segment_criterion(filters, c, address)
+	if criterion is not None:
+		query = query.where(criterion)
 	if isinstance(filters.company, list | tuple):
 		query = query.where(rating.company.isin(filters.company or [""]))
 	elif filters.company:
@@ -255,8 +257,10 @@ def segment_figures(filters: dict, from_rollup: bool) -> dict[tuple, tuple]:
 
 
 def live_data(filters) -> list[dict]:
-	"""The aggregate straight from the documents, one row per segment (or customer)."""
-	query, customer, fields, measures = base_query(filters)
+	"""The aggregate straight from the documents, one row per segment (or customer: the segment's
+	first ROW_LIMIT + 1 by amount invoiced, found first, whose other figures are then read alone)."""
+	shown = first_customers(filters, ROW_LIMIT + 1) if filters.view == "Customers" else None
+	query, customer, fields, measures = base_query(filters, shown)
 	dims = [DIMENSIONS[d][0] for d in filters.dimensions]
 	group_terms = [fields[key] for key in dims]
 	if filters.view == "Customers":
