@@ -6,6 +6,7 @@ import json
 import frappe
 
 from bizlink.bizlink.permissions import may_change_crew
+from bizlink.bizlink.retry import on_deadlock
 from bizlink.field_service import dispatch, route
 
 
@@ -33,13 +34,14 @@ def book(visit: str, technicians: str | list, start: str, reason: str | None = N
 	check_dispatcher()
 	if isinstance(technicians, str):
 		technicians = json.loads(technicians) if technicians.startswith("[") else [technicians]
-	return dispatch.book(visit, technicians, start, reason)
+	# two dispatchers booking jobs at once may deadlock over the crew rows: the loser books again
+	return on_deadlock(dispatch.book, visit, technicians, start, reason)
 
 
 @frappe.whitelist(methods=["POST"])
 def unbook(visit: str) -> dict:
 	check_dispatcher()
-	return dispatch.unbook(visit)
+	return on_deadlock(dispatch.unbook, visit)
 
 
 @frappe.whitelist()

@@ -434,6 +434,10 @@ def movable_job(visit: str):
 			title=_("Not Permitted"),
 			exc=CrewChangeNotAllowedError,
 		)
+	# two dispatchers dropping the same job at once: the second waits here, before taking any other
+	# lock, and is then told the job changed since they saw it (TimestampMismatchError); without this
+	# the two deadlocked rewriting its crew rows (the load test, 50 users)
+	frappe.db.get_value(JOB, visit, "name", for_update=True)
 	job = frappe.get_doc(JOB, visit)
 	job.check_permission("write")
 	if job.docstatus != 0 or job.status not in NOT_STARTED_STATUSES:
