@@ -127,6 +127,7 @@ def make_scale(
 	if not frappe.db.exists("Serial No", name("SN", 1)) and serials:
 		make_installed_base(out, rng, serials, service_visits, customers, jobs, masters)
 	refresh_summaries()
+	set_installation_status()
 	rebuild_segments(out)
 	for doctype in out.made:
 		# fresh index statistics after a bulk load
@@ -572,6 +573,29 @@ def make_installed_base(out: Writer, rng: random.Random, count, visits, customer
 			"valuation_rate", "cost", "docstatus",
 		),
 	)  # fmt: skip
+
+
+def set_installation_status() -> None:
+	"""The orders' installation status and percentage as the after-submit job leaves them
+	(installation.update_sales_order_installation), in SQL: an order without one is what the hourly
+	reconciliation takes for a lost job, and would redo. The generator's orders are of one item, and a
+	completed job installs all of it."""
+	frappe.db.sql(  # nosemgrep
+		"""
+		update `tabSales Order` so
+		join `tabSales Order Item` soi on soi.parent = so.name and soi.parenttype = 'Sales Order'
+		join `tabItem` i on i.name = soi.item_code
+		set so.bizlink_installation_status = case
+				when not i.bizlink_requires_installation then 'Not Applicable'
+				when exists (select 1 from `tabField Visit` v where v.sales_order = so.name
+					and v.visit_type = 'Installation' and v.status = 'Completed') then 'Installed'
+				else 'To Install' end,
+			so.bizlink_per_installed = if(i.bizlink_requires_installation and exists (
+				select 1 from `tabField Visit` v where v.sales_order = so.name
+				and v.visit_type = 'Installation' and v.status = 'Completed'), 100, 0)
+		where so.name like %(prefix)s and so.docstatus = 1""",
+		{"prefix": f"{PREFIX}%"},
+	)
 
 
 def refresh_summaries() -> None:
