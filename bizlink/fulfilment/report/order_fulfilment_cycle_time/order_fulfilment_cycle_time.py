@@ -6,7 +6,8 @@ from frappe import _
 from frappe.query_builder import Case
 from frappe.query_builder.functions import Count, Sum
 from frappe.utils import add_days, getdate
-from pypika.terms import Term
+from pypika import analytics as an
+from pypika.terms import Function, Star, Term
 from pypika.utils import format_alias_sql
 
 from bizlink.bizlink.permissions import scope_report_to_companies
@@ -80,32 +81,42 @@ def filtered(query, filters, day, dimensions, sales_order):
 
 
 def get_data(filters) -> list[dict]:
-	"""Median and 90th percentile of the time spent in each stage, over stages left in the period."""
+	"""Median and 90th percentile of the time spent in each stage, over stages left in the period.
+
+	One pass over the log, counts and percentiles together. MariaDB computes window functions in a
+	temporary table, kept in memory up to tmp_table_size (16 MB) and written to disk beyond: partitioned
+	by the stage's name, a VARCHAR(140) stored there at its full 560 bytes, some 30,000 stays fill it;
+	partitioned by the stage's place in STAGES, a number, more than ten times as many fit (and the
+	figures are the same)."""
 	log = frappe.qb.DocType("Order Stage Log")
-	query = frappe.qb.from_(log).where(log.left_on.isnotnull()).where(log.is_reversal == 0)
-	query = filtered(query, filters, log.left_on, log, log.sales_order)
+	stage_no = Function("FIELD", log.stage, *STAGES)  # 1 for the first stage, 0 for none of them
 	hours = log.duration_hours
-	rows = {
-		row.stage: row
-		for row in query.select(
-			log.stage,
-			PercentileCont(0.5, hours, log.stage, alias="median_hours"),
-			PercentileCont(0.9, hours, log.stage, alias="p90_hours"),
+	query = (
+		frappe.qb.from_(log)
+		.where(log.left_on.isnotnull())
+		.where(log.is_reversal == 0)
+		.select(
+			stage_no.as_("stage_no"),
+			an.Count(Star()).over(stage_no).as_("orders"),
+			PercentileCont(0.5, hours, stage_no, alias="median_hours"),
+			PercentileCont(0.9, hours, stage_no, alias="p90_hours"),
 		)
 		.distinct()
-		.run(as_dict=True)
+	)
+	rows = {
+		row.stage_no: row
+		for row in filtered(query, filters, log.left_on, log, log.sales_order).run(as_dict=True)
 	}
-	counts = dict(query.select(log.stage, Count(log.name)).groupby(log.stage).run())
 	return [
 		{
 			"stage": _(stage),
 			"stage_name": stage,
-			"orders": counts[stage],
-			"median_days": round(rows[stage].median_hours / 24, 2),
-			"p90_days": round(rows[stage].p90_hours / 24, 2),
+			"orders": rows[number].orders,
+			"median_days": round(rows[number].median_hours / 24, 2),
+			"p90_days": round(rows[number].p90_hours / 24, 2),
 		}
-		for stage in STAGES
-		if stage in rows
+		for number, stage in enumerate(STAGES, start=1)
+		if number in rows
 	]
 
 
