@@ -89,7 +89,10 @@ def worker():
 	add = CallbackManager.add
 
 	def add_or_run(self, func, *args, **kwargs):
-		job = getattr(func, "__closure__", None) and inspect.getclosurevars(func).nonlocals.get("queue_args")
+		# BizLink's after_commit names its job; Frappe's enqueue keeps it in its closure
+		job = getattr(func, "job", None) or (
+			getattr(func, "__closure__", None) and inspect.getclosurevars(func).nonlocals.get("queue_args")
+		)
 		if (
 			LEAVE_ON_QUEUE
 			or not job

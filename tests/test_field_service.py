@@ -1055,10 +1055,7 @@ def test_completing_a_repair_queues_erpnexts_documents_made_once(ticket, worksho
 		visit.submit()
 	finally:
 		conftest.LEAVE_ON_QUEUE = False
-	queued = [
-		inspect.getclosurevars(callback).nonlocals.get("queue_args", {})
-		for callback in list(frappe.db.after_commit._functions)[pending:]
-	]
+	queued = [getattr(callback, "job", {}) for callback in list(frappe.db.after_commit._functions)[pending:]]
 	jobs = [job for job in queued if job.get("method") == "bizlink.field_service.parts.book_service"]
 	assert [job["kwargs"]["visit"] for job in jobs] == [visit.name]
 	frappe.db.after_commit.reset()
