@@ -54,6 +54,25 @@ def repair_orders(since: str) -> dict:
 	return {"orders_repaired": names}
 
 
+def purge(since: str) -> dict:
+	"""After a smoke run on a test site: delete the tickets and interactions the load users made since
+	`since`, through their controllers (their rollup figures and search terms go with them), so that the
+	site's tests find only what they make (the smoke's tickets about a boiler losing pressure outranked
+	a test's own in the knowledge search)."""
+	removed = {}
+	for doctype in ("Service Ticket", "Sales Interaction"):
+		names = frappe.get_all(
+			doctype,
+			{"owner": ("like", LOAD_USERS_LIKE), "creation": (">=", get_datetime(since))},
+			pluck="name",
+		)
+		for name in names:
+			frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+		removed[doctype] = len(names)
+	frappe.db.commit()  # nosemgrep (a devtools command: what it removed stays removed)
+	return removed
+
+
 def now() -> dict:
 	"""The site's time (its time zone, as `creation` is written): when a run starts."""
 	return {"now": frappe.utils.now()}
