@@ -151,6 +151,12 @@ def names(answer: dict) -> list[str]:
 	return [row["name"] for row in answer["articles"]]
 
 
+def ours(found: list[str], w) -> set[str]:
+	"""The world's own articles among `found`: the site's others (the demo's, indexed once a worker has
+	run their jobs) may match the query too."""
+	return set(found) & set(w.articles.values())
+
+
 def attempt_row(key: str) -> dict:
 	return frappe.db.get_value(ATTEMPT, {"attempt_key": key}, "*", as_dict=True)
 
@@ -168,7 +174,7 @@ def as_user(user: str, fn, *args, **kwargs):
 
 def test_only_published_public_articles_are_suggested(world):
 	answer = as_user(world.mine.user, suggest, query(world))
-	assert set(names(answer)) == world.public  # the one for an item they do not own included
+	assert ours(names(answer), world) == world.public  # the one for an item they do not own included
 	assert all(set(row) == {"name", "title", "problem", "steps"} for row in answer["articles"])
 	for kind in HIDDEN:  # each hidden article's own title as the query: still never shown
 		title = frappe.db.get_value(ARTICLE, world.articles[kind], "title")
@@ -178,7 +184,7 @@ def test_only_published_public_articles_are_suggested(world):
 
 def test_a_desk_user_sees_what_customers_see_and_records_nothing(world):
 	answer = as_user(world.agent, suggest, query(world))
-	assert set(names(answer)) == world.public and answer["attempt"] is None
+	assert ours(names(answer), world) == world.public and answer["attempt"] is None
 	assert not frappe.db.exists(ATTEMPT, {"user": world.agent})
 
 
@@ -216,7 +222,7 @@ def test_article_html_is_sanitised_and_the_title_left_as_text(world):
 )
 def test_operators_are_only_text(world, noisy, plain):
 	ask = lambda text: names(as_user(world.mine.user, suggest, text.format(tag=world.tag)))  # noqa: E731
-	assert ask(noisy) == ask(plain) and set(ask(plain)) == world.public
+	assert ask(noisy) == ask(plain) and ours(ask(plain), world) == world.public
 
 
 @pytest.mark.parametrize("empty", ["", "   ", None, '+-*"@ ~'])
@@ -522,7 +528,7 @@ def test_over_http_customers_get_public_articles_and_guests_nothing(world, serve
 	method = "bizlink.api.deflection.suggest"
 	answer = http(server, world, world.mine.user, method, query=query(world))
 	assert answer.status_code == 200, answer.text[:300]
-	assert set(names(answer.json()["message"])) == world.public
+	assert ours(names(answer.json()["message"]), world) == world.public
 	assert "SECRETO" not in answer.text
 	for row in answer.json()["message"]["articles"]:
 		assert "onerror" not in row["problem"] + row["steps"] and "<script" not in row["steps"]

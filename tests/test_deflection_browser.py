@@ -52,9 +52,12 @@ def type_problem(page, server: str, world) -> list[str]:
 	page.goto(f"{server}/service-tickets")
 	page.locator("input[name=subject]").press_sequentially("La caldera pierde presión", delay=40)
 	page.locator("textarea[name=description]").press_sequentially(f"Hay una fuga {world.tag}", delay=40)
-	# the last answer (for the whole text) lists the three public articles
+	# the last answer (for the whole text) lists the three public articles (and perhaps the site's own
+	# about a boiler losing pressure: the demo's, indexed once a worker has run)
 	page.wait_for_function(
-		"(n) => document.querySelectorAll('#bizlink-suggestions .bizlink-article').length === n", arg=3
+		"""(names) => names.every((name) => document.querySelector(
+			`#bizlink-suggestions .bizlink-article[data-article="${name}"]`))""",
+		arg=sorted(world.public),
 	)
 	page.wait_for_load_state("networkidle")
 	return calls
@@ -74,7 +77,8 @@ def test_the_customer_solves_it_with_an_article(world, server, browser, width, h
 		shown = page.eval_on_selector_all(
 			"#bizlink-suggestions .bizlink-article", "cards => cards.map(c => c.dataset.article)"
 		)
-		assert set(shown) == world.public  # the one for an item the customer does not own included
+		# the one for an item the customer does not own included; no other of the world's
+		assert set(shown) & set(world.articles.values()) == world.public
 		html = page.content()
 		assert "SECRETO" not in html and not any(name in html for name in world.hidden)
 		assert page.is_visible("text=Quizá esto le ayude")
