@@ -3,25 +3,10 @@ figures of every stage, against hand-computed percentiles, whatever order the ro
 
 import frappe
 from frappe.utils import add_days, add_to_date, now_datetime, random_string
+from test_fulfilment import make_log
 
 from bizlink.devtools.factories import make_sales_order
 from bizlink.fulfilment.report.order_fulfilment_cycle_time.order_fulfilment_cycle_time import execute
-
-
-def make_log(order: str, stage: str, hours: float | None, group: str, days_ago: int = 5, **fields):
-	entered = add_to_date(now_datetime(), days=-days_ago)
-	frappe.get_doc(
-		{
-			"doctype": "Order Stage Log",
-			"sales_order": order,
-			"stage": stage,
-			"entered_on": entered,
-			"left_on": add_to_date(entered, hours=hours) if hours is not None else None,
-			"duration_hours": hours or 0,
-			"customer_group": group,
-			**fields,
-		}
-	).insert(ignore_permissions=True)
 
 
 def test_each_stage_gets_its_own_count_and_percentiles_in_stage_order():

@@ -234,17 +234,19 @@ def test_backfill_rebuilds_history_from_document_dates():
 	assert backfill_order(order.name) == 0  # only once
 
 
-def make_log(order: str, stage: str, hours: float, group: str):
-	entered = add_to_date(now_datetime(), days=-5)
+def make_log(order: str, stage: str, hours: float | None, group: str, days_ago: int = 5, **fields):
+	"""A stage stay entered `days_ago` days ago and left `hours` later (None: not left yet)."""
+	entered = add_to_date(now_datetime(), days=-days_ago)
 	frappe.get_doc(
 		{
 			"doctype": "Order Stage Log",
 			"sales_order": order,
 			"stage": stage,
 			"entered_on": entered,
-			"left_on": add_to_date(entered, hours=hours),
-			"duration_hours": hours,
+			"left_on": add_to_date(entered, hours=hours) if hours is not None else None,
+			"duration_hours": hours or 0,
 			"customer_group": group,
+			**fields,
 		}
 	).insert(ignore_permissions=True)
 
