@@ -31,8 +31,20 @@ DETAILS_LIMIT = 200
 def repair_orders(grace_minutes: int = GRACE_MINUTES) -> dict:
 	"""Hourly: redo the after-submit work of the orders it never reached."""
 	started = now_datetime()
+	names = unfinished_orders(modified_before=add_to_date(started, minutes=-grace_minutes))
+	figures = new_figures("Orders")
+	for name in names:
+		check_order(name, figures)
+	repair_visits(figures, started, grace_minutes)
+	return finish(figures, started, len(names))
+
+
+def unfinished_orders(modified_before=None, created_since=None) -> list[str]:
+	"""Submitted orders without a stage or an installation status (the two fields the after-submit job
+	always writes), oldest change first; last changed before `modified_before`, made since
+	`created_since`."""
 	order = frappe.qb.DocType("Sales Order")
-	names = (
+	query = (
 		frappe.qb.from_(order)
 		.select(order.name)
 		.where(order.docstatus == 1)
@@ -42,15 +54,13 @@ def repair_orders(grace_minutes: int = GRACE_MINUTES) -> dict:
 			| order.bizlink_installation_status.isnull()
 			| (order.bizlink_installation_status == "")
 		)
-		.where(order.modified < add_to_date(started, minutes=-grace_minutes))
 		.orderby(order.modified)
-		.run(pluck=True)
 	)
-	figures = new_figures("Orders")
-	for name in names:
-		check_order(name, figures)
-	repair_visits(figures, started, grace_minutes)
-	return finish(figures, started, len(names))
+	if modified_before:
+		query = query.where(order.modified < modified_before)
+	if created_since:
+		query = query.where(order.creation >= created_since)
+	return query.run(pluck=True)
 
 
 def repair_visits(figures: dict, started, grace_minutes: int = GRACE_MINUTES) -> None:

@@ -31,22 +31,9 @@ def repair_orders(since: str) -> dict:
 	ran (a worker killed, Redis away), at once instead of after its 10 minutes' grace: its
 	`check_order` for each. (`reconcile.repair_orders` itself also books the completed service visits
 	without their ERPNext documents: on a `bizlink-scale` site that is every generated one.)"""
-	from bizlink.reconcile import check_order, new_figures
+	from bizlink.reconcile import check_order, new_figures, unfinished_orders
 
-	order = frappe.qb.DocType("Sales Order")
-	names = (
-		frappe.qb.from_(order)
-		.select(order.name)
-		.where(order.docstatus == 1)
-		.where(order.creation >= get_datetime(since))
-		.where(
-			order.bizlink_stage.isnull()
-			| (order.bizlink_stage == "")
-			| order.bizlink_installation_status.isnull()
-			| (order.bizlink_installation_status == "")
-		)
-		.run(pluck=True)
-	)
+	names = unfinished_orders(created_since=get_datetime(since))
 	figures = new_figures("Orders")
 	for name in names:
 		check_order(name, figures)
