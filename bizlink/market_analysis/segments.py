@@ -27,7 +27,7 @@ import frappe
 from frappe.query_builder import Case
 from frappe.query_builder.functions import IfNull, Sum
 from frappe.utils import add_days, add_months, cint, flt, get_first_day, get_last_day, getdate, now
-from pypika.terms import Values
+from pypika.terms import Field, Values, ValueWrapper
 
 from bizlink.market_analysis.market import (
 	SALES,
@@ -492,44 +492,56 @@ def in_period(table, from_date, to_date):
 	return condition
 
 
+# what the report shows of each combination of dimensions: the Now rows' counts, then the period's
+# sums, then the previous period's revenue
+NOW_FIGURES = ("customers", "open_tickets")
+PERIOD_FIGURES = tuple(m for m in MEASURES if m not in NOW_FIGURES)
+FIGURES = (*NOW_FIGURES, *PERIOD_FIGURES, "previous_revenue")
+
+
 def segment_query(filters, dims: list[str]):
-	"""The Market Segments aggregate from the rollup: one row per combination of `dims`."""
+	"""The Market Segments aggregate from the rollup: one row per combination of `dims`.
+
+	Each row of the rollup is read once, by the part its name falls in (the Now rows, the period's, the
+	previous period's), each part summed by `dims` over a range of the primary key, and the parts
+	added together: no condition is evaluated again for each measure of each row."""
 	t = frappe.qb.DocType(DOCTYPE)
-	current = in_period(t, filters.from_date, filters.to_date)
-	previous = in_period(t, *previous_period(filters.from_date, filters.to_date))
 
-	def within(condition, measure):
-		return Sum(Case().when(condition, t[measure]).else_(0))
+	def part(condition, figures: dict):
+		"""`dims` and, summed over the rows in `condition`, each figure in `figures` ({figure: column});
+		the other figures 0."""
+		query = frappe.qb.from_(t).select(*(t[key].as_(key) for key in dims))
+		for figure in FIGURES:
+			column = figures.get(figure)
+			query = query.select((Sum(t[column]) if column else ValueWrapper(0)).as_(figure))
+		query = query.where(condition)
+		if filters.company:
+			query = query.where(t.company.isin([filters.company, ""]))
+		for key in DIMENSIONS:
+			if filters.get(key):
+				query = query.where(t[key] == filters.get(key))
+		return query.groupby(*(t[key] for key in dims)) if dims else query
 
-	query = (
-		frappe.qb.from_(t)
-		.select(
-			*(t[key].as_(key) for key in dims),
-			Sum(t.customers).as_("customers"),
-			within(current, "revenue").as_("revenue"),
-			within(previous, "revenue").as_("previous_revenue"),
-			within(current, "orders").as_("orders"),
-			within(current, "order_value").as_("order_value"),
-			within(current, "interactions").as_("interactions"),
-			Sum(t.open_tickets).as_("open_tickets"),
-			within(current, "rating_sum").as_("rating_sum"),
-			within(current, "ratings").as_("ratings"),
-			within(current, "installations_promised").as_("installations_promised"),
-			within(current, "installations_on_time").as_("installations_on_time"),
-		)
-		.where(t.name["N":"Nz"] | current | previous)
-		.groupby(*(t[key] for key in dims))
-		.having(Sum(t.customers) > 0)
-		.orderby(within(current, "revenue"), order=frappe.qb.desc)
-		.orderby(*(t[key] for key in dims))  # ties in a stable order
+	parts = (
+		part(t.name["N":"Nz"], {figure: figure for figure in NOW_FIGURES}),
+		part(in_period(t, filters.from_date, filters.to_date), {m: m for m in PERIOD_FIGURES}),
+		part(
+			in_period(t, *previous_period(filters.from_date, filters.to_date)),
+			{"previous_revenue": "revenue"},
+		),
+	)
+	u = parts[0].union_all(parts[1]).union_all(parts[2]).as_("parts")
+	keys = [Field(key, table=u) for key in dims]
+	return (
+		frappe.qb.from_(u)
+		.select(*(key.as_(key.name) for key in keys))
+		.select(*(Sum(Field(figure, table=u)).as_(figure) for figure in FIGURES))
+		.groupby(*keys)
+		.having(Sum(Field("customers", table=u)) > 0)
+		.orderby(Sum(Field("revenue", table=u)), order=frappe.qb.desc)
+		.orderby(*keys)  # ties in a stable order
 		.limit(ROW_LIMIT + 1)  # one more tells the report the list was cut
 	)
-	if filters.company:
-		query = query.where(t.company.isin([filters.company, ""]))
-	for key in DIMENSIONS:
-		if filters.get(key):
-			query = query.where(t[key] == filters.get(key))
-	return query
 
 
 # what the documents contribute, in SQL: read by rebuild (all customers) and contributions (one)
