@@ -48,9 +48,16 @@ def article_terms(doc) -> str:
 
 
 def queue_ticket(doc, method=None) -> None:
-	"""Service Ticket on_update: its terms and postings follow on the `short` queue (every save: a form
-	opened before the last job ran would write its stale terms back)."""
-	after_commit("bizlink.service.knowledge.sync_ticket", name=doc.name)
+	"""Service Ticket on_update: its postings follow on the `short` queue when it enters or leaves the
+	resolved statuses, or its words change while resolved (only resolved tickets are searched). A new
+	open ticket, a reply, a change among open statuses queue nothing: each job costs a worker a process
+	of its own (a fork that imports the apps again), far more than the few ms of indexing it does; the
+	ticket's terms are stored as it is saved (`ServiceTicket.before_save`)."""
+	before = doc.get_doc_before_save()
+	was = bool(before) and before.status in RESOLVED_STATUSES
+	resolved = doc.status in RESOLVED_STATUSES
+	if was != resolved or (resolved and before.search_terms != doc.search_terms):
+		after_commit("bizlink.service.knowledge.sync_ticket", name=doc.name)
 
 
 def sync_ticket(name: str) -> None:

@@ -92,6 +92,11 @@ class ServiceTicket(Document):
 		log_status_change(self)
 
 	def before_save(self):
+		from bizlink.service.knowledge import ticket_terms
+
+		# its words, from what it says now (a few ms): a form opened before the last save writes no
+		# stale terms back, and no job is needed for them
+		self.search_terms = ticket_terms(self)
 		# after ERPNext's SLA engine (a validate hook) has set the targets
 		from bizlink.service.escalation import get_escalate_at
 
