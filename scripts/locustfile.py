@@ -25,8 +25,10 @@ MIX = os.environ.get("LOAD_MIX", "bizlink")
 BASELINE = MIX == "baseline"
 RECORD = os.environ.get("LOAD_RECORD")
 ERRORS = os.environ.get("LOAD_ERRORS")
+TIMES = os.environ.get("LOAD_TIMES")
 made: list[dict] = []
 failed: list[dict] = []
+times: dict[str, list[float]] = {}
 lock = threading.Lock()
 bookings = itertools.count()
 portal_accounts = itertools.cycle(enumerate(CONFIG["portal"]))
@@ -38,10 +40,13 @@ def remember(kind: str, name: str, **extra) -> None:
 
 
 @events.request.add_listener
-def note_failure(request_type, name, response_time, response_length, exception=None, **kwargs):
-	"""When and what each failed request was: what users saw during a fault."""
+def note_request(request_type, name, response_time, response_length, exception=None, **kwargs):
+	"""When and what each failed request was (what users saw during a fault), and how long each
+	answered one took."""
 	if exception:
 		failed.append({"at": time.time(), "name": name, "error": str(exception)[:200]})
+	else:  # every answered request's time, for a percentile over several kinds of request
+		times.setdefault(name, []).append(response_time)
 
 
 @events.test_stop.add_listener
@@ -52,6 +57,10 @@ def write_record(**kwargs):
 				for row in rows:
 					f.write(json.dumps(row) + "\n")
 		rows.clear()
+	if TIMES:
+		with open(TIMES, "w") as f:
+			json.dump({name: [round(ms) for ms in values] for name, values in times.items()}, f)
+		times.clear()
 
 
 def now() -> str:
