@@ -6,6 +6,15 @@ from contextlib import contextmanager
 import frappe
 
 
+def names_where(doctype: str, field: str, values, pluck: str = "name") -> list:
+	"""`pluck` of the rows of `doctype` whose `field` is one of `values`; none for no values. Never
+	`("in", values or [""])`: Frappe reads `in ('')` as "not set" too (`ifnull(field, '') in ('')`),
+	so a cleanup of nothing would take every row without one (it took every contact without a user,
+	the demo customers' included, and the follow-ups of every interaction outside a campaign)."""
+	values = [value for value in values if value]
+	return frappe.get_all(doctype, {field: ("in", values)}, pluck=pluck) if values else []
+
+
 def purge(doctype: str, names: set[str]) -> None:
 	"""Delete `names` with their child rows and the records Frappe keeps about them."""
 	if not names:
@@ -82,7 +91,7 @@ def in_thread(site: str, fn, *args, **kwargs):
 def purge_world(customers, items=(), users=(), extra: tuple = ()) -> None:
 	"""Remove customers with their orders, jobs, stage logs, interactions and tickets, then items and
 	users with what Frappe keeps about them, and `extra` ((doctype, names), ...) in between."""
-	orders = frappe.get_all("Sales Order", filters={"customer": ("in", customers or [""])}, pluck="name")
+	orders = names_where("Sales Order", "customer", customers)
 	by_order = {"sales_order": ("in", orders or [""])}
 	by_customer = {"customer": ("in", customers or [""])}
 	for doctype, names in (

@@ -653,7 +653,7 @@ def test_a_sales_user_may_not_make_the_work(people):
 def rest(site):
 	"""Users of each role with their API keys, a segment of two customers in L'Hospitalet and a sales
 	person, committed (the requests run on their own connections) and removed at the end."""
-	from committed import purge_world
+	from committed import names_where, purge_world
 	from test_rest_permissions import Api, give_api_key
 
 	frappe.set_user("Administrator")
@@ -674,7 +674,7 @@ def rest(site):
 		frappe.set_user("Administrator")
 		names = frappe.get_all("Segment Campaign", {"customer_group": world.group}, pluck="name")
 		frappe.db.delete(ROW, {"campaign": ("in", names or [""])})
-		interactions = frappe.get_all("Sales Interaction", {"campaign": ("in", names or [""])}, pluck="name")
+		interactions = names_where("Sales Interaction", "campaign", names)
 		frappe.db.delete("ToDo", {"reference_name": ("in", interactions or [""])})
 		frappe.db.delete("Comment", {"reference_name": ("in", interactions or [""])})
 		frappe.db.delete(
@@ -682,8 +682,7 @@ def rest(site):
 			{
 				"name": (
 					"in",
-					frappe.get_all("Sales Interaction", {"name": ("in", interactions or [""])}, pluck="event")
-					or [""],
+					names_where("Sales Interaction", "name", interactions, pluck="event") or [""],
 				)
 			},
 		)

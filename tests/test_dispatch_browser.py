@@ -12,7 +12,7 @@ from pathlib import Path
 
 import frappe
 import pytest
-from committed import phone, purge, purge_world, sideways_scroll, watched_page
+from committed import names_where, phone, purge, purge_world, sideways_scroll, watched_page
 from frappe.utils import add_days, get_datetime, random_string, today
 
 from bizlink.devtools.factories import make_customer, make_user
@@ -83,7 +83,7 @@ def purge_board() -> None:
 		try:
 			users = frappe.get_all("User", {"name": ("like", "dspb-%@example.com")}, pluck="name")
 			customers = frappe.get_all("Customer", {"name": ("like", "DSPB %")}, pluck="name")
-			jobs = frappe.get_all("Field Visit", {"customer": ("in", customers or [""])}, pluck="name")
+			jobs = names_where("Field Visit", "customer", customers)
 			# the mail queued (never sent) about the jobs, and to these users (their bookings; whatever
 			# other tests running meanwhile sent to every Installation Manager)
 			mail = frappe.get_all(

@@ -15,7 +15,7 @@ from unittest.mock import patch
 
 import frappe
 import pytest
-from committed import purge_world
+from committed import names_where, purge_world
 from frappe.utils import add_days, get_test_client, now_datetime, random_string, today
 
 from bizlink.devtools.factories import make_customer, make_item, make_sales_order, make_user
@@ -401,17 +401,15 @@ def purge_rest_data() -> None:
 			),
 			(
 				"Segment Campaign Customer",
-				frappe.get_all(
-					"Segment Campaign Customer", {"customer": ("in", customers or [""])}, pluck="name"
-				),
+				names_where("Segment Campaign Customer", "customer", customers),
 			),
 			(
 				"Visit Rating",
-				frappe.get_all("Visit Rating", {"customer": ("in", customers or [""])}, pluck="name"),
+				names_where("Visit Rating", "customer", customers),
 			),
 			(
 				"Knowledge Deflection",
-				frappe.get_all("Knowledge Deflection", {"customer": ("in", customers or [""])}, pluck="name"),
+				names_where("Knowledge Deflection", "customer", customers),
 			),
 			(
 				"Knowledge Article",

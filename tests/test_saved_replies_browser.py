@@ -8,7 +8,7 @@ import time
 
 import frappe
 import pytest
-from committed import purge, purge_world, watched_page
+from committed import names_where, purge, purge_world, watched_page
 from frappe.core.utils import html2text
 from frappe.utils import random_string
 from frappe.utils.password import update_password
@@ -114,7 +114,7 @@ def purge_desk() -> None:
 		try:
 			users = frappe.get_all("User", {"name": ("like", f"{PREFIX}-%@example.com")}, pluck="name")
 			customers = frappe.get_all("Customer", {"name": ("like", f"% {PREFIX}%")}, pluck="name")
-			tickets = frappe.get_all(TICKET, {"customer": ("in", customers or [""])}, pluck="name")
+			tickets = names_where(TICKET, "customer", customers)
 			mail = frappe.get_all(
 				"Email Queue",
 				{"reference_doctype": TICKET, "reference_name": ("in", tickets or [""])},
@@ -133,7 +133,7 @@ def purge_desk() -> None:
 				set(frappe.get_all("Email Template", {"name": ("like", "SRB %")}, pluck="name")),
 			)
 			# the users' own contacts (Frappe makes one per user) with their email rows
-			purge("Contact", set(frappe.get_all("Contact", {"user": ("in", users or [""])}, pluck="name")))
+			purge("Contact", set(names_where("Contact", "user", users)))
 			frappe.db.delete("Contact Email", {"email_id": ("in", users or [""])})
 			purge_world(customers, users=users)
 			frappe.db.commit()
