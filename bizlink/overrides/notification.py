@@ -51,6 +51,8 @@ class BizLinkNotification(Notification):
 def recipients_by_language(emails: list[str], doc) -> dict[str, set[str]]:
 	"""{language: emails}: a user's language, else the document's customer's print language, else
 	the system's."""
+	if not emails:
+		return {}
 	default = frappe.db.get_single_value("System Settings", "language") or "en"
 	customer = doc.get("customer")
 	customer_language = (
@@ -59,8 +61,8 @@ def recipients_by_language(emails: list[str], doc) -> dict[str, set[str]]:
 		else None
 	)
 	users = frappe.get_all(
-		"User", filters={"email": ("in", emails or [""])}, fields=["email", "language"]
-	) + frappe.get_all("User", filters={"name": ("in", emails or [""])}, fields=["name as email", "language"])
+		"User", filters={"email": ("in", emails)}, fields=["email", "language"]
+	) + frappe.get_all("User", filters={"name": ("in", emails)}, fields=["name as email", "language"])
 	user_language = {user.email.lower(): user.language or default for user in users}
 	groups: dict[str, set[str]] = {}
 	for email in emails:
