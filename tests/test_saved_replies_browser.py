@@ -166,23 +166,31 @@ def open_composer(page, server: str, ticket: str):
 
 
 def pick(page, dialog, txt: str, offered: list[str]) -> None:
-	"""Type `txt` in the saved replies picker, see it offer `offered` (in that order), pick the first."""
+	"""Type `txt` in the saved replies picker, see it offer `offered` (in that order), pick the first.
+
+	A list that never opened (nothing shown at all: the text landed before the control listened, as
+	a user's would if the field were not ready) is typed again once, key by key; a list that shows
+	anything else fails at once."""
 	field = dialog.locator('input[data-fieldname="email_template"]')
-	field.click()
-	field.fill(txt)
 	options = '.modal.show .frappe-control[data-fieldname="email_template"] [role="option"] strong'
-	try:
-		page.wait_for_function(
-			"([selector, names]) => [...document.querySelectorAll(selector)].map((e) => e.innerText.trim())"
-			".join('|') === names.join('|')",
-			arg=[options, offered],
-			timeout=15_000,
-		)
-	except Exception:
-		shown = page.evaluate(
-			"(selector) => [...document.querySelectorAll(selector)].map((e) => e.innerText)", options
-		)
-		raise AssertionError(f"the picker offers {shown}, not {offered}") from None
+	listed = "([selector, names]) => [...document.querySelectorAll(selector)].map((e) => e.innerText.trim()).join('|') === names.join('|')"
+	shown: list[str] = []
+	for attempt in range(2):
+		field.click()
+		if attempt:
+			field.fill("")
+			field.press_sequentially(txt, delay=20)
+		else:
+			field.fill(txt)
+		try:
+			page.wait_for_function(listed, arg=[options, offered], timeout=10_000 if not attempt else 15_000)
+			break
+		except Exception:
+			shown = page.evaluate(
+				"(selector) => [...document.querySelectorAll(selector)].map((e) => e.innerText)", options
+			)
+			if shown or attempt:
+				raise AssertionError(f"the picker offers {shown}, not {offered}") from None
 	page.locator(options).first.click()
 
 
