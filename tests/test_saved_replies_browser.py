@@ -174,7 +174,6 @@ def pick(page, dialog, txt: str, offered: list[str]) -> None:
 	field = dialog.locator('input[data-fieldname="email_template"]')
 	options = '.modal.show .frappe-control[data-fieldname="email_template"] [role="option"] strong'
 	listed = "([selector, names]) => [...document.querySelectorAll(selector)].map((e) => e.innerText.trim()).join('|') === names.join('|')"
-	shown: list[str] = []
 	for attempt in range(2):
 		field.click()
 		if attempt:
@@ -183,7 +182,7 @@ def pick(page, dialog, txt: str, offered: list[str]) -> None:
 		else:
 			field.fill(txt)
 		try:
-			page.wait_for_function(listed, arg=[options, offered], timeout=10_000 if not attempt else 15_000)
+			page.wait_for_function(listed, arg=[options, offered], timeout=15_000)
 			break
 		except Exception:
 			shown = page.evaluate(
