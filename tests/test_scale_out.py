@@ -165,3 +165,119 @@ def test_work_deferred_by_a_job_runs_in_its_worker_after_it_not_as_another_job()
 	finally:
 		frappe.local.job = running
 		frappe.db.rollback()
+
+
+class served_request:
+	"""A web request being served, as far as deferred work sees it: Frappe's callbacks for after the
+	response (`frappe.request.after_response`, run by frappe.app once the answer is sent)."""
+
+	def __enter__(self):
+		from frappe.utils import CallbackManager
+
+		self.before = getattr(frappe.local, "request", None)
+		frappe.local.request = frappe._dict(after_response=CallbackManager())
+		return frappe.local.request
+
+	def __exit__(self, *exc):
+		if self.before is None:
+			del frappe.local.request
+		else:
+			frappe.local.request = self.before
+
+
+@pytest.mark.queued
+def test_an_order_submitted_over_the_web_gets_its_job_after_the_response_in_the_same_process():
+	"""The load test at 50 users: a queued job per order, resolve and booking took the RQ workers 80 %
+	of a core (each job a new process importing the apps). Submitted in a web request, the order's
+	work runs once the answer is sent, in the process that served it: nothing is queued, nothing is
+	done before the response, and afterwards the order has its job and its stage."""
+	item = make_item(bizlink_requires_installation=1, bizlink_installation_hours=2)
+	order = make_sales_order(items=[{"item_code": item.name, "qty": 1, "rate": 100}], submit=False)
+	with served_request() as request:
+		pending = len(frappe.db.after_commit._functions)
+		order.submit()
+		callbacks = [c for c in list(frappe.db.after_commit._functions)[pending:] if getattr(c, "job", None)]
+		queued = []
+		with patch("frappe.enqueue", lambda method, **kwargs: queued.append(method)):
+			for callback in callbacks:
+				callback()  # the request's commit
+		frappe.db.after_commit.reset()
+		assert queued == []
+		assert not frappe.db.exists("Field Visit", {"sales_order": order.name})  # the answer goes first
+		assert len(request.after_response._functions) == 1
+		with patch.object(frappe.db, "commit", lambda *a, **k: None):
+			request.after_response.run()  # the answer has been sent
+	assert frappe.db.count("Field Visit", {"sales_order": order.name}) == 1
+	assert frappe.db.count("Order Stage Log", {"sales_order": order.name}) == 1
+	assert frappe.db.get_value("Order Stage Log", {"sales_order": order.name}, "stage") == "Ordered"
+
+
+@pytest.mark.queued
+def test_long_work_goes_to_a_worker_even_from_a_web_request():
+	"""A repair's Material Issue, Maintenance Visit and draft invoice (half a second) are a worker's,
+	not the web process's that answered the technician."""
+	from bizlink.bizlink.queue import queue_after_commit
+
+	with served_request() as request:
+		pending = len(frappe.db.after_commit._functions)
+		queue_after_commit("bizlink.field_service.parts.book_service", visit="FV-NONE")
+		callbacks = list(frappe.db.after_commit._functions)[pending:]
+		queued = []
+		with patch("frappe.enqueue", lambda method, **kwargs: queued.append((method, kwargs))):
+			for callback in callbacks:
+				callback()
+		frappe.db.after_commit.reset()
+		assert queued == [
+			("bizlink.field_service.parts.book_service", {"queue": "short", "visit": "FV-NONE"})
+		]
+		assert not request.after_response._functions
+
+
+@pytest.mark.queued
+def test_deferred_work_chosen_as_a_deadlocks_victim_runs_again_and_a_failure_reaches_nobody():
+	"""As Frappe's worker runs a deadlocked job again: the deferred work is retried (ATTEMPTS in all);
+	another failure, or a deadlock every time, is logged, and nothing is raised to the response."""
+	from bizlink.bizlink import queue
+
+	method = "bizlink.fulfilment.stages.notify_next_stage"
+	calls = []
+
+	def deadlocked_once(log):
+		calls.append(log)
+		if len(calls) == 1:
+			raise frappe.QueryDeadlockError("Deadlock found when trying to get lock", 1213)
+
+	errors = frappe.db.count("Error Log", {"method": method})
+	with (
+		patch(method, deadlocked_once),
+		patch.object(frappe.db, "commit", lambda *a, **k: None),
+		patch.object(frappe.db, "rollback", lambda *a, **k: None),
+		patch.object(frappe.db, "is_deadlocked", lambda e: isinstance(e, frappe.QueryDeadlockError)),
+		patch("time.sleep", lambda seconds: None),
+	):
+		queue.run_after_job(method, {"log": "OSL-1"})
+	assert calls == ["OSL-1", "OSL-1"]
+	assert frappe.db.count("Error Log", {"method": method}) == errors
+
+	calls.clear()
+
+	def deadlocked_always(log):
+		calls.append(log)
+		raise frappe.QueryDeadlockError("Deadlock found when trying to get lock", 1213)
+
+	with (
+		patch(method, deadlocked_always),
+		patch.object(frappe.db, "commit", lambda *a, **k: None),
+		patch.object(frappe.db, "rollback", lambda *a, **k: None),
+		patch.object(frappe.db, "is_deadlocked", lambda e: isinstance(e, frappe.QueryDeadlockError)),
+		patch("time.sleep", lambda seconds: None),
+	):
+		queue.run_after_job(method, {"log": "OSL-1"})
+	assert len(calls) == queue.ATTEMPTS == 3
+	assert frappe.db.count("Error Log", {"method": method}) == errors + 1
+
+	def database_away(*args, **kwargs):
+		raise frappe.db.OperationalError(2006, "MySQL server has gone away")
+
+	with patch(method, database_away), patch.object(frappe.db, "rollback", database_away):
+		queue.run_after_job(method, {"log": "OSL-1"})  # logged to the bizlink log; nothing raised

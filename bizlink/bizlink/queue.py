@@ -1,32 +1,54 @@
-"""BizLink's deferred work: out of the user's request, onto Frappe's RQ queues."""
+"""BizLink's deferred work: out of the user's request, once its transaction commits."""
+
+import time
 
 import frappe
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+# a deadlock's victim (or a lock wait that timed out) is run again this many times in all, as Frappe's
+# worker runs a job again
+ATTEMPTS = 3
+
 
 def after_commit(method: str, **kwargs) -> None:
-	"""Run `method` on the `short` queue once the current transaction commits. What it does must be
-	idempotent: a worker may run it after anything (and the hourly reconciliation redoes what a lost
-	job left undone).
+	"""Run `method` once the current transaction commits, out of the user's way: in a web request,
+	after the response has been sent, in the same process (Frappe's `frappe.request.after_response`,
+	where Frappe marks a mail seen); in a job, in its worker once the job has committed; elsewhere
+	(the console, the scheduler) on the `short` queue. For a few ms of work on a document: a job on the
+	queue costs a worker a process of its own, which imports the apps again (0.3 to 1.4 s of CPU on
+	the load test's machine; 2.3 such jobs a second took 80 % of a core at 50 users). Work that takes
+	longer goes to a worker (`queue_after_commit`).
 
-	When Redis cannot be reached at that moment, the job is left out and logged, and the user is not
-	told: their document is saved already, and an error would have them save it again (the load test
-	with Redis away for 30 s: 24 tickets and orders saved, each answered with a 500). The hourly
-	reconciliation makes what the job would have made (an order's job and stage; a resolved ticket's
-	postings); a notice it would have sent is not sent."""
+	What `method` does must be idempotent: it may run after anything, and the hourly reconciliation
+	redoes what lost work left undone (a web process that died before it ran, Redis away)."""
+	_after_commit(method, kwargs, in_request=True)
 
+
+def queue_after_commit(method: str, **kwargs) -> None:
+	"""Run `method` on the `short` queue once the current transaction commits (in a job, in its worker
+	after it): work long enough (a stock entry, an invoice) to belong to a worker, not to the web
+	process that served the request. Idempotent, as `after_commit`'s."""
+	_after_commit(method, kwargs, in_request=False)
+
+
+def _after_commit(method: str, kwargs: dict, in_request: bool) -> None:
 	def enqueue():
 		job = getattr(frappe.local, "job", None)
 		if job and job.get("after_job") is not None:
 			# made by a job, already off the user's path: run in this worker once the job has ended
-			# (a job queued from a job costs a process of its own, which imports the apps again: on the
-			# load test's machine 0.3 to 1.4 s of CPU for a few ms of work)
 			job.after_job.add(lambda: run_after_job(method, kwargs))
+			return
+		request = getattr(frappe.local, "request", None)
+		if in_request and getattr(request, "after_response", None) is not None:
+			request.after_response.add(lambda: run_after_job(method, kwargs))
 			return
 		try:
 			frappe.enqueue(method, queue="short", **kwargs)
 		except (RedisConnectionError, RedisTimeoutError) as e:
+			# the document is saved already: an error would have the user save it again (the load test
+			# with Redis away for 30 s: 24 tickets and orders saved, each answered with a 500); the
+			# hourly reconciliation makes what the job would have made (a notice is not sent)
 			frappe.logger("bizlink").error(f"not queued, Redis unreachable: {method} {kwargs}: {e}")
 
 	# what the job is, for whoever runs it without a queue (the test suite's worker)
@@ -43,12 +65,30 @@ def after_commit(method: str, **kwargs) -> None:
 
 
 def run_after_job(method: str, kwargs: dict) -> None:
-	"""`method`, run after the job that queued it has committed, in a transaction of its own; a failure
-	is logged as a failed job's would be."""
-	try:
-		frappe.get_attr(method)(**kwargs)
-		frappe.db.commit()  # nosemgrep (the worker's own transaction, as execute_job commits a job)
-	except Exception:
-		frappe.db.rollback()
-		frappe.log_error(title=method)
-		frappe.db.commit()  # nosemgrep (the error log)
+	"""`method`, run after the request or job that deferred it has committed, in a transaction of its
+	own: a deadlock's victim runs again (ATTEMPTS in all), any other failure is logged as a failed job's
+	would be, and nothing is raised (the user has their answer already)."""
+	for attempt in range(1, ATTEMPTS + 1):
+		try:
+			frappe.get_attr(method)(**kwargs)
+			frappe.db.commit()  # nosemgrep (its own transaction, as execute_job commits a job)
+			return
+		except Exception as e:
+			retry = attempt < ATTEMPTS and is_lock_error(e)
+			try:
+				frappe.db.rollback()
+				if not retry:
+					frappe.log_error(title=method)
+					frappe.db.commit()  # nosemgrep (the error log)
+			except Exception:  # the database itself is away: the reconciliation makes it good
+				frappe.logger("bizlink").error(f"deferred work failed: {method} {kwargs}", exc_info=True)
+				return
+			if not retry:
+				return
+			frappe.logger("bizlink").warning(f"{method}: lock error, attempt {attempt}: run again")
+			time.sleep(0.05 * attempt)
+
+
+def is_lock_error(e: Exception) -> bool:
+	db = frappe.db
+	return bool(db) and (db.is_deadlocked(e) or db.is_timedout(e))

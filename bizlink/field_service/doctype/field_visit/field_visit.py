@@ -9,7 +9,7 @@ from frappe.utils import add_to_date, cint, escape_html, flt, get_datetime, getd
 
 from bizlink.bizlink.guard import system_write
 from bizlink.bizlink.permissions import may_change_crew
-from bizlink.bizlink.queue import after_commit
+from bizlink.bizlink.queue import after_commit, queue_after_commit
 from bizlink.bizlink.status_log import log_status_change, set_status
 from bizlink.bizlink.validation import validate_customer_links, validate_input
 from bizlink.exceptions import (
@@ -172,7 +172,7 @@ class FieldVisit(Document):
 			# ERPNext's documents of the visit (Material Issue, Maintenance Visit, draft invoice) are made
 			# on the short queue once the completion commits: whether the van holds the parts was
 			# checked above, with nothing written when it does not
-			after_commit("bizlink.field_service.parts.book_service", visit=self.name)
+			queue_after_commit("bizlink.field_service.parts.book_service", visit=self.name)
 		if self.visit_type == "Maintenance":
 			on_maintenance_visit_change(self)
 		if self.is_installation:
