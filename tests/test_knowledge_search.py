@@ -378,7 +378,7 @@ def test_an_articles_html_is_shown_without_style_form_or_image(html, kept, gone)
 
 @pytest.mark.queued
 def test_only_entering_leaving_or_rewording_a_resolution_queues_its_indexing():
-	"""Each queued job costs a worker a process of its own (the load test: 0.3 to 1.4 s of CPU each);
+	"""Each queued job costs a worker a process of its own (the load test: 0.15 to 1.4 s of CPU each);
 	only resolved tickets are searched, so a new open ticket, a reply or a change among open statuses
 	queue nothing. The words are stored as the ticket is saved."""
 

@@ -1,9 +1,12 @@
-"""Beyond one machine: reads that may go to a replica do, and deferred work goes to named RQ queues."""
+"""Beyond one machine: reads that may go to a replica do, and deferred work runs where it should (after
+the response in the web process that served the request; otherwise on a named RQ queue)."""
 
 import inspect
+from contextlib import contextmanager
 from unittest.mock import patch
 
 import frappe
+import pymysql
 import pytest
 
 from bizlink.devtools.factories import make_item, make_sales_order
@@ -175,7 +178,9 @@ class served_request:
 		from frappe.utils import CallbackManager
 
 		self.before = getattr(frappe.local, "request", None)
-		frappe.local.request = frappe._dict(after_response=CallbackManager())
+		frappe.local.request = frappe._dict(
+			after_response=CallbackManager(), host="attacker.example", headers={}
+		)
 		return frappe.local.request
 
 	def __exit__(self, *exc):
@@ -233,6 +238,19 @@ def test_long_work_goes_to_a_worker_even_from_a_web_request():
 		assert not request.after_response._functions
 
 
+@contextmanager
+def deferred_work_failing(method: str, fails):
+	"""`method` replaced by `fails`, in a transaction the deferred work neither commits nor rolls back
+	(the test's own, rolled back after it)."""
+	with (
+		patch(method, fails),
+		patch.object(frappe.db, "commit", lambda *a, **k: None),
+		patch.object(frappe.db, "rollback", lambda *a, **k: None),
+		patch("time.sleep", lambda seconds: None),
+	):
+		yield
+
+
 @pytest.mark.queued
 def test_deferred_work_chosen_as_a_deadlocks_victim_runs_again_and_a_failure_reaches_nobody():
 	"""As Frappe's worker runs a deadlocked job again: the deferred work is retried (ATTEMPTS in all);
@@ -242,36 +260,24 @@ def test_deferred_work_chosen_as_a_deadlocks_victim_runs_again_and_a_failure_rea
 	method = "bizlink.fulfilment.stages.notify_next_stage"
 	calls = []
 
-	def deadlocked_once(log):
-		calls.append(log)
-		if len(calls) == 1:
-			raise frappe.QueryDeadlockError("Deadlock found when trying to get lock", 1213)
+	def deadlocked(times: int):
+		def run(log):
+			calls.append(log)
+			if len(calls) <= times:  # as frappe.db.sql raises it: MariaDB's error inside Frappe's
+				raise frappe.QueryDeadlockError(
+					pymysql.err.OperationalError(1213, "Deadlock found when trying to get lock")
+				)
+
+		return run
 
 	errors = frappe.db.count("Error Log", {"method": method})
-	with (
-		patch(method, deadlocked_once),
-		patch.object(frappe.db, "commit", lambda *a, **k: None),
-		patch.object(frappe.db, "rollback", lambda *a, **k: None),
-		patch.object(frappe.db, "is_deadlocked", lambda e: isinstance(e, frappe.QueryDeadlockError)),
-		patch("time.sleep", lambda seconds: None),
-	):
+	with deferred_work_failing(method, deadlocked(times=1)):
 		queue.run_after_job(method, {"log": "OSL-1"})
 	assert calls == ["OSL-1", "OSL-1"]
 	assert frappe.db.count("Error Log", {"method": method}) == errors
 
 	calls.clear()
-
-	def deadlocked_always(log):
-		calls.append(log)
-		raise frappe.QueryDeadlockError("Deadlock found when trying to get lock", 1213)
-
-	with (
-		patch(method, deadlocked_always),
-		patch.object(frappe.db, "commit", lambda *a, **k: None),
-		patch.object(frappe.db, "rollback", lambda *a, **k: None),
-		patch.object(frappe.db, "is_deadlocked", lambda e: isinstance(e, frappe.QueryDeadlockError)),
-		patch("time.sleep", lambda seconds: None),
-	):
+	with deferred_work_failing(method, deadlocked(times=99)):
 		queue.run_after_job(method, {"log": "OSL-1"})
 	assert len(calls) == queue.ATTEMPTS == 3
 	assert frappe.db.count("Error Log", {"method": method}) == errors + 1
@@ -281,3 +287,61 @@ def test_deferred_work_chosen_as_a_deadlocks_victim_runs_again_and_a_failure_rea
 
 	with patch(method, database_away), patch.object(frappe.db, "rollback", database_away):
 		queue.run_after_job(method, {"log": "OSL-1"})  # logged to the bizlink log; nothing raised
+
+
+@pytest.mark.queued
+def test_work_deferred_after_a_response_runs_as_a_worker_would_not_with_the_requests_state(monkeypatch):
+	"""The review: deferred work ran with the request's state, so a notice's signed link took its host
+	from the request's Host header (whoever asked could send customers a link to their own server), its
+	words the request's language. It now runs as a worker: the site's address, no arguments, the
+	site's language, the same user; what it defers runs next in this process, what must wait on another
+	server still goes to a worker; and the request is as it was afterwards."""
+	from frappe.utils import get_url
+
+	from bizlink.bizlink import queue
+
+	monkeypatch.setitem(frappe.local.conf, "host_name", None)
+	monkeypatch.setitem(frappe.local.conf, "hostname", None)
+	seen, queued = {}, []
+
+	def deferred():
+		seen.update(
+			url=get_url("/visit-feedback"),
+			form_dict=dict(frappe.form_dict),
+			lang=frappe.local.lang,
+			user=frappe.session.user,
+		)
+		queue.after_commit("bizlink.fulfilment.stages.notify_next_stage", log="OSL-NEXT")
+		queue.queue_after_commit("bizlink.field_service.appointment.send_text", phone="+34600", text="Hola")
+
+	with served_request() as request, patch.object(frappe.db, "commit", frappe.db.after_commit.run):
+		frappe.local.form_dict = frappe._dict(cmd="bizlink.api.dispatch.book", visit="FV-1")
+		lang, user = frappe.local.lang, frappe.session.user
+		frappe.local.lang = "fr"
+		assert get_url("/visit-feedback").startswith("http://attacker.example")  # the header's host
+		told = []
+		with (
+			patch("bizlink.tests_deferred", deferred, create=True),
+			patch("frappe.enqueue", lambda method, **kwargs: queued.append(method)),
+			patch(
+				"bizlink.fulfilment.stages.notify_next_stage",
+				lambda log: told.append((log, frappe.local.job)),
+			),
+		):
+			queue.after_commit("bizlink.tests_deferred")
+			frappe.db.after_commit.run()  # the request's commit
+			assert len(request.after_response._functions) == 1 and queued == []
+			request.after_response.run()  # the answer has been sent
+		assert seen["url"] == get_url("/visit-feedback", allow_header_override=False)
+		assert "attacker.example" not in seen["url"]
+		assert seen["form_dict"] == {}
+		assert seen["lang"] == (frappe.local.conf.lang or "en")
+		assert seen["user"] == user
+		# next, in this process, as a worker again (not with the request's state)
+		assert [(log, bool(job and job.after_response)) for log, job in told] == [("OSL-NEXT", True)]
+		assert queued == ["bizlink.field_service.appointment.send_text"]  # the gateway: a worker's
+		# the request as it was
+		assert frappe.local.request is request
+		assert frappe.form_dict.visit == "FV-1" and frappe.local.lang == "fr"
+		assert getattr(frappe.local, "job", None) is None
+		frappe.local.lang = lang

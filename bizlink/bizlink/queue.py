@@ -14,34 +14,44 @@ ATTEMPTS = 3
 def after_commit(method: str, **kwargs) -> None:
 	"""Run `method` once the current transaction commits, out of the user's way: in a web request,
 	after the response has been sent, in the same process (Frappe's `frappe.request.after_response`,
-	where Frappe marks a mail seen); in a job, in its worker once the job has committed; elsewhere
-	(the console, the scheduler) on the `short` queue. For a few ms of work on a document: a job on the
-	queue costs a worker a process of its own, which imports the apps again (0.3 to 1.4 s of CPU on
-	the load test's machine; 2.3 such jobs a second took 80 % of a core at 50 users). Work that takes
-	longer goes to a worker (`queue_after_commit`).
+	where Frappe marks a mail seen), as a worker would run it (`run_after_response`); in a job, in its
+	worker once the job has committed; elsewhere (the console, the scheduler) on the `short` queue.
+	For a few ms of work on a document: a job on the queue costs a worker a process of its own, which
+	imports the apps again (150-330 ms of CPU for 0-10 ms of work on the load test's machine; 2.3 such
+	jobs a second took 80 % of a core at 50 users). Work that takes longer, or waits on another
+	server (an SMS gateway), goes to a worker (`queue_after_commit`).
 
-	What `method` does must be idempotent: it may run after anything, and the hourly reconciliation
-	redoes what lost work left undone (a web process that died before it ran, Redis away)."""
+	What `method` does must be idempotent: it may run again. What is lost (a web process that died
+	before it ran, the database away, Redis away for the queue) the hourly reconciliation makes again
+	where it keeps a figure (an order's job and stage, a resolved ticket's postings, a service visit's
+	stock documents); a notice lost so is not sent."""
 	_after_commit(method, kwargs, in_request=True)
 
 
 def queue_after_commit(method: str, **kwargs) -> None:
-	"""Run `method` on the `short` queue once the current transaction commits (in a job, in its worker
-	after it): work long enough (a stock entry, an invoice) to belong to a worker, not to the web
-	process that served the request. Idempotent, as `after_commit`'s."""
+	"""Run `method` on the `short` queue once the current transaction commits (from a job, in its worker
+	after it): work long enough (a stock entry, an invoice), or waiting on another server (an SMS
+	gateway), to belong to a worker, not to the web process that served the request. Idempotent, as
+	`after_commit`'s."""
 	_after_commit(method, kwargs, in_request=False)
 
 
 def _after_commit(method: str, kwargs: dict, in_request: bool) -> None:
 	def enqueue():
 		job = getattr(frappe.local, "job", None)
-		if job and job.get("after_job") is not None:
-			# made by a job, already off the user's path: run in this worker once the job has ended
-			job.after_job.add(lambda: run_after_job(method, kwargs))
+		after_job = job.get("after_job") if job else None
+		if after_job is not None and (in_request or not job.get("after_response")):
+			# made by a job (or by work deferred after a response), already off the user's path: run
+			# once it has ended, by the same process (a worker's job may start long work: it is a worker)
+			if job.get("after_response"):
+				after_job.add(lambda: run_after_response(method, kwargs, after_job))
+			else:
+				after_job.add(lambda: run_after_job(method, kwargs))
 			return
 		request = getattr(frappe.local, "request", None)
-		if in_request and getattr(request, "after_response", None) is not None:
-			request.after_response.add(lambda: run_after_job(method, kwargs))
+		callbacks = getattr(request, "after_response", None)
+		if in_request and callbacks is not None:
+			callbacks.add(lambda: run_after_response(method, kwargs, callbacks))
 			return
 		try:
 			frappe.enqueue(method, queue="short", **kwargs)
@@ -64,10 +74,36 @@ def _after_commit(method: str, kwargs: dict, in_request: bool) -> None:
 	frappe.db.after_commit.add(enqueue)
 
 
+def run_after_response(method: str, kwargs: dict, callbacks) -> None:
+	"""`method`, run once the response has been sent, as a worker would run it: as the same user, with
+	nothing of the request (its Host header, arguments, language: a link in a mail is the site's
+	address, `get_url` as in a worker, never one a request's headers named), and what it defers in
+	turn run next in this process (`callbacks`, the request's after-response work, still running)."""
+	local = frappe.local
+	kept = {name: getattr(local, name, None) for name in ("request", "form_dict", "lang", "job")}
+	local.request = None
+	local.form_dict = frappe._dict()
+	local.lang = local.conf.lang or "en"  # what frappe.init gives a worker's job
+	local.job = frappe._dict(
+		site=local.site,
+		method=method,
+		kwargs=kwargs,
+		user=frappe.session.user,
+		after_job=callbacks,
+		after_response=True,
+	)
+	try:
+		run_after_job(method, kwargs)
+	finally:
+		for name, value in kept.items():
+			setattr(local, name, value)
+
+
 def run_after_job(method: str, kwargs: dict) -> None:
 	"""`method`, run after the request or job that deferred it has committed, in a transaction of its
-	own: a deadlock's victim runs again (ATTEMPTS in all), any other failure is logged as a failed job's
-	would be, and nothing is raised (the user has their answer already)."""
+	own: a deadlock's victim (or a lock wait that timed out) runs again (ATTEMPTS in all: at least once,
+	so a notice sent before the deadlock may be sent twice), any other failure is logged as a failed
+	job's would be, and nothing is raised (the user has their answer already)."""
 	for attempt in range(1, ATTEMPTS + 1):
 		try:
 			frappe.get_attr(method)(**kwargs)
@@ -80,7 +116,7 @@ def run_after_job(method: str, kwargs: dict) -> None:
 				if not retry:
 					frappe.log_error(title=method)
 					frappe.db.commit()  # nosemgrep (the error log)
-			except Exception:  # the database itself is away: the reconciliation makes it good
+			except Exception:  # the database itself is away
 				frappe.logger("bizlink").error(f"deferred work failed: {method} {kwargs}", exc_info=True)
 				return
 			if not retry:
@@ -90,5 +126,9 @@ def run_after_job(method: str, kwargs: dict) -> None:
 
 
 def is_lock_error(e: Exception) -> bool:
+	"""A deadlock or a lock wait timeout: Frappe raises them as its own exceptions, the database's
+	error inside (`frappe.db.is_deadlocked` reads the code of the database's error only)."""
+	if isinstance(e, frappe.QueryDeadlockError | frappe.QueryTimeoutError):
+		return True
 	db = frappe.db
 	return bool(db) and (db.is_deadlocked(e) or db.is_timedout(e))

@@ -75,12 +75,23 @@ def send(job, subject: str, message: str) -> None:
 			now=False,
 		)
 	if job.contact_phone and frappe.db.get_single_value("SMS Settings", "sms_gateway_url"):
-		from frappe.core.doctype.sms_settings.sms_settings import send_sms
+		from bizlink.bizlink.queue import queue_after_commit
 
-		try:
-			send_sms([job.contact_phone], message, success_msg=False)
-		except Exception:  # a gateway down does not hold back the email
-			frappe.log_error(title=_("BizLink: SMS to {0} not sent").format(job.contact_phone))
+		# the gateway is another server, which may answer slowly or never: a worker waits for it
+		queue_after_commit(
+			"bizlink.field_service.appointment.send_text", phone=job.contact_phone, text=message
+		)
+
+
+def send_text(phone: str, text: str) -> None:
+	"""The job: an SMS through the site's gateway (SMS Settings); a gateway down does not hold back
+	the email, sent already."""
+	from frappe.core.doctype.sms_settings.sms_settings import send_sms
+
+	try:
+		send_sms([phone], text, success_msg=False)
+	except Exception:
+		frappe.log_error(title=_("BizLink: SMS to {0} not sent").format(phone))
 
 
 def customer_language(job) -> str:
