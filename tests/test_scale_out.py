@@ -306,6 +306,7 @@ def test_work_deferred_after_a_response_runs_as_a_worker_would_not_with_the_requ
 
 	def deferred():
 		seen.update(
+			has_request=hasattr(frappe.local, "request"),
 			url=get_url("/visit-feedback"),
 			form_dict=dict(frappe.form_dict),
 			lang=frappe.local.lang,
@@ -334,6 +335,7 @@ def test_work_deferred_after_a_response_runs_as_a_worker_would_not_with_the_requ
 			request.after_response.run()  # the answer has been sent
 		assert seen["url"] == get_url("/visit-feedback", allow_header_override=False)
 		assert "attacker.example" not in seen["url"]
+		assert seen["has_request"] is False  # as in a worker: no request at all
 		assert seen["form_dict"] == {}
 		assert seen["lang"] == (frappe.local.conf.lang or "en")
 		assert seen["user"] == user
@@ -345,3 +347,39 @@ def test_work_deferred_after_a_response_runs_as_a_worker_would_not_with_the_requ
 		assert frappe.form_dict.visit == "FV-1" and frappe.local.lang == "fr"
 		assert getattr(frappe.local, "job", None) is None
 		frappe.local.lang = lang
+
+
+@pytest.mark.queued
+def test_deferred_work_that_fails_or_waited_on_a_lock_leaves_the_rest_of_the_response_work_running():
+	"""The review: an exception without arguments (`raise frappe.PermissionError`) made the deadlock
+	check itself fail, which escaped the after-response work and stopped what followed it (Frappe's
+	closing of the request included). It is logged; the next piece runs. Work that waited for a lock
+	until MariaDB gave up (50 s) is not waited for again in the web process: it goes to a worker."""
+	from bizlink.bizlink import queue
+
+	ran, queued = [], []
+
+	def refused():
+		raise frappe.PermissionError
+
+	def waited():
+		raise frappe.QueryTimeoutError(pymysql.err.OperationalError(1205, "Lock wait timeout exceeded"))
+
+	errors = frappe.db.count("Error Log", {"method": "bizlink.tests_refused"})
+	with (
+		served_request() as request,
+		patch.object(frappe.db, "commit", frappe.db.after_commit.run),
+		patch.object(frappe.db, "rollback", lambda *a, **k: None),
+		patch("bizlink.tests_refused", refused, create=True),
+		patch("bizlink.tests_waited", waited, create=True),
+		patch("bizlink.tests_fine", lambda: ran.append(frappe.session.user), create=True),
+		patch("frappe.enqueue", lambda method, **kwargs: queued.append((method, kwargs.get("queue")))),
+	):
+		for method in ("bizlink.tests_refused", "bizlink.tests_waited", "bizlink.tests_fine"):
+			queue.after_commit(method)
+		frappe.db.after_commit.run()  # the request's commit
+		request.after_response.run()  # nothing escapes it
+		assert frappe.local.request is request
+	assert ran == [frappe.session.user]  # the piece after the failures ran
+	assert queued == [("bizlink.tests_waited", "short")]  # a worker waits for the lock
+	assert frappe.db.count("Error Log", {"method": "bizlink.tests_refused"}) == errors + 1

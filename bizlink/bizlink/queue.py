@@ -37,6 +37,8 @@ def queue_after_commit(method: str, **kwargs) -> None:
 
 
 def _after_commit(method: str, kwargs: dict, in_request: bool) -> None:
+	user = frappe.session.user  # who made the work, as the job would run as them
+
 	def enqueue():
 		job = getattr(frappe.local, "job", None)
 		after_job = job.get("after_job") if job else None
@@ -44,14 +46,14 @@ def _after_commit(method: str, kwargs: dict, in_request: bool) -> None:
 			# made by a job (or by work deferred after a response), already off the user's path: run
 			# once it has ended, by the same process (a worker's job may start long work: it is a worker)
 			if job.get("after_response"):
-				after_job.add(lambda: run_after_response(method, kwargs, after_job))
+				after_job.add(lambda: run_after_response(method, kwargs, after_job, user))
 			else:
 				after_job.add(lambda: run_after_job(method, kwargs))
 			return
 		request = getattr(frappe.local, "request", None)
 		callbacks = getattr(request, "after_response", None)
 		if in_request and callbacks is not None:
-			callbacks.add(lambda: run_after_response(method, kwargs, callbacks))
+			callbacks.add(lambda: run_after_response(method, kwargs, callbacks, user))
 			return
 		try:
 			frappe.enqueue(method, queue="short", **kwargs)
@@ -64,7 +66,7 @@ def _after_commit(method: str, kwargs: dict, in_request: bool) -> None:
 	# what the job is, for whoever runs it without a queue (the test suite's worker)
 	enqueue.job = {
 		"site": frappe.local.site,
-		"user": frappe.session.user,
+		"user": user,
 		"method": method,
 		"event": None,
 		"job_name": method,
@@ -74,61 +76,82 @@ def _after_commit(method: str, kwargs: dict, in_request: bool) -> None:
 	frappe.db.after_commit.add(enqueue)
 
 
-def run_after_response(method: str, kwargs: dict, callbacks) -> None:
-	"""`method`, run once the response has been sent, as a worker would run it: as the same user, with
-	nothing of the request (its Host header, arguments, language: a link in a mail is the site's
-	address, `get_url` as in a worker, never one a request's headers named), and what it defers in
-	turn run next in this process (`callbacks`, the request's after-response work, still running)."""
+# what a request leaves on frappe.local that deferred work must not see (a worker has none of it)
+REQUEST_STATE = ("request", "form_dict", "lang", "job", "session", "cache", "user_perms", "request_ip")
+ABSENT = object()
+
+
+def run_after_response(method: str, kwargs: dict, callbacks, user: str) -> None:
+	"""`method`, run once the response has been sent, as a worker would run it: as `user` (who made
+	the work), with nothing of the request (no request at all: a link in a mail is the site's address,
+	`get_url` as in a worker, never one a request's Host header named; no arguments, session or cached
+	permissions; the site config's `lang`, else English, as frappe.init gives a job), and what it
+	defers in turn run next in this process (`callbacks`, the request's after-response work, still
+	running). The request's state is put back afterwards, whatever happened; nothing is raised (the
+	next after-response work, and Frappe's own closing of the request, still run)."""
 	local = frappe.local
-	kept = {name: getattr(local, name, None) for name in ("request", "form_dict", "lang", "job")}
-	local.request = None
-	local.form_dict = frappe._dict()
-	local.lang = local.conf.lang or "en"  # what frappe.init gives a worker's job
-	local.job = frappe._dict(
-		site=local.site,
-		method=method,
-		kwargs=kwargs,
-		user=frappe.session.user,
-		after_job=callbacks,
-		after_response=True,
-	)
+	kept = {name: getattr(local, name, ABSENT) for name in REQUEST_STATE}
 	try:
+		for name in ("request", "request_ip"):
+			if hasattr(local, name):
+				delattr(local, name)
+		local.session = frappe._dict()
+		frappe.set_user(user)  # a new session, form_dict, cache and permissions, as execute_job does
+		local.lang = local.conf.lang or "en"
+		local.job = frappe._dict(
+			site=local.site, method=method, kwargs=kwargs, user=user, after_job=callbacks, after_response=True
+		)
 		run_after_job(method, kwargs)
+	except Exception:
+		frappe.logger("bizlink").error(f"deferred work failed: {method} {kwargs}", exc_info=True)
 	finally:
 		for name, value in kept.items():
-			setattr(local, name, value)
+			if value is ABSENT:
+				if hasattr(local, name):
+					delattr(local, name)
+			else:
+				setattr(local, name, value)
 
 
 def run_after_job(method: str, kwargs: dict) -> None:
 	"""`method`, run after the request or job that deferred it has committed, in a transaction of its
-	own: a deadlock's victim (or a lock wait that timed out) runs again (ATTEMPTS in all: at least once,
-	so a notice sent before the deadlock may be sent twice), any other failure is logged as a failed
-	job's would be, and nothing is raised (the user has their answer already)."""
+	own: a deadlock's victim runs again at once (ATTEMPTS in all: at least once, so a notice sent before
+	the deadlock may be sent twice); work that waited for a lock until MariaDB gave up
+	(`innodb_lock_wait_timeout`) goes to the `short` queue, as waiting again belongs to a worker; any
+	other failure is logged as a failed job's would be. Nothing is raised: the user has their answer."""
 	for attempt in range(1, ATTEMPTS + 1):
 		try:
 			frappe.get_attr(method)(**kwargs)
 			frappe.db.commit()  # nosemgrep (its own transaction, as execute_job commits a job)
 			return
 		except Exception as e:
-			retry = attempt < ATTEMPTS and is_lock_error(e)
+			deadlock, waited = lock_error(e)
 			try:
 				frappe.db.rollback()
-				if not retry:
+				if waited and getattr(frappe.local, "job", None) and frappe.local.job.get("after_response"):
+					frappe.enqueue(method, queue="short", **kwargs)
+					return
+				if not (deadlock and attempt < ATTEMPTS):
 					frappe.log_error(title=method)
 					frappe.db.commit()  # nosemgrep (the error log)
-			except Exception:  # the database itself is away
+					return
+			except Exception:  # the database (or Redis) itself is away
 				frappe.logger("bizlink").error(f"deferred work failed: {method} {kwargs}", exc_info=True)
 				return
-			if not retry:
-				return
-			frappe.logger("bizlink").warning(f"{method}: lock error, attempt {attempt}: run again")
+			frappe.logger("bizlink").warning(f"{method}: deadlock, attempt {attempt}: run again")
 			time.sleep(0.05 * attempt)
 
 
-def is_lock_error(e: Exception) -> bool:
-	"""A deadlock or a lock wait timeout: Frappe raises them as its own exceptions, the database's
-	error inside (`frappe.db.is_deadlocked` reads the code of the database's error only)."""
-	if isinstance(e, frappe.QueryDeadlockError | frappe.QueryTimeoutError):
-		return True
+def lock_error(e: Exception) -> tuple[bool, bool]:
+	"""(a deadlock, a lock wait timeout). Frappe raises them as its own exceptions, the database's error
+	inside; `frappe.db.is_deadlocked` reads a database error's code (and fails on an exception without
+	arguments, as `raise frappe.PermissionError` is)."""
+	if isinstance(e, frappe.QueryDeadlockError):
+		return True, False
+	if isinstance(e, frappe.QueryTimeoutError):
+		return False, True
 	db = frappe.db
-	return bool(db) and (db.is_deadlocked(e) or db.is_timedout(e))
+	try:
+		return bool(db and db.is_deadlocked(e)), bool(db and db.is_timedout(e))
+	except Exception:
+		return False, False
