@@ -6,8 +6,8 @@ import frappe
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-# a deadlock's victim (or a lock wait that timed out) is run again this many times in all, as Frappe's
-# worker runs a job again
+# a deadlock's victim is run again at once, this many times in all (Frappe's worker does not retry a
+# deadlock: its execute_job reads the wrapped error's code and finds none)
 ATTEMPTS = 3
 
 
@@ -40,18 +40,16 @@ def _after_commit(method: str, kwargs: dict, in_request: bool) -> None:
 	user = frappe.session.user  # who made the work, as the job would run as them
 
 	def enqueue():
-		job = getattr(frappe.local, "job", None)
-		after_job = job.get("after_job") if job else None
-		if after_job is not None and (in_request or not job.get("after_response")):
-			# made by a job (or by work deferred after a response), already off the user's path: run
-			# once it has ended, by the same process (a worker's job may start long work: it is a worker)
-			if job.get("after_response"):
-				after_job.add(lambda: run_after_response(method, kwargs, after_job, user))
-			else:
-				after_job.add(lambda: run_after_job(method, kwargs))
+		job = getattr(frappe.local, "job", None) or {}
+		if job.get("after_job") is not None and not job.get("after_response"):
+			# made by a worker's job, already off the user's path: run in this worker once the job has
+			# ended (long work too: it is a worker)
+			job.after_job.add(lambda: run_after_job(method, kwargs))
 			return
-		request = getattr(frappe.local, "request", None)
-		callbacks = getattr(request, "after_response", None)
+		# in a web process: after the response (made by work deferred after it: next, in the same run)
+		callbacks = job.get("after_job") or getattr(
+			getattr(frappe.local, "request", None), "after_response", None
+		)
 		if in_request and callbacks is not None:
 			callbacks.add(lambda: run_after_response(method, kwargs, callbacks, user))
 			return
@@ -101,7 +99,7 @@ def run_after_response(method: str, kwargs: dict, callbacks, user: str) -> None:
 		local.job = frappe._dict(
 			site=local.site, method=method, kwargs=kwargs, user=user, after_job=callbacks, after_response=True
 		)
-		run_after_job(method, kwargs)
+		run_after_job(method, kwargs, in_web_process=True)
 	except Exception:
 		frappe.logger("bizlink").error(f"deferred work failed: {method} {kwargs}", exc_info=True)
 	finally:
@@ -113,11 +111,12 @@ def run_after_response(method: str, kwargs: dict, callbacks, user: str) -> None:
 				setattr(local, name, value)
 
 
-def run_after_job(method: str, kwargs: dict) -> None:
+def run_after_job(method: str, kwargs: dict, in_web_process: bool = False) -> None:
 	"""`method`, run after the request or job that deferred it has committed, in a transaction of its
 	own: a deadlock's victim runs again at once (ATTEMPTS in all: at least once, so a notice sent before
 	the deadlock may be sent twice); work that waited for a lock until MariaDB gave up
-	(`innodb_lock_wait_timeout`) goes to the `short` queue, as waiting again belongs to a worker; any
+	(`innodb_lock_wait_timeout`) in a web process goes to the `short` queue, as waiting again belongs
+	to a worker; any
 	other failure is logged as a failed job's would be. Nothing is raised: the user has their answer."""
 	for attempt in range(1, ATTEMPTS + 1):
 		try:
@@ -128,7 +127,7 @@ def run_after_job(method: str, kwargs: dict) -> None:
 			deadlock, waited = lock_error(e)
 			try:
 				frappe.db.rollback()
-				if waited and getattr(frappe.local, "job", None) and frappe.local.job.get("after_response"):
+				if waited and in_web_process:
 					frappe.enqueue(method, queue="short", **kwargs)
 					return
 				if not (deadlock and attempt < ATTEMPTS):
